@@ -1,0 +1,25 @@
+# Sanitizers and fuzzing instrumentation, chosen by SHMFUZZ_SANITIZE and SHMFUZZ_ENGINE.
+if(SHMFUZZ_SANITIZE)
+  list(JOIN SHMFUZZ_SANITIZE "," _san)
+  add_compile_options(-fsanitize=${_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${_san})
+endif()
+
+if(SHMFUZZ_ENGINE STREQUAL "libfuzzer")
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SHMFUZZ_ENGINE=libfuzzer needs clang (use the 'libfuzzer' preset)")
+  endif()
+  # Everything gets coverage; only the driver executables link the libFuzzer main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  set(SHMFUZZ_ENGINE_LINK -fsanitize=fuzzer)
+elseif(SHMFUZZ_ENGINE STREQUAL "afl")
+  if(NOT CMAKE_C_COMPILER MATCHES "afl-")
+    message(FATAL_ERROR "SHMFUZZ_ENGINE=afl needs afl-clang-fast as the C compiler (use the 'afl' preset)")
+  endif()
+  set(SHMFUZZ_ENGINE_LINK "")
+else()
+  set(SHMFUZZ_ENGINE_LINK "")
+endif()
+
+# Valgrind 3.19 cannot read clang 14's default DWARF 5 (shared/MEASURED.md); DWARF 4 everywhere.
+add_compile_options(-gdwarf-4)

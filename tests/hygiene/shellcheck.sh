@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Checks that every shell script in the project is shellcheck-clean. Usage: shellcheck.sh SOURCE_DIR
+set -euo pipefail
+cd "$1"
+command -v shellcheck >/dev/null 2>&1 || { echo "skipped: shellcheck not installed"; exit 77; }
+mapfile -t scripts < <(git ls-files 2>/dev/null | while read -r f; do
+  case "$f" in
+    *.sh|.ci/run) echo "$f" ;;
+    *) [[ -f "$f" ]] && head -c 40 "$f" | grep -qE '^#!.*(ba)?sh' && echo "$f" ;;
+  esac
+done)
+if [[ ${#scripts[@]} -eq 0 ]]; then
+  mapfile -t scripts < <(find scripts tests ci .ci bench -type f \( -name '*.sh' -o -name run -o -name shmfuzz -o -name install-deps \) 2>/dev/null)
+fi
+echo "checking ${#scripts[@]} scripts"
+shellcheck -x -S warning "${scripts[@]}"
