@@ -11,7 +11,7 @@ if(SHMFUZZ_ENGINE STREQUAL "libfuzzer")
   endif()
   # Everything gets coverage; only the driver executables link the libFuzzer main.
   add_compile_options(-fsanitize=fuzzer-no-link)
-  set(SHMFUZZ_ENGINE_LINK -fsanitize=fuzzer)
+  set(SHMFUZZ_ENGINE_LINK "-fsanitize=fuzzer" CACHE STRING "Link flags of the engine (OSS-Fuzz: $LIB_FUZZING_ENGINE)")
 elseif(SHMFUZZ_ENGINE STREQUAL "afl")
   if(NOT CMAKE_C_COMPILER MATCHES "afl-")
     message(FATAL_ERROR "SHMFUZZ_ENGINE=afl needs afl-clang-fast as the C compiler (use the 'afl' preset)")

@@ -79,6 +79,9 @@ unsigned long shmfault_fired(unsigned rule);
 /* Total injections since the last reset, across fork. */
 unsigned long shmfault_injections(void);
 
+/* Armed calls of function I made by this process since the last reset (as the rules count them). */
+unsigned long shmfault_calls(unsigned function);
+
 /* What the most recent injection did (in any process of the tree). */
 enum shmfault_action {
     SHMFAULT_ACT_NONE = 0,
