@@ -51,7 +51,12 @@ static int ring_join(struct shmipc_ring *r, enum shmipc_role role)
         return -1;
     }
     r->role = role;
-    return role == SHMIPC_PRODUCER ? producer_count(r, 1) : 0;
+    if (role != SHMIPC_PRODUCER)
+        return 0;
+    if (producer_count(r, 1) == -1)
+        return -1;
+    __atomic_fetch_add(&r->hdr->joined, 1u, __ATOMIC_RELEASE);
+    return 0;
 }
 
 struct shmipc_ring *shmipc_ring_create(key_t key, unsigned slots, size_t msg_max,
@@ -194,7 +199,7 @@ int shmipc_ring_send(struct shmipc_ring *r, const void *msg, size_t len, int tim
     return ring_release(r, SHMIPC_RING_FULL);
 }
 
-/* Empty ring: EPIPE if no producer is left to fill it, else wait in short slices. */
+/* Empty ring: EPIPE if the producers are all gone, else wait in short slices. */
 static int ring_wait_message(struct shmipc_ring *r, int timeout_ms)
 {
     if (BUG(CONSUMER_HANG)) { /* the tutorial's blocking semop: no deadline, no peer check */
@@ -210,7 +215,7 @@ static int ring_wait_message(struct shmipc_ring *r, int timeout_ms)
         int producers = shmipc_semset_value(r->semid, SHMIPC_RING_PRODUCERS);
         if (producers == -1)
             return -1;
-        if (producers == 0) {
+        if (producers == 0 && __atomic_load_n(&r->hdr->joined, __ATOMIC_ACQUIRE) != 0) {
             errno = EPIPE;
             return -1;
         }

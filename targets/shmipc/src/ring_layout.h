@@ -29,7 +29,7 @@ struct shmipc_ring_hdr {
     uint32_t msg_max;
     uint32_t head;    /* next slot a producer fills */
     uint32_t tail;    /* next slot a consumer takes */
-    uint32_t reserved;
+    uint32_t joined;  /* producers that ever attached: EPIPE means "had producers, all gone" */
     unsigned char data[]; /* slots * msg_max bytes, then uint32_t lens[slots] */
 };
 

@@ -1,0 +1,9 @@
+#!/bin/sh
+# in-namespace.sh COMMAND [ARGS...]: run COMMAND in a private IPC namespace with a private
+# tmpfs on /dev/shm, so the System V and POSIX objects a test creates (or leaks) are its own
+# and vanish with it. Exit 77 (ctest: skipped) when namespaces are not available.
+if ! unshare -im true 2>/dev/null; then
+  echo "skipped: cannot create IPC + mount namespaces (needs root)"
+  exit 77
+fi
+exec unshare -im sh -c 'mount -t tmpfs -o mode=1777 none /dev/shm && exec "$@"' in-namespace "$@"
