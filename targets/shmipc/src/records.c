@@ -152,6 +152,22 @@ static int check_name(const struct shmipc_record *in)
     return 0;
 }
 
+/*
+ * Release the lock after writing record I, whose previous content was OLD. If the release
+ * fails the write must not count: restore OLD while we still hold the lock, then try once
+ * more to release, and report the first error.
+ */
+static int unlock_or_restore(struct shmipc_records *t, unsigned i, const struct shmipc_record *old)
+{
+    if (table_unlock(t) == 0)
+        return 0;
+    int err = errno;
+    memcpy(&t->hdr->rec[i], old, sizeof(*old));
+    (void)table_unlock(t);
+    errno = err;
+    return -1;
+}
+
 /* Copy out a record a peer may have scribbled on: the name comes back terminated. */
 static void record_read(const struct shmipc_records *t, unsigned i, struct shmipc_record *out)
 {
@@ -165,7 +181,12 @@ int shmipc_records_get(struct shmipc_records *t, unsigned i, struct shmipc_recor
     if (check_index(t, i) == -1 || table_lock(t, timeout_ms) == -1)
         return -1;
     record_read(t, i, out);
-    return table_unlock(t);
+    if (table_unlock(t) == 0)
+        return 0;
+    int err = errno;
+    (void)table_unlock(t); /* once more: a lock left held would block every peer */
+    errno = err;
+    return -1;
 }
 
 int shmipc_records_put(struct shmipc_records *t, unsigned i, const struct shmipc_record *in,
@@ -173,8 +194,9 @@ int shmipc_records_put(struct shmipc_records *t, unsigned i, const struct shmipc
 {
     if (check_index(t, i) == -1 || check_name(in) == -1 || table_lock(t, timeout_ms) == -1)
         return -1;
+    struct shmipc_record old = t->hdr->rec[i];
     memcpy(&t->hdr->rec[i], in, sizeof(*in));
-    return table_unlock(t);
+    return unlock_or_restore(t, i, &old);
 }
 
 int shmipc_records_begin(struct shmipc_records *t, unsigned i, struct shmipc_record *out,
@@ -202,11 +224,13 @@ int shmipc_records_commit(struct shmipc_records *t, const struct shmipc_record *
     }
     if (check_name(in) == -1)
         return -1; /* the transaction stays open: fix the record or abort */
-    memcpy(&t->hdr->rec[t->txn - 1], in, sizeof(*in));
+    unsigned i = t->txn - 1;
+    struct shmipc_record old = t->hdr->rec[i];
+    memcpy(&t->hdr->rec[i], in, sizeof(*in));
     t->txn = 0;
     if (BUG(LOST_UPDATE))
         return 0;
-    return table_unlock(t);
+    return unlock_or_restore(t, i, &old);
 }
 
 int shmipc_records_abort(struct shmipc_records *t)

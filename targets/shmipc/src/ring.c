@@ -147,10 +147,7 @@ static int ring_acquire(struct shmipc_ring *r, unsigned short which, int timeout
         {.sem_num = which, .sem_op = -1, .sem_flg = 0},
         {.sem_num = SHMIPC_RING_MUTEX, .sem_op = -1, .sem_flg = SEM_UNDO},
     };
-    int rc = shmipc_semset_op(r->semid, ops, 2, timeout_ms);
-    if (BUG(SEMOP_EINTR_IGNORED) && rc == -1 && errno == EINTR)
-        return 0; /* "interrupted, carry on": without the slot and without the mutex */
-    return rc;
+    return shmipc_semset_op(r->semid, ops, 2, timeout_ms);
 }
 
 /* Release the mutex and post the other side's semaphore in one step. */
@@ -169,6 +166,21 @@ static int ring_undo(struct shmipc_ring *r, unsigned short which, int err)
     (void)ring_release(r, which);
     errno = err;
     return -1;
+}
+
+/*
+ * Publish what the critical section did (release the mutex, post WHICH). If that fails the
+ * operation must not have happened: put the index back while we still hold the mutex and
+ * return the slot instead, so the ring and its semaphores stay consistent and the caller's
+ * error means "nothing was sent/received".
+ */
+static int ring_commit(struct shmipc_ring *r, uint32_t *index, uint32_t old, unsigned short which)
+{
+    if (ring_release(r, which) == 0)
+        return 0;
+    int err = errno;
+    *index = old;
+    return ring_undo(r, which == SHMIPC_RING_FULL ? SHMIPC_RING_EMPTY : SHMIPC_RING_FULL, err);
 }
 
 static uint32_t ring_next(const struct shmipc_ring *r, uint32_t i)
@@ -196,7 +208,7 @@ int shmipc_ring_send(struct shmipc_ring *r, const void *msg, size_t len, int tim
     memcpy(r->hdr->data + (size_t)head * r->msg_max, msg, len);
     shmipc_ring_lens(r->hdr, r->slots, r->msg_max)[head] = (uint32_t)len;
     r->hdr->head = ring_next(r, head);
-    return ring_release(r, SHMIPC_RING_FULL);
+    return ring_commit(r, &r->hdr->head, head, SHMIPC_RING_FULL);
 }
 
 /* Empty ring: EPIPE if the producers are all gone, else wait in short slices. */
@@ -258,7 +270,7 @@ ssize_t shmipc_ring_recv(struct shmipc_ring *r, void *buf, size_t bufsize, int t
         return ring_undo(r, SHMIPC_RING_FULL, EMSGSIZE);
     memcpy(buf, r->hdr->data + (size_t)tail * r->msg_max, len);
     r->hdr->tail = ring_next(r, tail);
-    if (ring_release(r, SHMIPC_RING_EMPTY) == -1)
+    if (ring_commit(r, &r->hdr->tail, tail, SHMIPC_RING_EMPTY) == -1)
         return -1;
     return (ssize_t)len;
 }
@@ -285,14 +297,11 @@ int shmipc_ring_destroy(struct shmipc_ring *r)
     if (r == NULL)
         return 0;
     if (BUG(DOUBLE_SHMDT)) {
-        /* "detach before removing", then close() detaches the same address a second time,
-           gets EINVAL, and the removal below it is never reached */
-        int shmid = r->seg.id, semid = r->semid;
+        /* "detach before removing", then the usual detach a second time: EINVAL, and the
+           removal below it is never reached */
         (void)shmdt(r->seg.base);
-        if (shmipc_ring_close(r) == -1)
+        if (shmipc_segment_detach(&r->seg) == -1)
             return -1;
-        (void)shmctl(shmid, IPC_RMID, NULL);
-        return semctl(semid, 0, IPC_RMID);
     }
     if (shmipc_segment_remove(&r->seg) == -1 || shmipc_semset_remove(r->semid) == -1)
         return -1; /* the handle stays valid: a retry removes what is left */

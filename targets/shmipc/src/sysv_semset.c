@@ -12,6 +12,15 @@
 #include <sys/sem.h>
 #include <time.h>
 
+#include "bug.h"
+
+/* The semop-eintr-ignored bug: "interrupted or removed, so we are through", as in the
+   tutorials' P() that never looks at semop's result. */
+static int interrupted_counts_as_done(void)
+{
+    return BUG(SEMOP_EINTR_IGNORED) && (errno == EINTR || errno == EIDRM);
+}
+
 /* EINTR is retried, but not forever: a signal storm (or an injected "EINTR on every call")
    must end in an error, never in a spin. */
 #define EINTR_RETRIES 64
@@ -74,7 +83,7 @@ static void set_nowait(struct sembuf *ops, size_t nops, int on)
 static int semop_retrying(int semid, struct sembuf *ops, size_t nops)
 {
     for (int tries = 0; tries < EINTR_RETRIES; tries++) {
-        if (semop(semid, ops, nops) == 0)
+        if (semop(semid, ops, nops) == 0 || interrupted_counts_as_done())
             return 0;
         if (errno != EINTR)
             return -1;
@@ -101,7 +110,7 @@ int shmipc_semset_op(int semid, struct sembuf *ops, size_t nops, int timeout_ms)
         }
         struct timespec ts = {.tv_sec = (time_t)(left / 1000000000LL),
                               .tv_nsec = (long)(left % 1000000000LL)};
-        if (semtimedop(semid, ops, nops, &ts) == 0)
+        if (semtimedop(semid, ops, nops, &ts) == 0 || interrupted_counts_as_done())
             return 0;
         if (errno == EAGAIN) { /* semtimedop's way of saying the time ran out */
             errno = ETIMEDOUT;

@@ -1,0 +1,108 @@
+/*
+ * adapter_util.c - helpers shared by the libshmipc adapters (see adapter_util.h).
+ */
+#include "adapter_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/shm.h>
+
+#include "shmfault.h"
+
+key_t sfzt_key(unsigned base, unsigned slot)
+{
+    return (key_t)(base + slot);
+}
+
+int sfzt_status(long rc)
+{
+    if (rc != -1)
+        return SFZ_OK;
+    return errno == EAGAIN ? SFZ_SKIPPED : SFZ_FAILED;
+}
+
+unsigned long sfzt_injections(void)
+{
+    return shmfault_injections();
+}
+
+int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what)
+{
+    int err = errno;
+    if (sfzt_injections() != before)
+        return SFZ_FAILED; /* the plan's fault: failing is the right answer */
+    return sfz_finding(ctx, "%s failed with %s although the object exists and no fault was injected",
+                       what, strerror(err));
+}
+
+void sfzt_pause_faults(struct sfzt_pause *p)
+{
+    p->was_armed = shmfault_armed();
+    if (p->was_armed)
+        shmfault_disarm();
+}
+
+void sfzt_resume_faults(const struct sfzt_pause *p)
+{
+    if (p->was_armed)
+        shmfault_arm();
+}
+
+void *sfzt_peer_attach(key_t key, size_t *size)
+{
+    struct sfzt_pause pause;
+    struct shmid_ds ds;
+    void *base = NULL;
+
+    sfzt_pause_faults(&pause);
+    int id = shmget(key, 0, 0);
+    if (id != -1 && shmctl(id, IPC_STAT, &ds) == 0) {
+        base = shmat(id, NULL, 0);
+        if (base == (void *)-1)
+            base = NULL;
+        *size = ds.shm_segsz;
+    }
+    sfzt_resume_faults(&pause);
+    return base;
+}
+
+void sfzt_peer_detach(void *base)
+{
+    struct sfzt_pause pause;
+    sfzt_pause_faults(&pause);
+    (void)shmdt(base);
+    sfzt_resume_faults(&pause);
+}
+
+int sfzt_sysv_perms(key_t key)
+{
+    FILE *f = fopen("/proc/sysvipc/shm", "r");
+    if (f == NULL)
+        return -1;
+    char line[512];
+    int perms = -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        long k;
+        int id;
+        unsigned mode;
+        if (sscanf(line, "%ld %d %o", &k, &id, &mode) == 3 && (key_t)k == key) {
+            perms = (int)(mode & 0777);
+            break;
+        }
+    }
+    fclose(f);
+    return perms;
+}
+
+const char *const sfzt_poison_names[SFZT_NPOISON] = {"zero", "edge", "big", "max"};
+
+unsigned sfzt_poison(unsigned poison, unsigned edge)
+{
+    switch (poison) {
+    case 0: return 0;
+    case 1: return edge;
+    case 2: return 0x40000000u;
+    default: return 0xffffffffu;
+    }
+}

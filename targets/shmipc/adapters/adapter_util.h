@@ -1,0 +1,44 @@
+/*
+ * adapter_util.h - what the libshmipc adapters share: where each slot's object lives, how a
+ * library result becomes an op status, how the hostile peer reaches a segment without
+ * disturbing the fault plan's call counts, and how an op tells "failed because a fault was
+ * injected" from "failed on its own".
+ */
+#ifndef SHMIPC_ADAPTER_UTIL_H
+#define SHMIPC_ADAPTER_UTIL_H
+
+#include <stddef.h>
+#include <sys/ipc.h>
+
+#include "shmfuzz/adapter.h"
+
+/* Key of SLOT for the pattern whose keys start at BASE. */
+key_t sfzt_key(unsigned base, unsigned slot);
+/* Status of an op whose library call returned RC (-1 and errno on failure). */
+int sfzt_status(long rc);
+/* Injections so far (all processes): compare before/after a call. */
+unsigned long sfzt_injections(void);
+/* A failure no injected fault explains is a finding: the object is in the model. */
+int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what);
+
+/* Run the hostile peer's own calls with the fault plan paused (they are not the code under
+   test, and must not shift the plan's call numbering). */
+struct sfzt_pause {
+    int was_armed;
+};
+void sfzt_pause_faults(struct sfzt_pause *p);
+void sfzt_resume_faults(const struct sfzt_pause *p);
+
+/* The hostile peer's mapping of KEY's segment (faults paused); NULL if there is none. */
+void *sfzt_peer_attach(key_t key, size_t *size);
+void sfzt_peer_detach(void *base);
+/* Permission bits of KEY's segment from /proc/sysvipc/shm, -1 if not found. */
+int sfzt_sysv_perms(key_t key);
+
+/* The named values a hostile op writes into a field. */
+extern const char *const sfzt_poison_names[];
+#define SFZT_NPOISON 4u
+/* POISON (an index into sfzt_poison_names) for a field whose legal bound is EDGE. */
+unsigned sfzt_poison(unsigned poison, unsigned edge);
+
+#endif /* SHMIPC_ADAPTER_UTIL_H */

@@ -1,0 +1,306 @@
+/*
+ * record_adapter.c - fuzz target "shmipc-record": the record-updater pattern. Workers create
+ * or open tables (possibly expecting another size), read and write records, and increment a
+ * record's id in a read-modify-write transaction that other workers can interleave with.
+ *
+ * The model (shared) holds every record's id. Findings: a read that disagrees with the model,
+ * a read of an index the table does not have, and a lost update (a transaction that commits
+ * over a change another worker made after this one read the record).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#include "adapter_util.h"
+#include "records_layout.h"
+#include "shmipc.h"
+
+#define RECORD_KEY_BASE 0x53460200u
+#define MODEL_RECORDS 32u
+
+struct record_slot_model {
+    uint8_t exists, corrupt;
+    uint32_t count;
+    int32_t id[MODEL_RECORDS];
+};
+struct record_model {
+    struct record_slot_model slot[SFZ_SLOTS];
+};
+struct record_local {
+    struct shmipc_records *h[SFZ_SLOTS];
+    int32_t txn_read[SFZ_SLOTS]; /* the id a transaction read */
+    uint32_t txn_index[SFZ_SLOTS];
+    uint8_t txn_open[SFZ_SLOTS];
+};
+
+static const char *const count_names[] = {"2", "8", "32"};
+static const unsigned count_values[] = {2, 8, 32};
+static const char *const expect_names[] = {"any", "2", "8", "32"};
+static const unsigned expect_values[] = {0, 2, 8, 32};
+static const char *const index_names[] = {"0", "1", "7", "31"};
+static const unsigned index_values[] = {0, 1, 7, 31};
+enum record_field { FIELD_COUNT, FIELD_NAME, FIELD_USERS };
+static const char *const field_names[] = {"count", "name", "users"};
+
+#define NCHOICES(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+
+static struct record_slot_model *model_of(struct sfz_ctx *ctx, uint32_t slot)
+{
+    return &((struct record_model *)ctx->shared)->slot[slot];
+}
+
+static struct record_local *local_of(struct sfz_ctx *ctx)
+{
+    return ctx->local;
+}
+
+static struct shmipc_record make_record(int32_t id)
+{
+    struct shmipc_record r = {.id = id};
+    snprintf(r.name, sizeof(r.name), "rec-%d", (int)id);
+    return r;
+}
+
+static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_records **h = &local_of(ctx)->h[argv[0]];
+    if (*h != NULL)
+        return SFZ_SKIPPED;
+    *h = shmipc_records_create(sfzt_key(RECORD_KEY_BASE, argv[0]), count_values[argv[1]]);
+    if (*h == NULL)
+        return sfzt_status(-1);
+    struct record_slot_model *m = model_of(ctx, argv[0]);
+    memset(m, 0, sizeof(*m));
+    m->exists = 1;
+    m->count = count_values[argv[1]];
+    return SFZ_OK;
+}
+
+static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_records **h = &local_of(ctx)->h[argv[0]];
+    if (*h != NULL)
+        return SFZ_SKIPPED;
+    unsigned long before = sfzt_injections();
+    *h = shmipc_records_open(sfzt_key(RECORD_KEY_BASE, argv[0]), expect_values[argv[1]]);
+    if (*h != NULL)
+        return SFZ_OK;
+    const struct record_slot_model *m = model_of(ctx, argv[0]);
+    if (m->exists && !m->corrupt && errno == ENOENT)
+        return sfzt_unexplained(ctx, before, "records open");
+    return sfzt_status(-1);
+}
+
+/* The model's id of record I, or a finding if the table has no record I. */
+static int check_exists(struct sfz_ctx *ctx, const struct record_slot_model *m, unsigned i,
+                        const char *what)
+{
+    if (i >= m->count)
+        return sfz_finding(ctx, "%s of record %u succeeded but the table has %u records: "
+                                "the reader trusted its own idea of the size", what, i, m->count);
+    return SFZ_OK;
+}
+
+static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_records *h = local_of(ctx)->h[argv[0]];
+    if (h == NULL)
+        return SFZ_SKIPPED;
+    unsigned i = index_values[argv[1]];
+    struct shmipc_record out;
+    if (shmipc_records_get(h, i, &out, 0) == -1)
+        return sfzt_status(-1);
+    const struct record_slot_model *m = model_of(ctx, argv[0]);
+    if (m->corrupt || !m->exists)
+        return SFZ_OK;
+    if (check_exists(ctx, m, i, "get") != SFZ_OK)
+        return SFZ_FINDING;
+    if (out.id != m->id[i])
+        return sfz_finding(ctx, "record %u reads id %d, the last write stored %d", i, (int)out.id,
+                           (int)m->id[i]);
+    return SFZ_OK;
+}
+
+static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_records *h = local_of(ctx)->h[argv[0]];
+    if (h == NULL)
+        return SFZ_SKIPPED;
+    unsigned i = index_values[argv[1]];
+    struct shmipc_record in = make_record((int32_t)argv[2]);
+    if (shmipc_records_put(h, i, &in, 0) == -1)
+        return sfzt_status(-1);
+    struct record_slot_model *m = model_of(ctx, argv[0]);
+    if (m->corrupt || !m->exists)
+        return SFZ_OK;
+    if (check_exists(ctx, m, i, "put") != SFZ_OK)
+        return SFZ_FINDING;
+    m->id[i] = in.id;
+    return SFZ_OK;
+}
+
+static int op_begin(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct record_local *l = local_of(ctx);
+    struct shmipc_records *h = l->h[argv[0]];
+    if (h == NULL || l->txn_open[argv[0]])
+        return SFZ_SKIPPED;
+    unsigned i = index_values[argv[1]];
+    struct shmipc_record out;
+    if (shmipc_records_begin(h, i, &out, 0) == -1)
+        return sfzt_status(-1);
+    l->txn_open[argv[0]] = 1;
+    l->txn_index[argv[0]] = i;
+    l->txn_read[argv[0]] = out.id;
+    return SFZ_OK;
+}
+
+/* Commit "id + 1". Under a working lock nobody can have changed the record since begin. */
+static int op_commit(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct record_local *l = local_of(ctx);
+    struct shmipc_records *h = l->h[argv[0]];
+    if (h == NULL || !l->txn_open[argv[0]])
+        return SFZ_SKIPPED;
+    unsigned i = l->txn_index[argv[0]];
+    struct shmipc_record in = make_record(l->txn_read[argv[0]] + 1);
+    l->txn_open[argv[0]] = 0;
+    if (shmipc_records_commit(h, &in) == -1)
+        return sfzt_status(-1);
+    struct record_slot_model *m = model_of(ctx, argv[0]);
+    if (m->corrupt || !m->exists || i >= m->count)
+        return SFZ_OK;
+    if (m->id[i] != l->txn_read[argv[0]])
+        return sfz_finding(ctx, "lost update: record %u changed from %d to %d while this "
+                                "transaction held it, and the commit wrote %d over it", i,
+                           (int)l->txn_read[argv[0]], (int)m->id[i], (int)in.id);
+    m->id[i] = in.id;
+    return SFZ_OK;
+}
+
+static int op_abort(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct record_local *l = local_of(ctx);
+    if (l->h[argv[0]] == NULL || !l->txn_open[argv[0]])
+        return SFZ_SKIPPED;
+    l->txn_open[argv[0]] = 0;
+    return sfzt_status(shmipc_records_abort(l->h[argv[0]]));
+}
+
+static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct record_local *l = local_of(ctx);
+    if (l->h[argv[0]] == NULL)
+        return SFZ_SKIPPED;
+    int rc = shmipc_records_close(l->h[argv[0]]);
+    l->h[argv[0]] = NULL;
+    l->txn_open[argv[0]] = 0;
+    return sfzt_status(rc);
+}
+
+static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct record_local *l = local_of(ctx);
+    if (l->h[argv[0]] == NULL)
+        return SFZ_SKIPPED;
+    if (shmipc_records_destroy(l->h[argv[0]]) == -1)
+        return sfzt_status(-1);
+    l->h[argv[0]] = NULL;
+    l->txn_open[argv[0]] = 0;
+    model_of(ctx, argv[0])->exists = 0;
+    return SFZ_OK;
+}
+
+static int op_corrupt(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    size_t size = 0;
+    struct shmipc_records_hdr *t = sfzt_peer_attach(sfzt_key(RECORD_KEY_BASE, argv[0]), &size);
+    if (t == NULL)
+        return SFZ_SKIPPED;
+    struct record_slot_model *m = model_of(ctx, argv[0]);
+    unsigned poison = sfzt_poison(argv[2], m->count);
+    switch ((enum record_field)argv[1]) {
+    case FIELD_COUNT: t->count = poison; break;
+    case FIELD_NAME:
+        if (size >= sizeof(*t) + sizeof(t->rec[0]))
+            memset(t->rec[0].name, 'N', sizeof(t->rec[0].name));
+        break;
+    case FIELD_USERS: t->users = poison; break;
+    }
+    m->corrupt = 1;
+    sfzt_peer_detach(t);
+    return SFZ_OK;
+}
+
+static void record_worker_done(struct sfz_ctx *ctx)
+{
+    struct record_local *l = local_of(ctx);
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        if (l->h[s] == NULL)
+            continue;
+        struct record_slot_model *m = model_of(ctx, s);
+        if (__atomic_exchange_n(&m->exists, 0, __ATOMIC_ACQ_REL)) {
+            if (shmipc_records_destroy(l->h[s]) == 0) {
+                l->h[s] = NULL;
+                continue;
+            }
+            __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
+        }
+        (void)shmipc_records_close(l->h[s]);
+        l->h[s] = NULL;
+    }
+}
+
+static void record_teardown(struct sfz_ctx *ctx)
+{
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        struct record_slot_model *m = model_of(ctx, s);
+        if (!m->exists)
+            continue;
+        key_t key = sfzt_key(RECORD_KEY_BASE, s);
+        struct shmipc_records *h = shmipc_records_open(key, 0);
+        if (h != NULL && shmipc_records_destroy(h) == -1) {
+            (void)shmipc_records_close(h);
+        } else if (h == NULL && m->corrupt) {
+            int id = shmget(key, 0, 0);
+            if (id != -1)
+                (void)shmctl(id, IPC_RMID, NULL);
+            id = semget(key, 0, 0);
+            if (id != -1)
+                (void)semctl(id, 0, IPC_RMID);
+        }
+        m->exists = 0;
+    }
+}
+
+#define SLOT {"slot", SFZ_ARG_SLOT, NULL, 0}
+#define CHOICE(name, list) {name, SFZ_ARG_CHOICE, list, NCHOICES(list)}
+static const struct sfz_op record_ops[] = {
+    {"create", 2, {SLOT, CHOICE("count", count_names)}, op_create, 0},
+    {"open", 2, {SLOT, CHOICE("expect", expect_names)}, op_open, 0},
+    {"get", 2, {SLOT, CHOICE("index", index_names)}, op_get, 0},
+    {"put", 3, {SLOT, CHOICE("index", index_names), {"id", SFZ_ARG_BYTE, NULL, 0}}, op_put, 0},
+    {"begin", 2, {SLOT, CHOICE("index", index_names)}, op_begin, 0},
+    {"commit", 1, {SLOT}, op_commit, 0},
+    {"abort", 1, {SLOT}, op_abort, 0},
+    {"close", 1, {SLOT}, op_close, 0},
+    {"destroy", 1, {SLOT}, op_destroy, 0},
+    {"corrupt", 3, {SLOT, CHOICE("field", field_names),
+                    {"value", SFZ_ARG_CHOICE, sfzt_poison_names, SFZT_NPOISON}},
+     op_corrupt, SFZ_OP_HOSTILE},
+};
+
+static const struct sfz_adapter record_adapter = {
+    .name = "shmipc-record",
+    .summary = "libshmipc records: a table of {id, name} records with a SEM_UNDO lock",
+    .ops = record_ops,
+    .nops = NCHOICES(record_ops),
+    .local_size = sizeof(struct record_local),
+    .shared_size = sizeof(struct record_model),
+    .worker_done = record_worker_done,
+    .teardown = record_teardown,
+};
+SFZ_TARGET(record_adapter);

@@ -1,0 +1,270 @@
+/*
+ * ring_adapter.c - fuzz target "shmipc-ring": the producer/consumer pattern. Workers create or
+ * open rings as producer or consumer, send and receive, leave, and play the hostile peer.
+ *
+ * The model (shared) is each ring's FIFO of messages sent and not yet received. Every message
+ * carries its sequence number in its bytes, so a receive that returns anything but the oldest
+ * queued message, a message nobody sent, or a send accepted into a full ring is a `data`
+ * finding. A receive that waits ("wait=short") is bounded by the library's timeout; one that
+ * never returns is the executor's `hang`.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#include "adapter_util.h"
+#include "ring_layout.h"
+#include "shmipc.h"
+
+#define RING_KEY_BASE 0x53460300u
+#define MODEL_QUEUE 8u         /* more than the largest ring: room to see an overfull one */
+#define WAIT_SHORT_MS 50       /* "wait=short": long enough to block, short enough to fuzz */
+
+struct ring_msg {
+    uint32_t len, fill, seq;
+};
+struct ring_slot_model {
+    uint8_t exists, corrupt;
+    uint32_t slots, msg_max;
+    uint32_t next_seq;
+    uint32_t count, first; /* queued messages in queue[first..first+count) mod MODEL_QUEUE */
+    struct ring_msg queue[MODEL_QUEUE];
+};
+struct ring_model {
+    struct ring_slot_model slot[SFZ_SLOTS];
+};
+struct ring_local {
+    struct shmipc_ring *h[SFZ_SLOTS];
+};
+
+static const char *const slots_names[] = {"1", "2", "4"};
+static const unsigned slots_values[] = {1, 2, 4};
+static const char *const msg_names[] = {"8", "64"};
+static const unsigned msg_values[] = {8, 64};
+static const char *const role_names[] = {"producer", "consumer"};
+static const char *const len_names[] = {"0", "1", "4", "8", "9", "64", "65"};
+static const unsigned len_values[] = {0, 1, 4, 8, 9, 64, 65};
+static const char *const wait_names[] = {"now", "short"};
+enum ring_field { FIELD_HEAD, FIELD_TAIL, FIELD_LEN0, FIELD_SLOTS };
+static const char *const field_names[] = {"head", "tail", "len0", "slots"};
+
+#define NCHOICES(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+
+static struct ring_slot_model *model_of(struct sfz_ctx *ctx, uint32_t slot)
+{
+    return &((struct ring_model *)ctx->shared)->slot[slot];
+}
+
+static struct shmipc_ring **handle_of(struct sfz_ctx *ctx, uint32_t slot)
+{
+    return &((struct ring_local *)ctx->local)->h[slot];
+}
+
+static enum shmipc_role role_of(uint32_t choice)
+{
+    return choice == 0 ? SHMIPC_PRODUCER : SHMIPC_CONSUMER;
+}
+
+static void message_bytes(const struct ring_msg *m, unsigned char *out)
+{
+    for (uint32_t i = 0; i < m->len; i++)
+        out[i] = (unsigned char)(m->fill + m->seq * 7u + i);
+}
+
+static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    if (*h != NULL)
+        return SFZ_SKIPPED;
+    *h = shmipc_ring_create(sfzt_key(RING_KEY_BASE, argv[0]), slots_values[argv[1]],
+                            msg_values[argv[2]], role_of(argv[3]));
+    if (*h == NULL)
+        return sfzt_status(-1);
+    struct ring_slot_model *m = model_of(ctx, argv[0]);
+    memset(m, 0, sizeof(*m));
+    m->exists = 1;
+    m->slots = slots_values[argv[1]];
+    m->msg_max = msg_values[argv[2]];
+    return SFZ_OK;
+}
+
+static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    if (*h != NULL)
+        return SFZ_SKIPPED;
+    unsigned long before = sfzt_injections();
+    *h = shmipc_ring_open(sfzt_key(RING_KEY_BASE, argv[0]), role_of(argv[1]));
+    if (*h != NULL)
+        return SFZ_OK;
+    const struct ring_slot_model *m = model_of(ctx, argv[0]);
+    if (m->exists && !m->corrupt && errno == ENOENT)
+        return sfzt_unexplained(ctx, before, "ring open");
+    return sfzt_status(-1);
+}
+
+static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_ring *h = *handle_of(ctx, argv[0]);
+    if (h == NULL)
+        return SFZ_SKIPPED;
+    struct ring_slot_model *m = model_of(ctx, argv[0]);
+    struct ring_msg msg = {.len = len_values[argv[1]], .fill = argv[2], .seq = m->next_seq};
+    unsigned char bytes[64 + 1];
+    message_bytes(&msg, bytes);
+    if (shmipc_ring_send(h, bytes, msg.len, 0) == -1)
+        return sfzt_status(-1);
+    m->next_seq++;
+    if (m->corrupt)
+        return SFZ_OK;
+    if (m->count >= m->slots)
+        return sfz_finding(ctx, "send of message %u succeeded although the ring's %u slot(s) "
+                                "were full", msg.seq, m->slots);
+    m->queue[(m->first + m->count) % MODEL_QUEUE] = msg;
+    m->count++;
+    return SFZ_OK;
+}
+
+static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_ring *h = *handle_of(ctx, argv[0]);
+    if (h == NULL)
+        return SFZ_SKIPPED;
+    unsigned char buf[SHMIPC_RING_MSG_MAX];
+    ssize_t n = shmipc_ring_recv(h, buf, sizeof(buf), argv[1] == 0 ? 0 : WAIT_SHORT_MS);
+    if (n == -1)
+        return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE ? SFZ_SKIPPED : SFZ_FAILED;
+    struct ring_slot_model *m = model_of(ctx, argv[0]);
+    if (m->corrupt)
+        return SFZ_OK;
+    if (m->count == 0)
+        return sfz_finding(ctx, "received a %zd-byte message from an empty ring", n);
+    const struct ring_msg *want = &m->queue[m->first];
+    unsigned char expect[64 + 1];
+    message_bytes(want, expect);
+    if ((size_t)n != want->len || memcmp(buf, expect, want->len) != 0)
+        return sfz_finding(ctx, "received %zd bytes (first 0x%02x), expected message %u: %u bytes "
+                                "(first 0x%02x)", n, n > 0 ? buf[0] : 0, want->seq, want->len,
+                           want->len > 0 ? expect[0] : 0);
+    m->first = (m->first + 1) % MODEL_QUEUE;
+    m->count--;
+    return SFZ_OK;
+}
+
+static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    if (*h == NULL)
+        return SFZ_SKIPPED;
+    int rc = shmipc_ring_close(*h);
+    *h = NULL;
+    return sfzt_status(rc);
+}
+
+static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    if (*h == NULL)
+        return SFZ_SKIPPED;
+    if (shmipc_ring_destroy(*h) == -1)
+        return sfzt_status(-1);
+    *h = NULL;
+    model_of(ctx, argv[0])->exists = 0;
+    return SFZ_OK;
+}
+
+static int op_corrupt(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    size_t size = 0;
+    struct shmipc_ring_hdr *r = sfzt_peer_attach(sfzt_key(RING_KEY_BASE, argv[0]), &size);
+    if (r == NULL)
+        return SFZ_SKIPPED;
+    struct ring_slot_model *m = model_of(ctx, argv[0]);
+    unsigned poison = sfzt_poison(argv[2], m->slots);
+    switch ((enum ring_field)argv[1]) {
+    case FIELD_HEAD: r->head = poison; break;
+    case FIELD_TAIL: r->tail = poison; break;
+    case FIELD_LEN0:
+        if (m->slots != 0 && shmipc_ring_size(m->slots, m->msg_max) <= size)
+            shmipc_ring_lens(r, m->slots, m->msg_max)[0] = sfzt_poison(argv[2], m->msg_max);
+        break;
+    case FIELD_SLOTS: r->slots = poison; break;
+    }
+    m->corrupt = 1;
+    sfzt_peer_detach(r);
+    return SFZ_OK;
+}
+
+/* Handles left at the end: the first holder removes the ring (as its owner would), the
+   others close. */
+static void ring_worker_done(struct sfz_ctx *ctx)
+{
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        struct shmipc_ring **h = handle_of(ctx, s);
+        if (*h == NULL)
+            continue;
+        struct ring_slot_model *m = model_of(ctx, s);
+        if (__atomic_exchange_n(&m->exists, 0, __ATOMIC_ACQ_REL)) {
+            if (shmipc_ring_destroy(*h) == 0) {
+                *h = NULL;
+                continue;
+            }
+            __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
+        }
+        (void)shmipc_ring_close(*h);
+        *h = NULL;
+    }
+}
+
+/* Rings nobody holds any more: reopen and remove through the library; one the hostile peer
+   made unopenable is removed by key (its leak would be the peer's doing). */
+static void ring_teardown(struct sfz_ctx *ctx)
+{
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        struct ring_slot_model *m = model_of(ctx, s);
+        if (!m->exists)
+            continue;
+        key_t key = sfzt_key(RING_KEY_BASE, s);
+        struct shmipc_ring *h = shmipc_ring_open(key, SHMIPC_CONSUMER);
+        if (h != NULL && shmipc_ring_destroy(h) == -1) {
+            (void)shmipc_ring_close(h);
+        } else if (h == NULL && m->corrupt) {
+            int id = shmget(key, 0, 0);
+            if (id != -1)
+                (void)shmctl(id, IPC_RMID, NULL);
+            id = semget(key, 0, 0);
+            if (id != -1)
+                (void)semctl(id, 0, IPC_RMID);
+        }
+        m->exists = 0;
+    }
+}
+
+#define SLOT {"slot", SFZ_ARG_SLOT, NULL, 0}
+#define CHOICE(name, list) {name, SFZ_ARG_CHOICE, list, NCHOICES(list)}
+static const struct sfz_op ring_ops[] = {
+    {"create", 4, {SLOT, CHOICE("slots", slots_names), CHOICE("msg", msg_names),
+                   CHOICE("role", role_names)}, op_create, 0},
+    {"open", 2, {SLOT, CHOICE("role", role_names)}, op_open, 0},
+    {"send", 3, {SLOT, CHOICE("len", len_names), {"fill", SFZ_ARG_BYTE, NULL, 0}}, op_send, 0},
+    {"recv", 2, {SLOT, CHOICE("wait", wait_names)}, op_recv, SFZ_OP_BLOCKS},
+    {"close", 1, {SLOT}, op_close, 0},
+    {"destroy", 1, {SLOT}, op_destroy, 0},
+    {"corrupt", 3, {SLOT, CHOICE("field", field_names),
+                    {"value", SFZ_ARG_CHOICE, sfzt_poison_names, SFZT_NPOISON}},
+     op_corrupt, SFZ_OP_HOSTILE},
+};
+
+static const struct sfz_adapter ring_adapter = {
+    .name = "shmipc-ring",
+    .summary = "libshmipc ring: producer/consumer messages guarded by System V semaphores",
+    .ops = ring_ops,
+    .nops = NCHOICES(ring_ops),
+    .local_size = sizeof(struct ring_local),
+    .shared_size = sizeof(struct ring_model),
+    .worker_done = ring_worker_done,
+    .teardown = ring_teardown,
+};
+SFZ_TARGET(ring_adapter);

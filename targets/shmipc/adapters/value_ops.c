@@ -1,0 +1,210 @@
+/*
+ * value_ops.c - ops, model and checks for the single-value patterns (kv and file).
+ *
+ * The model (shared by all workers) is what the value must read back as: the last text a
+ * successful put stored. A get that returns anything else is a `data` finding, unless the
+ * hostile peer scribbled on the object (then only crashes, hangs and leaks count). The
+ * creator's permission bits are checked at once: anything but 0600 is a finding.
+ */
+#include "value_ops.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "adapter_util.h"
+#include "value_layout.h"
+
+static const char *const capacity_names[] = {"1", "16", "64", "255"};
+static const unsigned capacities[] = {1, 16, 64, 255};
+static const char *const length_names[] = {"0", "1", "3", "15", "16", "17", "64", "255"};
+static const unsigned lengths[] = {0, 1, 3, 15, 16, 17, 64, 255};
+enum value_field { FIELD_LEN, FIELD_SEQ, FIELD_CAPACITY, FIELD_TEXT };
+static const char *const field_names[] = {"len", "seq", "capacity", "text"};
+
+#define NCHOICES(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+
+static struct value_slot_model *model_of(struct sfz_ctx *ctx, uint32_t slot)
+{
+    return &((struct value_model *)ctx->shared)->slot[slot];
+}
+
+static void **handle_of(struct sfz_ctx *ctx, uint32_t slot)
+{
+    return &((struct value_local *)ctx->local)->h[slot];
+}
+
+static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    void **h = handle_of(ctx, argv[0]);
+    if (*h != NULL)
+        return SFZ_SKIPPED;
+    *h = value_backend.create(argv[0], capacities[argv[1]]);
+    if (*h == NULL)
+        return sfzt_status(-1);
+    struct value_slot_model *m = model_of(ctx, argv[0]);
+    memset(m, 0, sizeof(*m));
+    m->exists = 1;
+    m->capacity = capacities[argv[1]];
+    int perms = value_backend.perms(argv[0]);
+    if (perms != -1 && perms != 0600)
+        return sfz_finding(ctx, "%s created with mode %03o: any local user can read or forge it "
+                                "(want 0600)", value_backend.object, (unsigned)perms);
+    return SFZ_OK;
+}
+
+static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    void **h = handle_of(ctx, argv[0]);
+    if (*h != NULL)
+        return SFZ_SKIPPED;
+    unsigned long before = sfzt_injections();
+    *h = value_backend.open(argv[0]);
+    if (*h != NULL)
+        return SFZ_OK;
+    struct value_slot_model *m = model_of(ctx, argv[0]);
+    if (m->exists && !m->corrupt && errno == ENOENT)
+        return sfzt_unexplained(ctx, before, "open");
+    return sfzt_status(-1);
+}
+
+static void fill(char *text, unsigned len, uint32_t byte)
+{
+    for (unsigned i = 0; i < len; i++)
+        text[i] = (char)('a' + (byte + i) % 26u);
+    text[len] = '\0';
+}
+
+static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    void *h = *handle_of(ctx, argv[0]);
+    if (h == NULL)
+        return SFZ_SKIPPED;
+    char text[VALUE_TEXT_MAX + 1];
+    unsigned len = lengths[argv[1]];
+    fill(text, len, argv[2]);
+    if (value_backend.put(h, text, len) == -1)
+        return sfzt_status(-1);
+    struct value_slot_model *m = model_of(ctx, argv[0]);
+    m->len = len;
+    memcpy(m->text, text, len + 1);
+    return SFZ_OK;
+}
+
+static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    void *h = *handle_of(ctx, argv[0]);
+    if (h == NULL)
+        return SFZ_SKIPPED;
+    char buf[VALUE_TEXT_MAX + 64];
+    ssize_t n = value_backend.get(h, buf, sizeof(buf));
+    if (n == -1)
+        return sfzt_status(-1);
+    const struct value_slot_model *m = model_of(ctx, argv[0]);
+    if (m->corrupt || !m->exists)
+        return SFZ_OK;
+    if ((size_t)n != m->len || memcmp(buf, m->text, m->len) != 0 || buf[n] != '\0')
+        return sfz_finding(ctx, "get returned %zd bytes \"%.40s\", the last put stored %u bytes "
+                                "\"%.40s\"", n, buf, m->len, m->text);
+    return SFZ_OK;
+}
+
+static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    void **h = handle_of(ctx, argv[0]);
+    if (*h == NULL)
+        return SFZ_SKIPPED;
+    int rc = value_backend.close(*h);
+    *h = NULL; /* close releases the handle even when it reports an error */
+    return sfzt_status(rc);
+}
+
+static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    void **h = handle_of(ctx, argv[0]);
+    if (*h == NULL)
+        return SFZ_SKIPPED;
+    if (value_backend.destroy(*h) == -1)
+        return sfzt_status(-1); /* the handle stays valid: worker_done or teardown retries */
+    *h = NULL;
+    model_of(ctx, argv[0])->exists = 0;
+    return SFZ_OK;
+}
+
+/* The hostile peer: write a poison value into one header field, or unterminate the text. */
+static int op_corrupt(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    size_t size = 0;
+    struct shmipc_value_hdr *v = value_backend.peer_map(argv[0], &size);
+    if (v == NULL)
+        return SFZ_SKIPPED;
+    struct value_slot_model *m = model_of(ctx, argv[0]);
+    unsigned poison = sfzt_poison(argv[2], m->capacity);
+    switch ((enum value_field)argv[1]) {
+    case FIELD_LEN: v->len = poison; break;
+    case FIELD_SEQ: v->seq = poison | 1u; break;
+    case FIELD_CAPACITY: v->capacity = poison; break;
+    case FIELD_TEXT:
+        if (size > sizeof(*v))
+            memset(v->text, 'Z', size - sizeof(*v));
+        break;
+    }
+    m->corrupt = 1;
+    value_backend.peer_unmap(v, size);
+    return SFZ_OK;
+}
+
+#define SLOT {"slot", SFZ_ARG_SLOT, NULL, 0}
+const struct sfz_op value_ops[VALUE_NOPS] = {
+    {"create", 2, {SLOT, {"capacity", SFZ_ARG_CHOICE, capacity_names, NCHOICES(capacity_names)}},
+     op_create, 0},
+    {"open", 1, {SLOT}, op_open, 0},
+    {"put", 3, {SLOT, {"len", SFZ_ARG_CHOICE, length_names, NCHOICES(length_names)},
+                {"fill", SFZ_ARG_BYTE, NULL, 0}}, op_put, 0},
+    {"get", 1, {SLOT}, op_get, 0},
+    {"close", 1, {SLOT}, op_close, 0},
+    {"destroy", 1, {SLOT}, op_destroy, 0},
+    {"corrupt", 3, {SLOT, {"field", SFZ_ARG_CHOICE, field_names, NCHOICES(field_names)},
+                    {"value", SFZ_ARG_CHOICE, sfzt_poison_names, SFZT_NPOISON}},
+     op_corrupt, SFZ_OP_HOSTILE},
+};
+
+/* The first worker to finish that still holds a handle removes the value, as its owner
+   would at exit; the others just let go. (exists is cleared atomically: workers may finish
+   concurrently.) */
+void value_worker_done(struct sfz_ctx *ctx)
+{
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        void **h = handle_of(ctx, s);
+        if (*h == NULL)
+            continue;
+        struct value_slot_model *m = model_of(ctx, s);
+        if (__atomic_exchange_n(&m->exists, 0, __ATOMIC_ACQ_REL)) {
+            if (value_backend.destroy(*h) == 0) {
+                *h = NULL;
+                continue;
+            }
+            __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
+        }
+        (void)value_backend.close(*h);
+        *h = NULL;
+    }
+}
+
+/* Values nobody holds a handle to any more: reopen and remove them through the library. One
+   the hostile peer broke so badly that the library refuses to open it is removed by name: the
+   leak would be the peer's doing, not the library's. */
+void value_teardown(struct sfz_ctx *ctx)
+{
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        struct value_slot_model *m = model_of(ctx, s);
+        if (!m->exists)
+            continue;
+        void *h = value_backend.open(s);
+        if (h != NULL && value_backend.destroy(h) == -1)
+            (void)value_backend.close(h);
+        else if (h == NULL && m->corrupt)
+            value_backend.remove_raw(s);
+        m->exists = 0;
+    }
+}
