@@ -144,10 +144,13 @@ static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
     const struct ring_msg *want = &m->queue[m->first];
     unsigned char expect[64 + 1];
     message_bytes(want, expect);
-    if ((size_t)n != want->len || memcmp(buf, expect, want->len) != 0)
-        return sfz_finding(ctx, "received %zd bytes (first 0x%02x), expected message %u: %u bytes "
-                                "(first 0x%02x)", n, n > 0 ? buf[0] : 0, want->seq, want->len,
-                           want->len > 0 ? expect[0] : 0);
+    if ((size_t)n != want->len)
+        return sfz_finding(ctx, "received %zd bytes, the oldest queued message (%u) has %u", n,
+                           want->seq, want->len);
+    for (uint32_t i = 0; i < want->len; i++)
+        if (buf[i] != expect[i])
+            return sfz_finding(ctx, "message %u corrupted in the ring: byte %u is 0x%02x, was sent "
+                                    "as 0x%02x", want->seq, i, buf[i], expect[i]);
     m->first = (m->first + 1) % MODEL_QUEUE;
     m->count--;
     return SFZ_OK;

@@ -183,11 +183,16 @@ static int ring_commit(struct shmipc_ring *r, uint32_t *index, uint32_t old, uns
     return ring_undo(r, which == SHMIPC_RING_FULL ? SHMIPC_RING_EMPTY : SHMIPC_RING_FULL, err);
 }
 
+/* The off-by-one bug is consistent, as real ones are: the wrap and the check agree on a ring
+   of slots + 1 entries. */
+static uint32_t ring_index_limit(const struct shmipc_ring *r)
+{
+    return BUG(RING_OFF_BY_ONE) ? r->slots + 1 : r->slots;
+}
+
 static uint32_t ring_next(const struct shmipc_ring *r, uint32_t i)
 {
-    if (BUG(RING_OFF_BY_ONE))
-        return i + 1 > r->slots ? 0 : i + 1;
-    return i + 1 >= r->slots ? 0 : i + 1;
+    return i + 1 >= ring_index_limit(r) ? 0 : i + 1;
 }
 
 int shmipc_ring_send(struct shmipc_ring *r, const void *msg, size_t len, int timeout_ms)
@@ -203,7 +208,7 @@ int shmipc_ring_send(struct shmipc_ring *r, const void *msg, size_t len, int tim
     if (ring_acquire(r, SHMIPC_RING_EMPTY, timeout_ms) == -1)
         return -1;
     uint32_t head = r->hdr->head;
-    if (head >= r->slots && !BUG(RING_OFF_BY_ONE))
+    if (head >= ring_index_limit(r))
         return ring_undo(r, SHMIPC_RING_EMPTY, EBADMSG);
     memcpy(r->hdr->data + (size_t)head * r->msg_max, msg, len);
     shmipc_ring_lens(r->hdr, r->slots, r->msg_max)[head] = (uint32_t)len;
@@ -261,7 +266,7 @@ ssize_t shmipc_ring_recv(struct shmipc_ring *r, void *buf, size_t bufsize, int t
     if (ring_wait_message(r, timeout_ms) == -1)
         return -1;
     uint32_t tail = r->hdr->tail;
-    if (tail >= r->slots && !BUG(TRUSTS_PEER_INDEX) && !BUG(RING_OFF_BY_ONE))
+    if (tail >= ring_index_limit(r) && !BUG(TRUSTS_PEER_INDEX))
         return ring_undo(r, SHMIPC_RING_FULL, EBADMSG);
     uint32_t len = shmipc_ring_lens(r->hdr, r->slots, r->msg_max)[tail];
     if (len > r->msg_max && !BUG(TRUSTS_PEER_INDEX))
