@@ -6,4 +6,7 @@ if ! unshare -im true 2>/dev/null; then
   echo "skipped: cannot create IPC + mount namespaces (needs root)"
   exit 77
 fi
+# SHMFUZZ_PRIVATE_IPC tells scripts that may remove *every* object they see that they are safe.
+SHMFUZZ_PRIVATE_IPC=1
+export SHMFUZZ_PRIVATE_IPC
 exec unshare -im sh -c 'mount -t tmpfs -o mode=1777 none /dev/shm && exec "$@"' in-namespace "$@"
