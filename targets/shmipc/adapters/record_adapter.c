@@ -186,8 +186,10 @@ static int op_abort(struct sfz_ctx *ctx, const uint32_t *argv)
     struct record_local *l = local_of(ctx);
     if (l->h[argv[0]] == NULL || !l->txn_open[argv[0]])
         return SFZ_SKIPPED;
+    if (shmipc_records_abort(l->h[argv[0]]) == -1)
+        return sfzt_status(-1); /* still open: the library keeps the lock until abort works */
     l->txn_open[argv[0]] = 0;
-    return sfzt_status(shmipc_records_abort(l->h[argv[0]]));
+    return SFZ_OK;
 }
 
 static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
@@ -195,10 +197,11 @@ static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
     struct record_local *l = local_of(ctx);
     if (l->h[argv[0]] == NULL)
         return SFZ_SKIPPED;
-    int rc = shmipc_records_close(l->h[argv[0]]);
+    if (shmipc_records_close(l->h[argv[0]]) == -1)
+        return sfzt_status(-1); /* the handle stays valid: worker_done retries */
     l->h[argv[0]] = NULL;
     l->txn_open[argv[0]] = 0;
-    return sfzt_status(rc);
+    return SFZ_OK;
 }
 
 static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
@@ -249,7 +252,8 @@ static void record_worker_done(struct sfz_ctx *ctx)
             }
             __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
         }
-        (void)shmipc_records_close(l->h[s]);
+        if (shmipc_records_close(l->h[s]) == -1)
+            (void)shmipc_records_close(l->h[s]); /* a failed close keeps the handle: retry once */
         l->h[s] = NULL;
     }
 }
@@ -263,7 +267,8 @@ static void record_teardown(struct sfz_ctx *ctx)
         key_t key = sfzt_key(RECORD_KEY_BASE, s);
         struct shmipc_records *h = shmipc_records_open(key, 0);
         if (h != NULL && shmipc_records_destroy(h) == -1) {
-            (void)shmipc_records_close(h);
+            if (shmipc_records_close(h) == -1)
+                (void)shmipc_records_close(h);
         } else if (h == NULL && m->corrupt) {
             int id = shmget(key, 0, 0);
             if (id != -1)

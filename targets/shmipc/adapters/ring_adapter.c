@@ -161,9 +161,10 @@ static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
     struct shmipc_ring **h = handle_of(ctx, argv[0]);
     if (*h == NULL)
         return SFZ_SKIPPED;
-    int rc = shmipc_ring_close(*h);
+    if (shmipc_ring_close(*h) == -1)
+        return sfzt_status(-1); /* the handle stays valid: worker_done retries */
     *h = NULL;
-    return sfzt_status(rc);
+    return SFZ_OK;
 }
 
 static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
@@ -216,7 +217,8 @@ static void ring_worker_done(struct sfz_ctx *ctx)
             }
             __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
         }
-        (void)shmipc_ring_close(*h);
+        if (shmipc_ring_close(*h) == -1)
+            (void)shmipc_ring_close(*h); /* a failed close keeps the handle: retry once */
         *h = NULL;
     }
 }
@@ -232,7 +234,8 @@ static void ring_teardown(struct sfz_ctx *ctx)
         key_t key = sfzt_key(RING_KEY_BASE, s);
         struct shmipc_ring *h = shmipc_ring_open(key, SHMIPC_CONSUMER);
         if (h != NULL && shmipc_ring_destroy(h) == -1) {
-            (void)shmipc_ring_close(h);
+            if (shmipc_ring_close(h) == -1)
+                (void)shmipc_ring_close(h);
         } else if (h == NULL && m->corrupt) {
             int id = shmget(key, 0, 0);
             if (id != -1)

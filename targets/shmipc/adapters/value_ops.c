@@ -114,9 +114,10 @@ static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
     void **h = handle_of(ctx, argv[0]);
     if (*h == NULL)
         return SFZ_SKIPPED;
-    int rc = value_backend.close(*h);
-    *h = NULL; /* close releases the handle even when it reports an error */
-    return sfzt_status(rc);
+    if (value_backend.close(*h) == -1)
+        return sfzt_status(-1); /* the handle stays valid: worker_done retries */
+    *h = NULL;
+    return SFZ_OK;
 }
 
 static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
@@ -186,7 +187,8 @@ void value_worker_done(struct sfz_ctx *ctx)
             }
             __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
         }
-        (void)value_backend.close(*h);
+        if (value_backend.close(*h) == -1)
+            (void)value_backend.close(*h); /* a failed close keeps the handle: retry once */
         *h = NULL;
     }
 }
@@ -201,7 +203,7 @@ void value_teardown(struct sfz_ctx *ctx)
         if (!m->exists)
             continue;
         void *h = value_backend.open(s);
-        if (h != NULL && value_backend.destroy(h) == -1)
+        if (h != NULL && value_backend.destroy(h) == -1 && value_backend.close(h) == -1)
             (void)value_backend.close(h);
         else if (h == NULL && m->corrupt)
             value_backend.remove_raw(s);

@@ -49,7 +49,8 @@ int shmipc_kv_put(struct shmipc_kv *kv, const char *text, size_t len);
 /* Copy the value into BUF (always NUL-terminated); returns its length. ERANGE if BUFSIZE is too
    small, EBADMSG if a peer left an impossible length, EAGAIN if a writer kept it busy. */
 ssize_t shmipc_kv_get(struct shmipc_kv *kv, char *buf, size_t bufsize);
-/* Detach and free the handle (the segment stays for others). */
+/* Detach and free the handle (the segment stays for others). On failure the handle stays
+   valid and a second call retries; the same holds for every *_close below. */
 int shmipc_kv_close(struct shmipc_kv *kv);
 /* Mark the segment for removal, then close. If the removal fails the handle stays valid (and
    open), so the caller can retry: an object is never orphaned by a failed destroy. The same

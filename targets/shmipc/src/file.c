@@ -157,9 +157,10 @@ int shmipc_file_close(struct shmipc_file *f)
 {
     if (f == NULL)
         return 0;
-    int rc = munmap(f->base, f->size);
-    file_free(f);
-    return rc;
+    if (munmap(f->base, f->size) == -1)
+        return -1; /* the handle stays valid: a retry unmaps */
+    free(f);
+    return 0;
 }
 
 int shmipc_file_destroy(struct shmipc_file *f)

@@ -75,11 +75,10 @@ int shmipc_kv_close(struct shmipc_kv *kv)
 {
     if (kv == NULL)
         return 0;
-    int rc = shmipc_segment_detach(&kv->seg);
-    int saved = errno;
+    if (shmipc_segment_detach(&kv->seg) == -1)
+        return -1; /* the handle stays valid: a retry detaches */
     free(kv);
-    errno = saved;
-    return rc;
+    return 0;
 }
 
 int shmipc_kv_destroy(struct shmipc_kv *kv)

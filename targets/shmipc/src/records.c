@@ -23,6 +23,7 @@ struct shmipc_records {
     int semid;
     unsigned count; /* validated at open */
     unsigned txn;   /* 1 + index of the open transaction, 0 when none */
+    int counted;    /* this handle is counted in hdr->users */
 };
 
 static size_t table_size(unsigned count)
@@ -75,6 +76,7 @@ struct shmipc_records *shmipc_records_create(key_t key, unsigned count)
     t->count = count;
     t->hdr->count = count;
     t->hdr->users = 1;
+    t->counted = 1;
     __atomic_store_n(&t->hdr->magic, SHMIPC_RECORDS_MAGIC, __ATOMIC_RELEASE);
     return t;
 fail:
@@ -119,6 +121,7 @@ struct shmipc_records *shmipc_records_open(key_t key, unsigned count)
     if (t->semid == -1)
         goto fail_detach;
     __atomic_fetch_add(&t->hdr->users, 1u, __ATOMIC_RELAXED);
+    t->counted = 1;
     return t;
 fail_detach:;
     int saved = errno;
@@ -237,27 +240,32 @@ int shmipc_records_abort(struct shmipc_records *t)
 {
     if (t->txn == 0)
         return 0;
+    if (!BUG(LOST_UPDATE) && table_unlock(t) == -1)
+        return -1; /* still holding the lock: the transaction stays open, abort again */
     t->txn = 0;
-    if (BUG(LOST_UPDATE))
-        return 0;
-    return table_unlock(t);
+    return 0;
 }
 
 int shmipc_records_close(struct shmipc_records *t)
 {
     if (t == NULL)
         return 0;
-    (void)shmipc_records_abort(t);
-    int rc;
+    if (t->semid != -1 && shmipc_records_abort(t) == -1)
+        return -1; /* the handle stays valid: a retry releases the lock */
     if (BUG(USE_AFTER_SHMDT)) {
-        rc = shmdt(t->seg.base);
+        (void)shmdt(t->seg.base);
         __atomic_fetch_sub(&t->hdr->users, 1u, __ATOMIC_RELAXED); /* the header is gone */
-    } else {
-        __atomic_fetch_sub(&t->hdr->users, 1u, __ATOMIC_RELAXED);
-        rc = shmipc_segment_detach(&t->seg);
+        free(t);
+        return 0;
     }
-    free_keep_errno(t);
-    return rc;
+    if (t->counted && t->seg.base != NULL) {
+        __atomic_fetch_sub(&t->hdr->users, 1u, __ATOMIC_RELAXED);
+        t->counted = 0;
+    }
+    if (shmipc_segment_detach(&t->seg) == -1)
+        return -1; /* the handle stays valid: a retry detaches */
+    free(t);
+    return 0;
 }
 
 int shmipc_records_destroy(struct shmipc_records *t)

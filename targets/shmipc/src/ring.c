@@ -27,6 +27,7 @@ struct shmipc_ring {
     struct shmipc_ring_hdr *hdr;
     int semid;
     enum shmipc_role role;
+    int counted; /* this handle raised the producers semaphore */
     uint32_t slots, msg_max; /* validated at open */
 };
 
@@ -55,6 +56,7 @@ static int ring_join(struct shmipc_ring *r, enum shmipc_role role)
         return 0;
     if (producer_count(r, 1) == -1)
         return -1;
+    r->counted = 1;
     __atomic_fetch_add(&r->hdr->joined, 1u, __ATOMIC_RELEASE);
     return 0;
 }
@@ -284,17 +286,16 @@ int shmipc_ring_close(struct shmipc_ring *r)
 {
     if (r == NULL)
         return 0;
-    int rc = 0;
-    if (r->role == SHMIPC_PRODUCER && r->semid != -1 && producer_count(r, -1) == -1 && errno != EIDRM &&
-        errno != EINVAL)
-        rc = -1;
-    int saved = errno;
+    if (r->counted && r->semid != -1) {
+        /* A removed set (EIDRM/EINVAL) has no count left to lower. */
+        if (producer_count(r, -1) == -1 && errno != EIDRM && errno != EINVAL)
+            return -1; /* the handle stays valid: a retry lowers the count */
+        r->counted = 0;
+    }
     if (shmipc_segment_detach(&r->seg) == -1)
-        rc = -1;
-    else
-        errno = saved;
-    free_keep_errno(r);
-    return rc;
+        return -1; /* the handle stays valid: a retry detaches */
+    free(r);
+    return 0;
 }
 
 int shmipc_ring_destroy(struct shmipc_ring *r)

@@ -68,9 +68,10 @@ int shmipc_segment_detach(struct shmipc_segment *seg)
 {
     if (seg->base == NULL)
         return 0;
-    void *base = seg->base;
-    seg->base = NULL; /* forget it first: a failed shmdt must not be retried on a reused address */
-    return shmdt(base);
+    if (shmdt(seg->base) == -1)
+        return -1; /* keep the address: the caller may retry */
+    seg->base = NULL;
+    return 0;
 }
 
 int shmipc_segment_remove(struct shmipc_segment *seg)

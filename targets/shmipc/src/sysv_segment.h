@@ -19,7 +19,7 @@ struct shmipc_segment {
 int shmipc_segment_create(key_t key, size_t size, int mode, struct shmipc_segment *seg);
 /* shmget(key, 0, 0) + IPC_STAT + shmat. */
 int shmipc_segment_open(key_t key, struct shmipc_segment *seg);
-/* shmdt once; a second call is a no-op. */
+/* shmdt once; after success a second call is a no-op, after failure it retries. */
 int shmipc_segment_detach(struct shmipc_segment *seg);
 /* IPC_RMID: the segment disappears at its last detach. On failure the id is kept (retry). */
 int shmipc_segment_remove(struct shmipc_segment *seg);
