@@ -64,6 +64,7 @@ struct sfz_ctx {
 /* Op flags. */
 #define SFZ_OP_BLOCKS 0x1u    /* may wait on a peer: bounded by the executor's op timeout */
 #define SFZ_OP_HOSTILE 0x2u   /* corrupts shared state on purpose (hostile peer op) */
+#define SFZ_OP_FORKED 0x4u    /* must run in a forked worker (it ends or may kill its process) */
 
 struct sfz_op {
     const char *name;                 /* text form name: "put", "shmat" */
@@ -97,6 +98,22 @@ extern const struct sfz_adapter *const sfz_target_adapter;
 
 /* For ops: fill ctx->why and return SFZ_FINDING. */
 int sfz_finding(struct sfz_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * For ops about to do something that may legitimately kill the process with SIG (SIGSEGV or
+ * SIGBUS: a read or write past the end of a mapping). Returns 1 when the op runs in a forked
+ * worker: go ahead, a death by SIG during this op is planned and not a finding. Returns 0 in
+ * the engine's own process: do not do it (return SFZ_SKIPPED). Programs that need it to happen
+ * with one process say "procs 1 forked".
+ */
+int sfz_expect_crash(struct sfz_ctx *ctx, int sig);
+
+/*
+ * How many times the built-in hostile peer (peer.poke) has written into shared memory during
+ * this input. A model that compares what readers see with what writers wrote must not judge
+ * bytes after the peer wrote: they are supposed to differ.
+ */
+unsigned sfz_peer_writes(void);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,16 @@
+/*
+ * driver_afl.c - AFL++ entry point: persistent mode with shared-memory test cases and a deferred
+ * fork server (compiled by afl-clang-fast, which defines the __AFL_* macros).
+ */
+#include "shmfuzz/driver.h"
+
+__AFL_FUZZ_INIT();
+
+int main(void)
+{
+    __AFL_INIT();
+    const unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
+    while (__AFL_LOOP(10000))
+        sfz_engine_one(sfz_target_adapter, buf, (size_t)__AFL_FUZZ_TESTCASE_LEN);
+    return 0;
+}

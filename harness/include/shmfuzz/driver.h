@@ -1,0 +1,21 @@
+/*
+ * shmfuzz/driver.h - the two entry points the engine drivers (harness/drivers/) call. Drivers
+ * are a few lines each; everything they share lives behind these functions.
+ */
+#ifndef SHMFUZZ_DRIVER_H
+#define SHMFUZZ_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmfuzz/adapter.h"
+
+/* Run one engine input. A finding prints "shmfuzz: FINDING <kind>: <reason>" on stderr and
+   abort()s so the engine saves the input; otherwise returns 0. */
+int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_t size);
+
+/* The replay program: sfz-<t>-replay [--decode] [--encode -o OUT] [--trace FILE] [--quiet]
+   [--abort] FILE... (docs/harness.md). Returns the exit status. */
+int sfz_replay_main(const struct sfz_adapter *adapter, int argc, char **argv);
+
+#endif /* SHMFUZZ_DRIVER_H */

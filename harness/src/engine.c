@@ -1,0 +1,41 @@
+/*
+ * engine.c - one engine input (libFuzzer and AFL++ drivers): decode, run, and on a finding
+ * print one line and abort() so the engine saves the input. A non-finding never aborts.
+ * The executor is set up on the first input, not before: under AFL++ that is after the fork
+ * server has started, so the private namespaces and the workers belong to the fuzzed child.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness_options.h"
+#include "shmfuzz/driver.h"
+#include "shmfuzz/exec.h"
+
+static struct sfz_opset set;
+static struct sfz_program prog;
+static struct sfz_result res;
+
+static void start(const struct sfz_adapter *adapter)
+{
+    struct sfz_exec_options opt;
+    char err[256];
+    if (sfz_options_from_env(&opt, err, sizeof(err)) != 0 ||
+        sfz_exec_init(adapter, &opt, err, sizeof(err)) != 0) {
+        fprintf(stderr, "shmfuzz: %s\n", err);
+        exit(2);
+    }
+    sfz_opset_init(&set, adapter);
+}
+
+int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_t size)
+{
+    if (set.adapter == NULL)
+        start(adapter);
+    if (sfz_decode(&set, data, size, &prog) != SFZ_DECODE_OK)
+        return 0; /* unknown version behind the magic: the empty program, nothing to run */
+    if (sfz_exec_run(&set, &prog, &res) != SFZ_FIND_NONE) {
+        fprintf(stderr, "shmfuzz: FINDING %s: %s\n", sfz_finding_name(res.kind), res.why);
+        abort();
+    }
+    return 0;
+}

@@ -1,0 +1,130 @@
+/*
+ * exec_worker.c - what a worker does with each command, the same code whether the "worker" is
+ * the engine's own process (in-process mode) or a forked process driven over its socket. Faults
+ * are armed only while an op of the code under test runs, so the harness's own calls are never
+ * counted or failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "exec_internal.h"
+#include "shmfault.h"
+
+static unsigned current_nprocs = 1;
+static struct sfz_fdset fds_at_begin;
+
+static struct sfz_ctx ctx_of(unsigned w)
+{
+    struct sfz_wctl *ctl = &sfz_state.area->w[w];
+    struct sfz_ctx ctx = {w, current_nprocs, sfz_state.local, sfz_state.shared, ctl->why,
+                          sizeof(ctl->why)};
+    return ctx;
+}
+
+static void set_finding(struct sfz_wctl *ctl, enum sfz_finding_kind kind)
+{
+    if (ctl->finding == SFZ_FIND_NONE)
+        ctl->finding = kind;
+}
+
+static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
+{
+    current_nprocs = nprocs;
+    if (sfz_state.adapter->local_size)
+        memset(sfz_state.local, 0, sfz_state.adapter->local_size);
+    sfz_fds_snapshot(&fds_at_begin);
+    shmfault_disarm();
+    shmfault_reset();
+    struct shmfault_error err;
+    if (ctl->rules[0] == '\0') {
+        shmfault_rules_clear();
+    } else if (shmfault_rules_set(ctl->rules, &err) != 0) {
+        /* the harness wrote a rule libshmfault refuses: the harness is broken, not the target */
+        snprintf(ctl->why, sizeof(ctl->why), "libshmfault refused rule '%.60s': %.160s", ctl->rules,
+                 err.msg);
+        ctl->status = -1;
+    }
+    (void)w;
+}
+
+static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cmd)
+{
+    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, cmd->op);
+    struct sfz_ctx ctx = ctx_of(w);
+    unsigned long before = shmfault_injections();
+    ctl->planned_signal = 0;
+    errno = 0;
+    shmfault_arm();
+    int status = op->run(&ctx, cmd->argv);
+    int err = errno;
+    shmfault_disarm();
+    ctl->planned_signal = 0;
+    ctl->status = status;
+    ctl->err = status == SFZ_FAILED ? err : 0;
+    ctl->injected = shmfault_injections() != before;
+    if (status == SFZ_FINDING)
+        set_finding(ctl, SFZ_FIND_DATA);
+    else if (status == SFZ_OK && ctl->injected &&
+             sfz_error_swallowed(before, ctl->why, sizeof(ctl->why)))
+        set_finding(ctl, SFZ_FIND_BAD_ERROR);
+}
+
+static void handle_done(unsigned w, struct sfz_wctl *ctl)
+{
+    struct sfz_ctx ctx = ctx_of(w);
+    if (sfz_state.adapter->worker_done)
+        sfz_state.adapter->worker_done(&ctx);
+    int fd = sfz_fds_new(&fds_at_begin);
+    if (fd < 0 || ctl->finding != SFZ_FIND_NONE)
+        return;
+    char path[32], target[160];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    target[n > 0 ? n : 0] = '\0';
+    snprintf(ctl->why, sizeof(ctl->why), "p%u left fd %d open after its last op (%s)", w, fd,
+             target);
+    set_finding(ctl, SFZ_FIND_FD_LEAK);
+}
+
+void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
+{
+    struct sfz_wctl *ctl = &sfz_state.area->w[w];
+    struct sfz_ctx ctx;
+    ctl->status = 0;
+    switch (cmd->kind) {
+    case SFZ_CMD_BEGIN: handle_begin(w, ctl, cmd->op); break;
+    case SFZ_CMD_SETUP:
+        ctx = ctx_of(w);
+        if (sfz_state.adapter->setup && sfz_state.adapter->setup(&ctx) == SFZ_FINDING)
+            set_finding(ctl, SFZ_FIND_DATA);
+        break;
+    case SFZ_CMD_OP: handle_op(w, ctl, cmd); break;
+    case SFZ_CMD_DONE: handle_done(w, ctl); break;
+    case SFZ_CMD_QUIT: _exit(0);
+    }
+}
+
+void sfz_worker_loop(unsigned w, int in, int out)
+{
+    for (;;) {
+        struct sfz_cmd cmd;
+        ssize_t n = recv(in, &cmd, sizeof(cmd), 0);
+        if (n != (ssize_t)sizeof(cmd))
+            _exit(n == 0 ? 0 : 1); /* the executor went away: leave without running its code */
+        sfz_worker_handle(w, &cmd);
+        char ack = 1;
+        if (send(out, &ack, 1, MSG_NOSIGNAL) != 1)
+            _exit(0);
+    }
+}
+
+int sfz_expect_crash(struct sfz_ctx *ctx, int sig)
+{
+    if (!sfz_state.crash_allowed)
+        return 0;
+    sfz_state.area->w[ctx->proc].planned_signal = sig;
+    return 1;
+}

@@ -1,0 +1,233 @@
+/*
+ * replay.c - the standalone replay program (what CI, Valgrind and gdb run):
+ *     sfz-<t>-replay [--decode] [--encode -o OUT] [--trace FILE] [--quiet] [--abort] FILE...
+ * Each input (binary or text form, detected) is decoded, printed, run, and judged with a
+ * "verdict:" line. Exit 0: every input ok; 1: a finding; 2: usage error or an input that
+ * cannot be read or parsed. Many inputs per process, because Valgrind's start-up dominates.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness_options.h"
+#include "shmfault.h"
+#include "shmfuzz/driver.h"
+#include "shmfuzz/exec.h"
+
+#define MAX_INPUT (1u << 20)
+
+enum mode { MODE_RUN, MODE_DECODE, MODE_ENCODE };
+struct replay {
+    const char *prog_name;
+    enum mode mode;
+    const char *out;
+    const char *trace;
+    int quiet, abort_on_finding;
+    struct sfz_opset set;
+};
+
+static int usage(const struct replay *r, const char *why)
+{
+    if (why)
+        fprintf(stderr, "%s: %s\n", r->prog_name, why);
+    fprintf(why ? stderr : stdout,
+            "usage: %s [--decode] [--encode -o OUT] [--trace FILE] [--quiet] [--abort] FILE...\n",
+            r->prog_name);
+    return why ? 2 : 0;
+}
+
+static uint8_t *read_input(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    uint8_t *buf = malloc(MAX_INPUT + 1);
+    size_t n = buf ? fread(buf, 1, MAX_INPUT + 1, f) : 0;
+    int bad = buf == NULL || ferror(f) || n > MAX_INPUT;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = n > MAX_INPUT ? EFBIG : EIO;
+        return NULL;
+    }
+    *size = n;
+    return buf;
+}
+
+/* Read and decode PATH (either form); 0, or -1 after printing a one-line error. */
+static int load(struct replay *r, const char *path, struct sfz_program *prog)
+{
+    size_t size = 0;
+    uint8_t *data = read_input(path, &size);
+    if (data == NULL) {
+        fprintf(stderr, "%s: %s: %s\n", r->prog_name, path, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    if (sfz_is_text(data, size)) {
+        char err[256];
+        unsigned line = 0;
+        if (sfz_program_parse(&r->set, (const char *)data, size, prog, &line, err,
+                              sizeof(err)) != 0) {
+            fprintf(stderr, "%s:%u: %s\n", path, line, err);
+            rc = -1;
+        }
+    } else if (sfz_decode(&r->set, data, size, prog) != SFZ_DECODE_OK) {
+        fprintf(stderr, "%s: %s: unknown program format version %u (this build reads 1..%d)\n",
+                r->prog_name, path, prog->version, SFZ_FORMAT_VERSION);
+        rc = -1;
+    }
+    free(data);
+    return rc;
+}
+
+static void print_result(const struct replay *r, const struct sfz_program *prog,
+                         const struct sfz_result *res)
+{
+    static const char *const status[] = {"ok", "failed", "skipped", "finding"};
+    printf("-- run (%s)\n", res->inprocess ? "in-process" : "forked workers");
+    for (unsigned i = 0; i < prog->nops; i++) {
+        const struct sfz_op_result *o = &res->ops[i];
+        char step[200];
+        sfz_step_print(&r->set, &prog->ops[i], step, sizeof(step));
+        printf("%3u %s => ", i + 1, step);
+        if (o->fate == SFZ_FATE_GONE)
+            printf("not run (worker gone)\n");
+        else if (o->fate == SFZ_FATE_HUNG)
+            printf("hung\n");
+        else if (o->fate == SFZ_FATE_DIED)
+            printf("worker died\n");
+        else
+            printf("%s%s%s%s\n", o->status < 4 ? status[o->status] : "?", o->err ? " " : "",
+                   o->err ? (shmfault_errno_name(o->err) ? shmfault_errno_name(o->err)
+                                                         : strerror(o->err)) : "",
+                   o->injected ? " (fault injected)" : "");
+    }
+}
+
+static int run_one(struct replay *r, const char *path)
+{
+    static struct sfz_program prog;
+    static struct sfz_result res;
+    static char text[16384];
+    if (load(r, path, &prog) != 0)
+        return 2;
+    if (!r->quiet) {
+        sfz_program_print(&r->set, &prog, text, sizeof(text));
+        printf("%s%s", r->mode == MODE_RUN ? "== program\n" : "", text);
+    }
+    if (r->mode == MODE_DECODE)
+        return 0;
+    enum sfz_finding_kind kind = sfz_exec_run(&r->set, &prog, &res);
+    if (!r->quiet)
+        print_result(r, &prog, &res);
+    if (kind == SFZ_FIND_NONE) {
+        printf("verdict: ok\n");
+        return 0;
+    }
+    printf("verdict: FINDING %s: %s\n", sfz_finding_name(kind), res.why);
+    fflush(stdout);
+    if (r->abort_on_finding) {
+        fprintf(stderr, "shmfuzz: FINDING %s: %s\n", sfz_finding_name(kind), res.why);
+        abort();
+    }
+    return 1;
+}
+
+static int encode(struct replay *r, const char *in)
+{
+    static struct sfz_program prog;
+    uint8_t buf[SFZ_ENCODED_MAX];
+    if (load(r, in, &prog) != 0)
+        return 2;
+    long n = sfz_encode(&r->set, &prog, buf, sizeof(buf));
+    FILE *f = n < 0 ? NULL : fopen(r->out, "wb");
+    if (f == NULL || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
+        fprintf(stderr, "%s: %s: %s\n", r->prog_name, r->out,
+                n < 0 ? "program does not encode" : strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
+static int parse_args(struct replay *r, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"decode", no_argument, NULL, 'd'}, {"encode", no_argument, NULL, 'e'},
+        {"trace", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
+        {"abort", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': r->mode = MODE_DECODE; break;
+        case 'e': r->mode = MODE_ENCODE; break;
+        case 't': r->trace = optarg; break;
+        case 'q': r->quiet = 1; break;
+        case 'a': r->abort_on_finding = 1; break;
+        case 'o': r->out = optarg; break;
+        case 'h': return usage(r, NULL) - 1; /* -1: help printed, exit 0 */
+        default: return usage(r, "unknown option or missing argument");
+        }
+    }
+    if (optind >= argc)
+        return usage(r, "no input files");
+    if (r->mode == MODE_ENCODE && (r->out == NULL || argc - optind != 1))
+        return usage(r, "--encode takes one input and -o OUT");
+    if (r->mode != MODE_ENCODE && r->out != NULL)
+        return usage(r, "-o only goes with --encode");
+    return 0;
+}
+
+static int start_executor(struct replay *r, const struct sfz_adapter *adapter)
+{
+    struct sfz_exec_options opt;
+    char err[256];
+    if (sfz_options_from_env(&opt, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s: %s\n", r->prog_name, err);
+        return 2;
+    }
+    if (r->trace) {
+        int fd = open(r->trace, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "%s: %s: %s\n", r->prog_name, r->trace, strerror(errno));
+            return 2;
+        }
+        shmfault_trace_fd(fd);
+    }
+    if (sfz_exec_init(adapter, &opt, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s: %s\n", r->prog_name, err);
+        return 3;
+    }
+    return 0;
+}
+
+int sfz_replay_main(const struct sfz_adapter *adapter, int argc, char **argv)
+{
+    struct replay r = {0};
+    const char *slash = strrchr(argv[0], '/');
+    r.prog_name = slash ? slash + 1 : argv[0];
+    sfz_opset_init(&r.set, adapter);
+    int rc = parse_args(&r, argc, argv);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (r.mode == MODE_ENCODE)
+        return encode(&r, argv[optind]);
+    if (r.mode == MODE_RUN && (rc = start_executor(&r, adapter)) != 0)
+        return rc;
+    int worst = 0;
+    for (int i = optind; i < argc; i++) {
+        if (!r.quiet && argc - optind > 1)
+            printf("== input %s\n", argv[i]);
+        int one = run_one(&r, argv[i]);
+        worst = one > worst ? one : worst;
+        fflush(stdout);
+    }
+    if (r.mode == MODE_RUN)
+        sfz_exec_shutdown();
+    return worst;
+}
