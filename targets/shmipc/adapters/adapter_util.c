@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 
 #include "shmfault.h"
@@ -105,4 +106,66 @@ unsigned sfzt_poison(unsigned poison, unsigned edge)
     case 2: return 0x40000000u;
     default: return 0xffffffffu;
     }
+}
+
+/* Close a handle; a failed close keeps it valid, so try once more. */
+static void close_twice(const struct sfzt_end *end, void *h)
+{
+    if (end->close(h) == -1)
+        (void)end->close(h);
+}
+
+void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end)
+{
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        void **h = end->handle(ctx, s);
+        if (*h == NULL)
+            continue;
+        struct sfzt_slot_state *st = end->state(ctx, s);
+        /* exists is taken atomically: workers may finish concurrently */
+        if (__atomic_exchange_n(&st->exists, 0, __ATOMIC_ACQ_REL)) {
+            if (end->destroy(*h) == 0) {
+                *h = NULL;
+                continue;
+            }
+            __atomic_store_n(&st->exists, 1, __ATOMIC_RELEASE);
+        }
+        close_twice(end, *h);
+        *h = NULL;
+    }
+    if (__atomic_add_fetch(end->finished(ctx), 1u, __ATOMIC_ACQ_REL) != ctx->nprocs)
+        return;
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        struct sfzt_slot_state *st = end->state(ctx, s);
+        if (!st->exists)
+            continue;
+        void *h = end->reopen(s);
+        if (h != NULL && end->destroy(h) == -1)
+            close_twice(end, h);
+        else if (h == NULL && st->corrupt)
+            end->remove_raw(s); /* the peer broke it beyond opening: its leak, not the library's */
+        st->exists = 0;
+    }
+}
+
+void sfzt_teardown(struct sfz_ctx *ctx, const struct sfzt_end *end)
+{
+    if (*end->finished(ctx) == ctx->nprocs)
+        return;
+    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
+        struct sfzt_slot_state *st = end->state(ctx, s);
+        if (st->exists)
+            end->remove_raw(s);
+        st->exists = 0;
+    }
+}
+
+void sfzt_remove_key(key_t key)
+{
+    int id = shmget(key, 0, 0);
+    if (id != -1)
+        (void)shmctl(id, IPC_RMID, NULL);
+    id = semget(key, 0, 0);
+    if (id != -1)
+        (void)semctl(id, 0, IPC_RMID);
 }

@@ -8,6 +8,7 @@
 #define SHMIPC_ADAPTER_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/ipc.h>
 
 #include "shmfuzz/adapter.h"
@@ -34,6 +35,33 @@ void *sfzt_peer_attach(key_t key, size_t *size);
 void sfzt_peer_detach(void *base);
 /* Permission bits of KEY's segment from /proc/sysvipc/shm, -1 if not found. */
 int sfzt_sysv_perms(key_t key);
+
+/*
+ * The end of a program, the same for every pattern. Each worker's worker_done releases its
+ * handles (the first holder of a live object destroys it, as its owner would, the others
+ * close); the last worker to finish then reopens and destroys, through the library, every
+ * object still alive that nobody holds (a kv value outlives its writer by design). Whatever
+ * survives that is the library's leak. If a worker died, that cleanup never ran: teardown
+ * removes the objects the model knows by key or name, so only objects the library lost track
+ * of (never in the model) remain to be reported.
+ */
+struct sfzt_slot_state {
+    uint8_t exists;  /* created and not destroyed */
+    uint8_t corrupt; /* the hostile peer wrote into it */
+};
+struct sfzt_end {
+    struct sfzt_slot_state *(*state)(struct sfz_ctx *ctx, unsigned slot); /* in the model */
+    unsigned *(*finished)(struct sfz_ctx *ctx); /* in the model: workers whose worker_done ran */
+    void **(*handle)(struct sfz_ctx *ctx, unsigned slot); /* this worker's handle slot */
+    int (*destroy)(void *h);
+    int (*close)(void *h);
+    void *(*reopen)(unsigned slot);   /* through the library, as a cleanup program would */
+    void (*remove_raw)(unsigned slot); /* without the library */
+};
+void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end);
+void sfzt_teardown(struct sfz_ctx *ctx, const struct sfzt_end *end);
+/* Remove KEY's segment and semaphore set, if any (raw cleanup). */
+void sfzt_remove_key(key_t key);
 
 /* The named values a hostile op writes into a field. */
 extern const char *const sfzt_poison_names[];

@@ -2,8 +2,6 @@
  * kv_adapter.c - fuzz target "shmipc-kv": the writer/reader-by-key pattern (one text value in
  * a System V segment) through the shared single-value ops (value_ops.c).
  */
-#include <sys/shm.h>
-
 #include "adapter_util.h"
 #include "shmipc.h"
 #include "value_ops.h"
@@ -58,9 +56,7 @@ static void kv_peer_unmap(void *base, size_t size)
 
 static void kv_remove_raw(unsigned slot)
 {
-    int id = shmget(sfzt_key(KV_KEY_BASE, slot), 0, 0);
-    if (id != -1)
-        (void)shmctl(id, IPC_RMID, NULL);
+    sfzt_remove_key(sfzt_key(KV_KEY_BASE, slot));
 }
 
 const struct value_backend value_backend = {

@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
 
 #include "adapter_util.h"
 #include "records_layout.h"
@@ -22,12 +20,13 @@
 #define MODEL_RECORDS 32u
 
 struct record_slot_model {
-    uint8_t exists, corrupt;
+    struct sfzt_slot_state st;
     uint32_t count;
     int32_t id[MODEL_RECORDS];
 };
 struct record_model {
     struct record_slot_model slot[SFZ_SLOTS];
+    unsigned finished; /* workers done (adapter_util.h: the end of a program) */
 };
 struct record_local {
     struct shmipc_records *h[SFZ_SLOTS];
@@ -74,7 +73,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
     memset(m, 0, sizeof(*m));
-    m->exists = 1;
+    m->st.exists = 1;
     m->count = count_values[argv[1]];
     return SFZ_OK;
 }
@@ -89,7 +88,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h != NULL)
         return SFZ_OK;
     const struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->exists && !m->corrupt && errno == ENOENT)
+    if (m->st.exists && !m->st.corrupt && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "records open");
     return sfzt_status(-1);
 }
@@ -114,7 +113,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_get(h, i, &out, 0) == -1)
         return sfzt_status(-1);
     const struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->corrupt || !m->exists)
+    if (m->st.corrupt || !m->st.exists)
         return SFZ_OK;
     if (check_exists(ctx, m, i, "get") != SFZ_OK)
         return SFZ_FINDING;
@@ -134,7 +133,7 @@ static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_put(h, i, &in, 0) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->corrupt || !m->exists)
+    if (m->st.corrupt || !m->st.exists)
         return SFZ_OK;
     if (check_exists(ctx, m, i, "put") != SFZ_OK)
         return SFZ_FINDING;
@@ -171,7 +170,7 @@ static int op_commit(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_commit(h, &in) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->corrupt || !m->exists || i >= m->count)
+    if (m->st.corrupt || !m->st.exists || i >= m->count)
         return SFZ_OK;
     if (m->id[i] != l->txn_read[argv[0]])
         return sfz_finding(ctx, "lost update: record %u changed from %d to %d while this "
@@ -213,7 +212,7 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
         return sfzt_status(-1);
     l->h[argv[0]] = NULL;
     l->txn_open[argv[0]] = 0;
-    model_of(ctx, argv[0])->exists = 0;
+    model_of(ctx, argv[0])->st.exists = 0;
     return SFZ_OK;
 }
 
@@ -233,52 +232,64 @@ static int op_corrupt(struct sfz_ctx *ctx, const uint32_t *argv)
         break;
     case FIELD_USERS: t->users = poison; break;
     }
-    m->corrupt = 1;
+    m->st.corrupt = 1;
     sfzt_peer_detach(t);
     return SFZ_OK;
 }
 
+static struct sfzt_slot_state *record_state(struct sfz_ctx *ctx, unsigned slot)
+{
+    return &model_of(ctx, slot)->st;
+}
+
+static unsigned *record_finished(struct sfz_ctx *ctx)
+{
+    return &((struct record_model *)ctx->shared)->finished;
+}
+
+static void **record_handle(struct sfz_ctx *ctx, unsigned slot)
+{
+    return (void **)&local_of(ctx)->h[slot];
+}
+
+static int record_destroy(void *h)
+{
+    return shmipc_records_destroy(h);
+}
+
+static int record_close(void *h)
+{
+    return shmipc_records_close(h);
+}
+
+static void *record_reopen(unsigned slot)
+{
+    return shmipc_records_open(sfzt_key(RECORD_KEY_BASE, slot), 0);
+}
+
+static void record_remove_raw(unsigned slot)
+{
+    sfzt_remove_key(sfzt_key(RECORD_KEY_BASE, slot));
+}
+
+static const struct sfzt_end record_end = {
+    .state = record_state,
+    .finished = record_finished,
+    .handle = record_handle,
+    .destroy = record_destroy,
+    .close = record_close,
+    .reopen = record_reopen,
+    .remove_raw = record_remove_raw,
+};
+
 static void record_worker_done(struct sfz_ctx *ctx)
 {
-    struct record_local *l = local_of(ctx);
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        if (l->h[s] == NULL)
-            continue;
-        struct record_slot_model *m = model_of(ctx, s);
-        if (__atomic_exchange_n(&m->exists, 0, __ATOMIC_ACQ_REL)) {
-            if (shmipc_records_destroy(l->h[s]) == 0) {
-                l->h[s] = NULL;
-                continue;
-            }
-            __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
-        }
-        if (shmipc_records_close(l->h[s]) == -1)
-            (void)shmipc_records_close(l->h[s]); /* a failed close keeps the handle: retry once */
-        l->h[s] = NULL;
-    }
+    sfzt_worker_done(ctx, &record_end);
 }
 
 static void record_teardown(struct sfz_ctx *ctx)
 {
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        struct record_slot_model *m = model_of(ctx, s);
-        if (!m->exists)
-            continue;
-        key_t key = sfzt_key(RECORD_KEY_BASE, s);
-        struct shmipc_records *h = shmipc_records_open(key, 0);
-        if (h != NULL && shmipc_records_destroy(h) == -1) {
-            if (shmipc_records_close(h) == -1)
-                (void)shmipc_records_close(h);
-        } else if (h == NULL && m->corrupt) {
-            int id = shmget(key, 0, 0);
-            if (id != -1)
-                (void)shmctl(id, IPC_RMID, NULL);
-            id = semget(key, 0, 0);
-            if (id != -1)
-                (void)semctl(id, 0, IPC_RMID);
-        }
-        m->exists = 0;
-    }
+    sfzt_teardown(ctx, &record_end);
 }
 
 #define SLOT {"slot", SFZ_ARG_SLOT, NULL, 0}

@@ -11,8 +11,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
 
 #include "adapter_util.h"
 #include "ring_layout.h"
@@ -26,7 +24,7 @@ struct ring_msg {
     uint32_t len, fill, seq;
 };
 struct ring_slot_model {
-    uint8_t exists, corrupt;
+    struct sfzt_slot_state st;
     uint32_t slots, msg_max;
     uint32_t next_seq;
     uint32_t count, first; /* queued messages in queue[first..first+count) mod MODEL_QUEUE */
@@ -34,6 +32,7 @@ struct ring_slot_model {
 };
 struct ring_model {
     struct ring_slot_model slot[SFZ_SLOTS];
+    unsigned finished; /* workers done (adapter_util.h: the end of a program) */
 };
 struct ring_local {
     struct shmipc_ring *h[SFZ_SLOTS];
@@ -84,7 +83,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
         return sfzt_status(-1);
     struct ring_slot_model *m = model_of(ctx, argv[0]);
     memset(m, 0, sizeof(*m));
-    m->exists = 1;
+    m->st.exists = 1;
     m->slots = slots_values[argv[1]];
     m->msg_max = msg_values[argv[2]];
     return SFZ_OK;
@@ -100,7 +99,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h != NULL)
         return SFZ_OK;
     const struct ring_slot_model *m = model_of(ctx, argv[0]);
-    if (m->exists && !m->corrupt && errno == ENOENT)
+    if (m->st.exists && !m->st.corrupt && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "ring open");
     return sfzt_status(-1);
 }
@@ -117,7 +116,7 @@ static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_ring_send(h, bytes, msg.len, 0) == -1)
         return sfzt_status(-1);
     m->next_seq++;
-    if (m->corrupt)
+    if (m->st.corrupt)
         return SFZ_OK;
     if (m->count >= m->slots)
         return sfz_finding(ctx, "send of message %u succeeded although the ring's %u slot(s) "
@@ -137,7 +136,7 @@ static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
     if (n == -1)
         return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE ? SFZ_SKIPPED : SFZ_FAILED;
     struct ring_slot_model *m = model_of(ctx, argv[0]);
-    if (m->corrupt)
+    if (m->st.corrupt)
         return SFZ_OK;
     if (m->count == 0)
         return sfz_finding(ctx, "received a %zd-byte message from an empty ring", n);
@@ -175,7 +174,7 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_ring_destroy(*h) == -1)
         return sfzt_status(-1);
     *h = NULL;
-    model_of(ctx, argv[0])->exists = 0;
+    model_of(ctx, argv[0])->st.exists = 0;
     return SFZ_OK;
 }
 
@@ -196,56 +195,64 @@ static int op_corrupt(struct sfz_ctx *ctx, const uint32_t *argv)
         break;
     case FIELD_SLOTS: r->slots = poison; break;
     }
-    m->corrupt = 1;
+    m->st.corrupt = 1;
     sfzt_peer_detach(r);
     return SFZ_OK;
 }
 
-/* Handles left at the end: the first holder removes the ring (as its owner would), the
-   others close. */
-static void ring_worker_done(struct sfz_ctx *ctx)
+static struct sfzt_slot_state *ring_state(struct sfz_ctx *ctx, unsigned slot)
 {
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        struct shmipc_ring **h = handle_of(ctx, s);
-        if (*h == NULL)
-            continue;
-        struct ring_slot_model *m = model_of(ctx, s);
-        if (__atomic_exchange_n(&m->exists, 0, __ATOMIC_ACQ_REL)) {
-            if (shmipc_ring_destroy(*h) == 0) {
-                *h = NULL;
-                continue;
-            }
-            __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
-        }
-        if (shmipc_ring_close(*h) == -1)
-            (void)shmipc_ring_close(*h); /* a failed close keeps the handle: retry once */
-        *h = NULL;
-    }
+    return &model_of(ctx, slot)->st;
 }
 
-/* Rings nobody holds any more: reopen and remove through the library; one the hostile peer
-   made unopenable is removed by key (its leak would be the peer's doing). */
+static unsigned *ring_finished(struct sfz_ctx *ctx)
+{
+    return &((struct ring_model *)ctx->shared)->finished;
+}
+
+static void **ring_handle(struct sfz_ctx *ctx, unsigned slot)
+{
+    return (void **)handle_of(ctx, slot);
+}
+
+static int ring_destroy(void *h)
+{
+    return shmipc_ring_destroy(h);
+}
+
+static int ring_close(void *h)
+{
+    return shmipc_ring_close(h);
+}
+
+static void *ring_reopen(unsigned slot)
+{
+    return shmipc_ring_open(sfzt_key(RING_KEY_BASE, slot), SHMIPC_CONSUMER);
+}
+
+static void ring_remove_raw(unsigned slot)
+{
+    sfzt_remove_key(sfzt_key(RING_KEY_BASE, slot));
+}
+
+static const struct sfzt_end ring_end = {
+    .state = ring_state,
+    .finished = ring_finished,
+    .handle = ring_handle,
+    .destroy = ring_destroy,
+    .close = ring_close,
+    .reopen = ring_reopen,
+    .remove_raw = ring_remove_raw,
+};
+
+static void ring_worker_done(struct sfz_ctx *ctx)
+{
+    sfzt_worker_done(ctx, &ring_end);
+}
+
 static void ring_teardown(struct sfz_ctx *ctx)
 {
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        struct ring_slot_model *m = model_of(ctx, s);
-        if (!m->exists)
-            continue;
-        key_t key = sfzt_key(RING_KEY_BASE, s);
-        struct shmipc_ring *h = shmipc_ring_open(key, SHMIPC_CONSUMER);
-        if (h != NULL && shmipc_ring_destroy(h) == -1) {
-            if (shmipc_ring_close(h) == -1)
-                (void)shmipc_ring_close(h);
-        } else if (h == NULL && m->corrupt) {
-            int id = shmget(key, 0, 0);
-            if (id != -1)
-                (void)shmctl(id, IPC_RMID, NULL);
-            id = semget(key, 0, 0);
-            if (id != -1)
-                (void)semctl(id, 0, IPC_RMID);
-        }
-        m->exists = 0;
-    }
+    sfzt_teardown(ctx, &ring_end);
 }
 
 #define SLOT {"slot", SFZ_ARG_SLOT, NULL, 0}

@@ -44,7 +44,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
         return sfzt_status(-1);
     struct value_slot_model *m = model_of(ctx, argv[0]);
     memset(m, 0, sizeof(*m));
-    m->exists = 1;
+    m->st.exists = 1;
     m->capacity = capacities[argv[1]];
     int perms = value_backend.perms(argv[0]);
     if (perms != -1 && perms != 0600)
@@ -63,7 +63,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h != NULL)
         return SFZ_OK;
     struct value_slot_model *m = model_of(ctx, argv[0]);
-    if (m->exists && !m->corrupt && errno == ENOENT)
+    if (m->st.exists && !m->st.corrupt && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "open");
     return sfzt_status(-1);
 }
@@ -101,7 +101,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     if (n == -1)
         return sfzt_status(-1);
     const struct value_slot_model *m = model_of(ctx, argv[0]);
-    if (m->corrupt || !m->exists)
+    if (m->st.corrupt || !m->st.exists)
         return SFZ_OK;
     if ((size_t)n != m->len || memcmp(buf, m->text, m->len) != 0 || buf[n] != '\0')
         return sfz_finding(ctx, "get returned %zd bytes \"%.40s\", the last put stored %u bytes "
@@ -128,7 +128,7 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     if (value_backend.destroy(*h) == -1)
         return sfzt_status(-1); /* the handle stays valid: worker_done or teardown retries */
     *h = NULL;
-    model_of(ctx, argv[0])->exists = 0;
+    model_of(ctx, argv[0])->st.exists = 0;
     return SFZ_OK;
 }
 
@@ -150,7 +150,7 @@ static int op_corrupt(struct sfz_ctx *ctx, const uint32_t *argv)
             memset(v->text, 'Z', size - sizeof(*v));
         break;
     }
-    m->corrupt = 1;
+    m->st.corrupt = 1;
     value_backend.peer_unmap(v, size);
     return SFZ_OK;
 }
@@ -170,43 +170,58 @@ const struct sfz_op value_ops[VALUE_NOPS] = {
      op_corrupt, SFZ_OP_HOSTILE},
 };
 
-/* The first worker to finish that still holds a handle removes the value, as its owner
-   would at exit; the others just let go. (exists is cleared atomically: workers may finish
-   concurrently.) */
-void value_worker_done(struct sfz_ctx *ctx)
+static struct sfzt_slot_state *value_state(struct sfz_ctx *ctx, unsigned slot)
 {
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        void **h = handle_of(ctx, s);
-        if (*h == NULL)
-            continue;
-        struct value_slot_model *m = model_of(ctx, s);
-        if (__atomic_exchange_n(&m->exists, 0, __ATOMIC_ACQ_REL)) {
-            if (value_backend.destroy(*h) == 0) {
-                *h = NULL;
-                continue;
-            }
-            __atomic_store_n(&m->exists, 1, __ATOMIC_RELEASE);
-        }
-        if (value_backend.close(*h) == -1)
-            (void)value_backend.close(*h); /* a failed close keeps the handle: retry once */
-        *h = NULL;
-    }
+    return &model_of(ctx, slot)->st;
 }
 
-/* Values nobody holds a handle to any more: reopen and remove them through the library. One
-   the hostile peer broke so badly that the library refuses to open it is removed by name: the
-   leak would be the peer's doing, not the library's. */
+static unsigned *value_finished(struct sfz_ctx *ctx)
+{
+    return &((struct value_model *)ctx->shared)->finished;
+}
+
+static void **value_handle(struct sfz_ctx *ctx, unsigned slot)
+{
+    return handle_of(ctx, slot);
+}
+
+/* The backend's functions in the shape the end of a program needs. */
+static int end_destroy(void *h)
+{
+    return value_backend.destroy(h);
+}
+
+static int end_close(void *h)
+{
+    return value_backend.close(h);
+}
+
+static void *end_reopen(unsigned slot)
+{
+    return value_backend.open(slot);
+}
+
+static void end_remove_raw(unsigned slot)
+{
+    value_backend.remove_raw(slot);
+}
+
+static const struct sfzt_end value_end = {
+    .state = value_state,
+    .finished = value_finished,
+    .handle = value_handle,
+    .destroy = end_destroy,
+    .close = end_close,
+    .reopen = end_reopen,
+    .remove_raw = end_remove_raw,
+};
+
+void value_worker_done(struct sfz_ctx *ctx)
+{
+    sfzt_worker_done(ctx, &value_end);
+}
+
 void value_teardown(struct sfz_ctx *ctx)
 {
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        struct value_slot_model *m = model_of(ctx, s);
-        if (!m->exists)
-            continue;
-        void *h = value_backend.open(s);
-        if (h != NULL && value_backend.destroy(h) == -1 && value_backend.close(h) == -1)
-            (void)value_backend.close(h);
-        else if (h == NULL && m->corrupt)
-            value_backend.remove_raw(s);
-        m->exists = 0;
-    }
+    sfzt_teardown(ctx, &value_end);
 }

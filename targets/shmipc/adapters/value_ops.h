@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "adapter_util.h"
 #include "shmfuzz/adapter.h"
 
 #define VALUE_TEXT_MAX 255u
@@ -36,14 +37,14 @@ extern const struct value_backend value_backend;
 
 /* The model, shared by all workers: what each slot's value must read back as. */
 struct value_slot_model {
-    uint8_t exists;  /* created and not destroyed */
-    uint8_t corrupt; /* the hostile peer wrote into it */
+    struct sfzt_slot_state st;
     uint32_t capacity;
     uint32_t len;
     char text[VALUE_TEXT_MAX + 1];
 };
 struct value_model {
     struct value_slot_model slot[SFZ_SLOTS];
+    unsigned finished; /* workers done (adapter_util.h: the end of a program) */
 };
 /* Each worker's handles. */
 struct value_local {

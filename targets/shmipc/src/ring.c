@@ -282,13 +282,31 @@ ssize_t shmipc_ring_recv(struct shmipc_ring *r, void *buf, size_t bufsize, int t
     return (ssize_t)len;
 }
 
+/* EIDRM/EINVAL: someone removed the ring; a removed set has no count left to lower. */
+static int set_is_gone(void)
+{
+    return errno == EIDRM || errno == EINVAL;
+}
+
+/* A producer leaves. Ask twice before believing the set is gone, so that one transient
+   failure is not mistaken for removal (and the count not left raised). */
+static int producer_leave(struct shmipc_ring *r)
+{
+    if (producer_count(r, -1) == 0)
+        return 0;
+    if (!set_is_gone())
+        return -1;
+    if (producer_count(r, -1) == 0)
+        return 0;
+    return set_is_gone() ? 0 : -1;
+}
+
 int shmipc_ring_close(struct shmipc_ring *r)
 {
     if (r == NULL)
         return 0;
     if (r->counted && r->semid != -1) {
-        /* A removed set (EIDRM/EINVAL) has no count left to lower. */
-        if (producer_count(r, -1) == -1 && errno != EIDRM && errno != EINVAL)
+        if (producer_leave(r) == -1)
             return -1; /* the handle stays valid: a retry lowers the count */
         r->counted = 0;
     }
