@@ -46,6 +46,7 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
     sfz_state.local = local;
     sfz_state.op_timeout_ms = opt && opt->op_timeout_ms ? opt->op_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
     sfz_state.always_fork = opt ? opt->always_fork : 0;
+    sfz_state.isolate = opt ? opt->isolate : 0;
     sfz_ns_enter(&sfz_state.private_sysv, &sfz_state.private_posix);
     sfz_coverage_share();
     return 0;
@@ -132,7 +133,7 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
     enum sfz_reply reply = SFZ_REPLY_DONE;
     ctl->finding = SFZ_FIND_NONE;
     ctl->why[0] = '\0';
-    if (r->inprocess) {
+    if (r->inprocess && !sfz_state.isolate) {
         sfz_worker_handle(w, cmd);
     } else {
         if (sfz_pool_ensure(w) != 0)
@@ -141,16 +142,20 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
         reply = sfz_pool_call(w, cmd, sfz_state.op_timeout_ms, &wstatus);
         if (reply == SFZ_REPLY_DIED && sfz_death_planned(ctl, pid, wstatus)) {
             r->dead[w] = 1;
-            if (op >= 0)
-                r->res->ops[op].fate = SFZ_FATE_DIED, r->res->ops[op].wstatus = wstatus;
+            if (op >= 0) {
+                r->res->ops[op].fate = SFZ_FATE_DIED;
+                r->res->ops[op].wstatus = wstatus;
+            }
             return -1;
         }
     }
     describe_op(r, op, where, sizeof(where));
     if (reply != SFZ_REPLY_DONE) {
         r->dead[w] = 1;
-        if (op >= 0)
+        if (op >= 0) {
             r->res->ops[op].fate = reply == SFZ_REPLY_DIED ? SFZ_FATE_DIED : SFZ_FATE_HUNG;
+            r->res->ops[op].wstatus = wstatus;
+        }
         sfz_death_describe(wstatus, death, sizeof(death));
         if (reply == SFZ_REPLY_TIMEOUT)
             snprintf(why, sizeof(why), "p%u did not return from %s within %u ms", w, where,
@@ -228,7 +233,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     shmfault_disarm();
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++) {
-        struct sfz_cmd begin = {SFZ_CMD_BEGIN, prog->nprocs, {0}};
+        struct sfz_cmd begin = {SFZ_CMD_BEGIN, prog->nprocs, {!r.inprocess, 0, 0, 0}};
         rules_for(prog, w, sfz_state.area->w[w].rules, sizeof(sfz_state.area->w[w].rules));
         (void)call(&r, w, &begin, -1);
     }

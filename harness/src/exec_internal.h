@@ -43,13 +43,15 @@ struct sfz_exec_state {
     void *local;           /* this process's adapter-local state */
     unsigned op_timeout_ms;
     int always_fork;
-    int crash_allowed;     /* this process is a forked worker: faults may kill it */
+    int isolate;
+    int crash_allowed;     /* in a forked worker, for this input: planned deaths may happen */
     unsigned self;         /* worker index in a worker */
     int private_sysv, private_posix;
 };
 extern struct sfz_exec_state sfz_state;
 
-/* Run one command as worker W (in this process). Fills the control block; returns 0. */
+/* Run one command as worker W (in this process). Fills the control block. BEGIN carries the
+   process count in op and "crashes may be planned" in argv[0]. */
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd);
 /* The forked worker's loop: read commands from IN, acknowledge on OUT, never returns. */
 void sfz_worker_loop(unsigned w, int in, int out) __attribute__((noreturn));
@@ -78,7 +80,6 @@ void sfz_fds_snapshot(struct sfz_fdset *s);
 int sfz_fds_new(const struct sfz_fdset *before);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
-void sfz_death_describe(int wstatus, char *buf, size_t size);
 /* Bad-error check after an op that returned SFZ_OK: 1 and WHY set when a fault injected in
    this process during the op was swallowed. */
 int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size);

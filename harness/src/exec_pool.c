@@ -41,7 +41,6 @@ static void worker_start(unsigned w, int fd, pid_t parent)
     if (getppid() != parent)
         _exit(0); /* the executor died before the line above */
     worker_signals();
-    sfz_state.crash_allowed = 1;
     sfz_state.self = w;
     sfz_worker_loop(w, fd, fd);
 }

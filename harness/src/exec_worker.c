@@ -95,7 +95,10 @@ void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
     struct sfz_ctx ctx;
     ctl->status = 0;
     switch (cmd->kind) {
-    case SFZ_CMD_BEGIN: handle_begin(w, ctl, cmd->op); break;
+    case SFZ_CMD_BEGIN:
+        sfz_state.crash_allowed = (int)cmd->argv[0];
+        handle_begin(w, ctl, cmd->op);
+        break;
     case SFZ_CMD_SETUP:
         ctx = ctx_of(w);
         if (sfz_state.adapter->setup && sfz_state.adapter->setup(&ctx) == SFZ_FINDING)

@@ -85,6 +85,14 @@ static int load(struct replay *r, const char *path, struct sfz_program *prog)
     return rc;
 }
 
+static void print_death(const struct sfz_result *res, unsigned op, int wstatus)
+{
+    char how[64];
+    sfz_death_describe(wstatus, how, sizeof(how));
+    printf("worker %s (%s)\n", how,
+           res->kind == SFZ_FIND_CRASH && res->finding_op == (int)op ? "not planned" : "planned");
+}
+
 static void print_result(const struct replay *r, const struct sfz_program *prog,
                          const struct sfz_result *res)
 {
@@ -100,11 +108,11 @@ static void print_result(const struct replay *r, const struct sfz_program *prog,
         else if (o->fate == SFZ_FATE_HUNG)
             printf("hung\n");
         else if (o->fate == SFZ_FATE_DIED)
-            printf("worker died\n");
+            print_death(res, i, o->wstatus);
         else
             printf("%s%s%s%s\n", o->status < 4 ? status[o->status] : "?", o->err ? " " : "",
                    o->err ? (shmfault_errno_name(o->err) ? shmfault_errno_name(o->err)
-                                                         : strerror(o->err)) : "",
+                                                         : strerrorname_np(o->err)) : "",
                    o->injected ? " (fault injected)" : "");
     }
 }
@@ -191,6 +199,7 @@ static int start_executor(struct replay *r, const struct sfz_adapter *adapter)
         fprintf(stderr, "%s: %s\n", r->prog_name, err);
         return 2;
     }
+    opt.isolate = 1; /* a crash must end in a verdict line, not kill the replay */
     if (r->trace) {
         int fd = open(r->trace, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) {

@@ -47,6 +47,8 @@ struct sfz_result {
 struct sfz_exec_options {
     unsigned op_timeout_ms; /* an op that takes longer is a hang; 0: default (1000 ms) */
     int always_fork;        /* never run in the engine's process (tests, benchmarks) */
+    int isolate;            /* replay: run even in-process programs in a forked worker, with
+                               in-process semantics, so a crash still ends in a verdict */
 };
 
 /* Prepare for ADAPTER (private namespaces, shared areas). Safe to call again: no-op. Returns 0,
@@ -56,6 +58,9 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
 /* Run PROG and fill *RES; returns RES->kind. Nothing the program created survives the call. */
 enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz_program *prog,
                                    struct sfz_result *res);
+/* "killed by SIGSEGV" / "exited with status 1" for a waitpid status. */
+void sfz_death_describe(int wstatus, char *buf, size_t size);
+
 /* Stop the workers (replay end; engines just exit). */
 void sfz_exec_shutdown(void);
 

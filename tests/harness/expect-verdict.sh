@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# expect-verdict.sh REPLAY PROGRAM: run one program with a replay binary and compare its
+# verdict line with the program's "# expect: <verdict prefix>" comment. Exit 0 on a match,
+# 1 otherwise, 77 when namespaces are not available (the harness needs root for its private
+# IPC namespace; without it the verdicts of leak tests differ).
+set -uo pipefail
+replay=$1 program=$2
+if ! unshare -im true 2>/dev/null; then
+  echo "skipped: needs root for private IPC and mount namespaces"
+  exit 77
+fi
+expect=$(sed -n 's/^# expect: //p' "$program" | head -n 1)
+if [[ -z $expect ]]; then
+  echo "$program has no '# expect:' line"
+  exit 2
+fi
+out=$(SHMFUZZ_OP_TIMEOUT_MS=300 "$replay" "$program" 2>&1)
+rc=$?
+verdict=$(grep '^verdict: ' <<<"$out" | head -n 1)
+want_rc=0
+[[ $expect == FINDING* ]] && want_rc=1
+if [[ $verdict == "verdict: $expect"* && $rc -eq $want_rc ]]; then
+  echo "ok: $verdict"
+  exit 0
+fi
+echo "$out"
+echo "FAIL: expected 'verdict: $expect' and exit $want_rc, got '$verdict' and exit $rc"
+exit 1

@@ -1,0 +1,132 @@
+/*
+ * selftest_adapter.c - target "selftest" (tests only): purpose-built bad ops, one per oracle,
+ * each next to a good twin, so tests/harness/programs can show every oracle firing on a bad
+ * program and staying silent on a good one.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "shmfuzz/adapter.h"
+
+struct selftest_shared {
+    int invariant_broken;
+};
+
+/* leak-ipc: a segment nobody removes, and its tidy twin. */
+static int op_leak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600) == -1 ? SFZ_FAILED : SFZ_OK;
+}
+
+static int op_tidy(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (id == -1)
+        return SFZ_FAILED;
+    return shmctl(id, IPC_RMID, NULL) == -1 ? SFZ_FAILED : SFZ_OK;
+}
+
+/* crash: an unplanned SIGSEGV or exit(1). */
+static int op_crash(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    if (argv[0] == 0)
+        raise(SIGSEGV);
+    _exit(1);
+}
+
+/* hang: never returns. */
+static int op_hang(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    for (;;)
+        pause();
+}
+
+/* bad-error: shmget's failure turned into success, and the honest twin. */
+static int op_swallow(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (id != -1)
+        (void)shmctl(id, IPC_RMID, NULL);
+    return SFZ_OK;
+}
+
+static int op_honest(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (id == -1)
+        return SFZ_FAILED;
+    (void)shmctl(id, IPC_RMID, NULL);
+    return SFZ_OK;
+}
+
+/* fd-leak: an fd opened and never closed, and its twin. */
+static int op_fdleak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (argv[0] == 1 && fd >= 0)
+        close(fd);
+    return fd < 0 ? SFZ_FAILED : SFZ_OK;
+}
+
+/* data: the adapter's own model check, in an op and in check(). */
+static int op_mismatch(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)argv;
+    return sfz_finding(ctx, "read 0x00 where p%u wrote 0x41 (purpose-built)", ctx->proc);
+}
+
+static int op_break(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)argv;
+    ((struct selftest_shared *)ctx->shared)->invariant_broken = 1;
+    return SFZ_OK;
+}
+
+static int op_noop(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    return SFZ_OK;
+}
+
+static int selftest_check(struct sfz_ctx *ctx)
+{
+    if (((struct selftest_shared *)ctx->shared)->invariant_broken)
+        return sfz_finding(ctx, "invariant broken (purpose-built)");
+    return SFZ_OK;
+}
+
+static const char *const crash_kinds[] = {"segv", "exit1"};
+static const char *const fd_kinds[] = {"leak", "close"};
+
+static const struct sfz_op selftest_ops[] = {
+    {"leak", 0, {{0}}, op_leak, 0},
+    {"tidy", 0, {{0}}, op_tidy, 0},
+    {"crash", 1, {{"how", SFZ_ARG_CHOICE, crash_kinds, 2}}, op_crash, 0},
+    {"hang", 0, {{0}}, op_hang, 0},
+    {"swallow", 0, {{0}}, op_swallow, 0},
+    {"honest", 0, {{0}}, op_honest, 0},
+    {"open", 1, {{"then", SFZ_ARG_CHOICE, fd_kinds, 2}}, op_fdleak, 0},
+    {"mismatch", 0, {{0}}, op_mismatch, 0},
+    {"break", 0, {{0}}, op_break, 0},
+    {"noop", 0, {{0}}, op_noop, 0},
+};
+
+static const struct sfz_adapter selftest_adapter = {
+    .name = "selftest",
+    .summary = "harness self-test: one bad op per oracle",
+    .ops = selftest_ops,
+    .nops = sizeof(selftest_ops) / sizeof(selftest_ops[0]),
+    .shared_size = sizeof(struct selftest_shared),
+    .check = selftest_check,
+};
+SFZ_TARGET(selftest_adapter);
