@@ -5,7 +5,7 @@
  * Where an access lands decides what may happen: inside the object it must work; in pages of
  * the mapping past the end of a POSIX object it raises SIGBUS; past the mapping, or a write to
  * a read-only mapping, SIGSEGV. Those deaths are announced with sfz_expect_crash() and are not
- * findings. Past the mapping the op only goes ahead when the next page is unmapped (msync says
+ * findings. Past the mapping the op only goes ahead when every page it would touch there is unmapped (msync says
  * ENOMEM), so it never scribbles over an unrelated mapping of the worker.
  *
  * The model (raw_state.h) records every write by object generation; a read that returns
@@ -39,11 +39,14 @@ static struct raw_map *map_of(struct sfz_ctx *ctx, enum family fam, unsigned slo
     return fam == FAMILY_SYSV ? &l->shm[slot] : &l->pmap[slot];
 }
 
-/* Nothing mapped at ADDR: a touch there is a clean SIGSEGV. */
-static int unmapped(const unsigned char *addr)
+/* Nothing mapped in any page of [FROM, TO): touching there is a clean SIGSEGV. */
+static int unmapped(uintptr_t from, uintptr_t to)
 {
-    uintptr_t page = (uintptr_t)addr & ~(uintptr_t)(page_size() - 1);
-    return msync((void *)page, page_size(), MS_ASYNC) == -1 && errno == ENOMEM;
+    uintptr_t page = from & ~(uintptr_t)(page_size() - 1);
+    for (; page < to; page += page_size())
+        if (msync((void *)page, page_size(), MS_ASYNC) == 0 || errno != ENOMEM)
+            return 0;
+    return 1;
 }
 
 enum reach { REACH_OK, REACH_SIGBUS, REACH_SIGSEGV, REACH_UNSAFE };
@@ -54,8 +57,11 @@ static enum reach reach(const struct raw_map *map, int posix, uint64_t size, uin
                         uint64_t len, int writing)
 {
     uint64_t end = off + len, mapped = round_page(map->len);
-    if (end > mapped)
-        return off >= mapped || unmapped(map->addr + mapped) ? REACH_SIGSEGV : REACH_UNSAFE;
+    if (end > mapped) {
+        uintptr_t base = (uintptr_t)map->addr;
+        uint64_t first = off > mapped ? off : mapped;
+        return unmapped(base + first, base + end) ? REACH_SIGSEGV : REACH_UNSAFE;
+    }
     if (posix && end > round_page((size_t)size))
         return REACH_SIGBUS;
     return writing && !map->writable ? REACH_SIGSEGV : REACH_OK;

@@ -1,8 +1,8 @@
 /*
  * raw_sem.c - raw semaphore ops. System V: semget (key slots, IPC_PRIVATE, set sizes up to
- * past SEMMSL), semop (post, wait without blocking, wait bounded by 50 ms, wait-for-zero, with
+ * past SEMMSL), semop (post, wait without blocking, wait bounded by 2 ms, wait-for-zero, with
  * and without SEM_UNDO), semctl (IPC_RMID, GETVAL, SETVAL, IPC_STAT, GETALL, IPC_INFO). POSIX
- * named: sem_open, sem_post, sem_trywait / sem_timedwait (50 ms), sem_close, sem_unlink.
+ * named: sem_open, sem_post, sem_trywait / sem_timedwait (2 ms), sem_close, sem_unlink.
  * Waits are bounded so a program cannot hang the executor on its own; a wait that never
  * returns is then the code's hang, not the program's.
  */
@@ -15,7 +15,7 @@
 
 #include "raw_state.h"
 
-#define WAIT_NS 50000000L
+#define WAIT_NS 2000000L /* 2 ms: long enough to block, short enough to fuzz */
 
 union raw_semun {
     int val;
@@ -32,14 +32,15 @@ int raw_semget(struct sfz_ctx *ctx, const uint32_t *argv)
     struct raw_model *m = raw_model(ctx);
     unsigned slot = argv[0];
     int private_key = argv[1] == 1;
-    if (m->has_sem[slot] && private_key)
-        return SFZ_SKIPPED;
+    if (m->has_sem[slot] && (private_key || m->sem_private[slot]))
+        return SFZ_SKIPPED; /* never orphan a set: see raw_shmget */
     int id = semget(private_key ? IPC_PRIVATE : raw_key(slot), nsems_values[argv[2]],
                     get_flags[argv[3]] | 0600);
     if (id == -1)
         return SFZ_FAILED;
     m->semid[slot] = id;
     m->has_sem[slot] = 1;
+    m->sem_private[slot] = (uint8_t)private_key;
     return SFZ_OK;
 }
 

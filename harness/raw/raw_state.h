@@ -28,9 +28,11 @@ struct raw_write {
 struct raw_model {
     int shmid[SFZ_SLOTS];
     uint8_t has_shm[SFZ_SLOTS];
+    uint8_t shm_private[SFZ_SLOTS];  /* created with IPC_PRIVATE: only the id reaches it */
     uint16_t shm_gen[SFZ_SLOTS];
     int semid[SFZ_SLOTS];
     uint8_t has_sem[SFZ_SLOTS];
+    uint8_t sem_private[SFZ_SLOTS];
     uint8_t posix_exists[SFZ_SLOTS]; /* the name refers to an object */
     uint16_t posix_gen[SFZ_SLOTS];
     uint16_t next_gen;

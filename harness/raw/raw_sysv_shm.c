@@ -31,8 +31,10 @@ int raw_shmget(struct sfz_ctx *ctx, const uint32_t *argv)
     struct raw_model *m = raw_model(ctx);
     unsigned slot = argv[0];
     int private_key = argv[1] == 1;
-    if (m->has_shm[slot] && private_key)
-        return SFZ_SKIPPED; /* would orphan the slot's segment: the program's leak, not the code's */
+    /* A slot holding an IPC_PRIVATE segment is never reassigned: that would orphan it (the
+       program's leak, not the code's). A key-based slot may get a new id once the key is free. */
+    if (m->has_shm[slot] && (private_key || m->shm_private[slot]))
+        return SFZ_SKIPPED;
     int id = shmget(private_key ? IPC_PRIVATE : raw_key(slot), argv[2],
                     get_flags[argv[3]] | get_modes[argv[3]]);
     if (id == -1)
@@ -40,6 +42,7 @@ int raw_shmget(struct sfz_ctx *ctx, const uint32_t *argv)
     if (!m->has_shm[slot] || m->shmid[slot] != id) {
         m->shmid[slot] = id;
         m->has_shm[slot] = 1;
+        m->shm_private[slot] = (uint8_t)private_key;
         m->shm_gen[slot] = raw_new_gen(m, segment_size(id));
     }
     return SFZ_OK;

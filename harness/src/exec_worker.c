@@ -27,7 +27,7 @@ static struct sfz_ctx ctx_of(unsigned w)
 static void set_finding(struct sfz_wctl *ctl, enum sfz_finding_kind kind)
 {
     if (ctl->finding == SFZ_FIND_NONE)
-        ctl->finding = kind;
+        ctl->finding = (int)kind;
 }
 
 static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
