@@ -2,7 +2,14 @@
  * driver_afl.c - AFL++ entry point: persistent mode with shared-memory test cases and a deferred
  * fork server (compiled by afl-clang-fast, which defines the __AFL_* macros).
  */
+#include <unistd.h>
+
 #include "shmfuzz/driver.h"
+
+/* AFL++'s own macros store read()'s ssize_t in an unsigned length: not our code to fix. */
+#pragma clang diagnostic ignored "-Wsign-conversion"
+#pragma clang diagnostic ignored "-Wshorten-64-to-32"
+#pragma clang diagnostic ignored "-Wconversion"
 
 __AFL_FUZZ_INIT();
 

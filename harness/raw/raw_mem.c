@@ -62,9 +62,9 @@ static enum reach reach(const struct raw_map *map, int posix, uint64_t size, uin
         uint64_t first = off > mapped ? off : mapped;
         return unmapped(base + first, base + end) ? REACH_SIGSEGV : REACH_UNSAFE;
     }
-    if (posix && end > round_page((size_t)size))
-        return REACH_SIGBUS;
-    return writing && !map->writable ? REACH_SIGSEGV : REACH_OK;
+    if (writing && !map->writable)
+        return REACH_SIGSEGV; /* the protection fault comes before the page is looked up */
+    return posix && end > round_page((size_t)size) ? REACH_SIGBUS : REACH_OK;
 }
 
 /* Do the access if it is safe, or if it may crash and this worker may die; else skip. */
