@@ -14,7 +14,11 @@ set -uo pipefail
 usage() { echo "usage: bug-check.sh replay|libfuzzer|afl ID FINDING PATTERN SOURCE_DIR BIN_DIR [CORPUS_DIR]" >&2; exit 2; }
 [[ $# -ge 6 ]] || usage
 mode=$1 id=$2 finding=$3 pattern=$4 src=$5 bin=$6 corpus=${7:-}
+# Absolute paths: the engines run in a scratch directory.
+[[ -d "$bin" ]] && bin=$(cd "$bin" && pwd)
+[[ -n "$corpus" && -d "$corpus" ]] && corpus=$(cd "$corpus" && pwd)
 repro=$src/corpus/regressions/shmipc-$pattern/$id.txt
+dict=$src/corpus/shmipc-$pattern.dict # whole encoded steps of the pattern's adapter
 budget=${SHMFUZZ_BUG_BUDGET:-30} # seconds of fuzzing before "not found"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -61,7 +65,7 @@ check_libfuzzer() {
   [[ -d "$corpus" ]] || { echo "skipped: no seed corpus $corpus"; exit 77; }
   mkdir -p "$work/corpus" && cp "$corpus"/* "$work/corpus/"
   local start=$SECONDS
-  (cd "$work" && "$fuzzer" -seed=1 -max_total_time="$budget" -timeout=10 \
+  (cd "$work" && "$fuzzer" -seed=1 -max_total_time="$budget" -timeout=10 -dict="$dict" \
      -artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1)
   local pat; pat=$(finding_pattern)
   if grep -qE "$pat" "$work/log"; then
@@ -81,7 +85,7 @@ check_afl() {
   local start=$SECONDS
   AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_BENCH_UNTIL_CRASH=1 \
     AFL_NO_AFFINITY=1 timeout $((budget + 30)) \
-    afl-fuzz -V "$budget" -s 1 -i "$corpus" -o "$work/out" -- "$fuzzer" >"$work/log" 2>&1
+    afl-fuzz -V "$budget" -s 1 -x "$dict" -i "$corpus" -o "$work/out" -- "$fuzzer" >"$work/log" 2>&1
   local saved
   saved=$(find "$work/out" -path '*/crashes/id:*' -type f 2>/dev/null | head -n 1)
   if [[ -z "$saved" ]]; then

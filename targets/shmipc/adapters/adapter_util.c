@@ -37,6 +37,15 @@ int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what
                        what, strerror(err));
 }
 
+int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, const char *what)
+{
+    int err = errno;
+    if (err != EBADMSG || st->corrupt)
+        return sfzt_status(-1);
+    return sfz_finding(ctx, "%s reports a corrupted object (EBADMSG) although no hostile peer "
+                            "wrote into it", what);
+}
+
 void sfzt_pause_faults(struct sfzt_pause *p)
 {
     p->was_armed = shmfault_armed();

@@ -13,6 +13,12 @@
 
 #include "shmfuzz/adapter.h"
 
+/* What the model knows of every slot's object (the first member of each slot's model). */
+struct sfzt_slot_state {
+    uint8_t exists;  /* created and not destroyed */
+    uint8_t corrupt; /* the hostile peer wrote into it */
+};
+
 /* Key of SLOT for the pattern whose keys start at BASE. */
 key_t sfzt_key(unsigned base, unsigned slot);
 /* Status of an op whose library call returned RC (-1 and errno on failure). */
@@ -21,6 +27,10 @@ int sfzt_status(long rc);
 unsigned long sfzt_injections(void);
 /* A failure no injected fault explains is a finding: the object is in the model. */
 int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what);
+
+/* The library reported a corrupted object (EBADMSG) that no hostile op touched: a finding,
+   because then the corruption came from the library or its honest peers. */
+int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, const char *what);
 
 /* Run the hostile peer's own calls with the fault plan paused (they are not the code under
    test, and must not shift the plan's call numbering). */
@@ -45,10 +55,6 @@ int sfzt_sysv_perms(key_t key);
  * removes the objects the model knows by key or name, so only objects the library lost track
  * of (never in the model) remain to be reported.
  */
-struct sfzt_slot_state {
-    uint8_t exists;  /* created and not destroyed */
-    uint8_t corrupt; /* the hostile peer wrote into it */
-};
 struct sfzt_end {
     struct sfzt_slot_state *(*state)(struct sfz_ctx *ctx, unsigned slot); /* in the model */
     unsigned *(*finished)(struct sfz_ctx *ctx); /* in the model: workers whose worker_done ran */

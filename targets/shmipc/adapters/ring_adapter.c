@@ -114,7 +114,7 @@ static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
     unsigned char bytes[64 + 1];
     message_bytes(&msg, bytes);
     if (shmipc_ring_send(h, bytes, msg.len, 0) == -1)
-        return sfzt_status(-1);
+        return sfzt_corruption_report(ctx, &m->st, "send");
     m->next_seq++;
     if (m->st.corrupt)
         return SFZ_OK;
@@ -133,9 +133,11 @@ static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
         return SFZ_SKIPPED;
     unsigned char buf[SHMIPC_RING_MSG_MAX];
     ssize_t n = shmipc_ring_recv(h, buf, sizeof(buf), argv[1] == 0 ? 0 : WAIT_SHORT_MS);
-    if (n == -1)
-        return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE ? SFZ_SKIPPED : SFZ_FAILED;
     struct ring_slot_model *m = model_of(ctx, argv[0]);
+    if (n == -1)
+        return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE
+                   ? SFZ_SKIPPED
+                   : sfzt_corruption_report(ctx, &m->st, "recv");
     if (m->st.corrupt)
         return SFZ_OK;
     if (m->count == 0)

@@ -98,9 +98,9 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
         return SFZ_SKIPPED;
     char buf[VALUE_TEXT_MAX + 64];
     ssize_t n = value_backend.get(h, buf, sizeof(buf));
-    if (n == -1)
-        return sfzt_status(-1);
     const struct value_slot_model *m = model_of(ctx, argv[0]);
+    if (n == -1)
+        return sfzt_corruption_report(ctx, &m->st, "get");
     if (m->st.corrupt || !m->st.exists)
         return SFZ_OK;
     if ((size_t)n != m->len || memcmp(buf, m->text, m->len) != 0 || buf[n] != '\0')
