@@ -30,14 +30,17 @@ struct replay {
     struct sfz_opset set;
 };
 
+#define USAGE "[--decode] [--encode -o OUT] [--trace FILE] [--quiet] [--abort] FILE..."
+
+/* --help: the usage on stdout, exit 0; a usage error: one line on stderr, exit 2. */
 static int usage(const struct replay *r, const char *why)
 {
-    if (why)
-        fprintf(stderr, "%s: %s\n", r->prog_name, why);
-    fprintf(why ? stderr : stdout,
-            "usage: %s [--decode] [--encode -o OUT] [--trace FILE] [--quiet] [--abort] FILE...\n",
-            r->prog_name);
-    return why ? 2 : 0;
+    if (why == NULL) {
+        printf("usage: %s %s\n", r->prog_name, USAGE);
+        return 0;
+    }
+    fprintf(stderr, "%s: %s (usage: %s %s)\n", r->prog_name, why, r->prog_name, USAGE);
+    return 2;
 }
 
 static uint8_t *read_input(const char *path, size_t *size)

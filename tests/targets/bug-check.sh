@@ -16,6 +16,7 @@ usage() { echo "usage: bug-check.sh replay|libfuzzer|afl ID FINDING PATTERN SOUR
 mode=$1 id=$2 finding=$3 pattern=$4 src=$5 bin=$6 corpus=${7:-}
 # Absolute paths: the engines run in a scratch directory.
 [[ -d "$bin" ]] && bin=$(cd "$bin" && pwd)
+[[ -d "$src" ]] && src=$(cd "$src" && pwd)
 [[ -n "$corpus" && -d "$corpus" ]] && corpus=$(cd "$corpus" && pwd)
 repro=$src/corpus/regressions/shmipc-$pattern/$id.txt
 dict=$src/corpus/shmipc-$pattern.dict # whole encoded steps of the pattern's adapter

@@ -126,8 +126,9 @@ static void close_twice(const struct sfzt_end *end, void *h)
 
 void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end)
 {
-    for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        void **h = end->handle(ctx, s);
+    for (unsigned i = 0; i < SFZ_SLOTS * end->nhandles; i++) {
+        unsigned s = i / end->nhandles;
+        void **h = end->handle(ctx, s, i % end->nhandles);
         if (*h == NULL)
             continue;
         struct sfzt_slot_state *st = end->state(ctx, s);

@@ -58,7 +58,8 @@ int sfzt_sysv_perms(key_t key);
 struct sfzt_end {
     struct sfzt_slot_state *(*state)(struct sfz_ctx *ctx, unsigned slot); /* in the model */
     unsigned *(*finished)(struct sfz_ctx *ctx); /* in the model: workers whose worker_done ran */
-    void **(*handle)(struct sfz_ctx *ctx, unsigned slot); /* this worker's handle slot */
+    unsigned nhandles; /* handles a worker may hold per slot (e.g. one per role) */
+    void **(*handle)(struct sfz_ctx *ctx, unsigned slot, unsigned k); /* this worker's K-th */
     int (*destroy)(void *h);
     int (*close)(void *h);
     void *(*reopen)(unsigned slot);   /* through the library, as a cleanup program would */

@@ -28,11 +28,17 @@ struct record_model {
     struct record_slot_model slot[SFZ_SLOTS];
     unsigned finished; /* workers done (adapter_util.h: the end of a program) */
 };
+/* A worker may hold two handles on one table ("as=a", "as=b"), so a single process can
+   interleave two transactions (programs with one process run in the engine's process: fast). */
+enum { AS_A, AS_B, NHANDLES };
+struct record_handle {
+    struct shmipc_records *h;
+    int32_t txn_read; /* the id the open transaction read */
+    uint32_t txn_index;
+    uint8_t txn_open;
+};
 struct record_local {
-    struct shmipc_records *h[SFZ_SLOTS];
-    int32_t txn_read[SFZ_SLOTS]; /* the id a transaction read */
-    uint32_t txn_index[SFZ_SLOTS];
-    uint8_t txn_open[SFZ_SLOTS];
+    struct record_handle hd[SFZ_SLOTS][NHANDLES];
 };
 
 static const char *const count_names[] = {"2", "8", "32"};
@@ -43,6 +49,7 @@ static const char *const index_names[] = {"0", "1", "7", "31"};
 static const unsigned index_values[] = {0, 1, 7, 31};
 enum record_field { FIELD_COUNT, FIELD_NAME, FIELD_USERS };
 static const char *const field_names[] = {"count", "name", "users"};
+static const char *const as_names[] = {"a", "b"};
 
 #define NCHOICES(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 
@@ -51,9 +58,9 @@ static struct record_slot_model *model_of(struct sfz_ctx *ctx, uint32_t slot)
     return &((struct record_model *)ctx->shared)->slot[slot];
 }
 
-static struct record_local *local_of(struct sfz_ctx *ctx)
+static struct record_handle *hd_of(struct sfz_ctx *ctx, uint32_t slot, uint32_t as)
 {
-    return ctx->local;
+    return &((struct record_local *)ctx->local)->hd[slot][as];
 }
 
 static struct shmipc_record make_record(int32_t id)
@@ -65,11 +72,11 @@ static struct shmipc_record make_record(int32_t id)
 
 static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_records **h = &local_of(ctx)->h[argv[0]];
-    if (*h != NULL)
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[2]);
+    if (hd->h != NULL)
         return SFZ_SKIPPED;
-    *h = shmipc_records_create(sfzt_key(RECORD_KEY_BASE, argv[0]), count_values[argv[1]]);
-    if (*h == NULL)
+    hd->h = shmipc_records_create(sfzt_key(RECORD_KEY_BASE, argv[0]), count_values[argv[1]]);
+    if (hd->h == NULL)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
     memset(m, 0, sizeof(*m));
@@ -80,12 +87,12 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
 
 static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_records **h = &local_of(ctx)->h[argv[0]];
-    if (*h != NULL)
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[2]);
+    if (hd->h != NULL)
         return SFZ_SKIPPED;
     unsigned long before = sfzt_injections();
-    *h = shmipc_records_open(sfzt_key(RECORD_KEY_BASE, argv[0]), expect_values[argv[1]]);
-    if (*h != NULL)
+    hd->h = shmipc_records_open(sfzt_key(RECORD_KEY_BASE, argv[0]), expect_values[argv[1]]);
+    if (hd->h != NULL)
         return SFZ_OK;
     const struct record_slot_model *m = model_of(ctx, argv[0]);
     if (m->st.exists && !m->st.corrupt && errno == ENOENT)
@@ -93,7 +100,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     return sfzt_status(-1);
 }
 
-/* The model's id of record I, or a finding if the table has no record I. */
+/* A finding if the table has no record I (the access should have failed). */
 static int check_exists(struct sfz_ctx *ctx, const struct record_slot_model *m, unsigned i,
                         const char *what)
 {
@@ -105,7 +112,7 @@ static int check_exists(struct sfz_ctx *ctx, const struct record_slot_model *m, 
 
 static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_records *h = local_of(ctx)->h[argv[0]];
+    struct shmipc_records *h = hd_of(ctx, argv[0], argv[2])->h;
     if (h == NULL)
         return SFZ_SKIPPED;
     unsigned i = index_values[argv[1]];
@@ -125,7 +132,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
 
 static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_records *h = local_of(ctx)->h[argv[0]];
+    struct shmipc_records *h = hd_of(ctx, argv[0], argv[3])->h;
     if (h == NULL)
         return SFZ_SKIPPED;
     unsigned i = index_values[argv[1]];
@@ -143,75 +150,71 @@ static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
 
 static int op_begin(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct record_local *l = local_of(ctx);
-    struct shmipc_records *h = l->h[argv[0]];
-    if (h == NULL || l->txn_open[argv[0]])
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[2]);
+    if (hd->h == NULL || hd->txn_open)
         return SFZ_SKIPPED;
     unsigned i = index_values[argv[1]];
     struct shmipc_record out;
-    if (shmipc_records_begin(h, i, &out, 0) == -1)
+    if (shmipc_records_begin(hd->h, i, &out, 0) == -1)
         return sfzt_status(-1);
-    l->txn_open[argv[0]] = 1;
-    l->txn_index[argv[0]] = i;
-    l->txn_read[argv[0]] = out.id;
+    hd->txn_open = 1;
+    hd->txn_index = i;
+    hd->txn_read = out.id;
     return SFZ_OK;
 }
 
 /* Commit "id + 1". Under a working lock nobody can have changed the record since begin. */
 static int op_commit(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct record_local *l = local_of(ctx);
-    struct shmipc_records *h = l->h[argv[0]];
-    if (h == NULL || !l->txn_open[argv[0]])
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[1]);
+    if (hd->h == NULL || !hd->txn_open)
         return SFZ_SKIPPED;
-    unsigned i = l->txn_index[argv[0]];
-    struct shmipc_record in = make_record(l->txn_read[argv[0]] + 1);
-    l->txn_open[argv[0]] = 0;
-    if (shmipc_records_commit(h, &in) == -1)
+    unsigned i = hd->txn_index;
+    struct shmipc_record in = make_record(hd->txn_read + 1);
+    hd->txn_open = 0;
+    if (shmipc_records_commit(hd->h, &in) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
     if (m->st.corrupt || !m->st.exists || i >= m->count)
         return SFZ_OK;
-    if (m->id[i] != l->txn_read[argv[0]])
+    if (m->id[i] != hd->txn_read)
         return sfz_finding(ctx, "lost update: record %u changed from %d to %d while this "
                                 "transaction held it, and the commit wrote %d over it", i,
-                           (int)l->txn_read[argv[0]], (int)m->id[i], (int)in.id);
+                           (int)hd->txn_read, (int)m->id[i], (int)in.id);
     m->id[i] = in.id;
     return SFZ_OK;
 }
 
 static int op_abort(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct record_local *l = local_of(ctx);
-    if (l->h[argv[0]] == NULL || !l->txn_open[argv[0]])
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[1]);
+    if (hd->h == NULL || !hd->txn_open)
         return SFZ_SKIPPED;
-    if (shmipc_records_abort(l->h[argv[0]]) == -1)
+    if (shmipc_records_abort(hd->h) == -1)
         return sfzt_status(-1); /* still open: the library keeps the lock until abort works */
-    l->txn_open[argv[0]] = 0;
+    hd->txn_open = 0;
     return SFZ_OK;
 }
 
 static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct record_local *l = local_of(ctx);
-    if (l->h[argv[0]] == NULL)
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[1]);
+    if (hd->h == NULL)
         return SFZ_SKIPPED;
-    if (shmipc_records_close(l->h[argv[0]]) == -1)
+    if (shmipc_records_close(hd->h) == -1)
         return sfzt_status(-1); /* the handle stays valid: worker_done retries */
-    l->h[argv[0]] = NULL;
-    l->txn_open[argv[0]] = 0;
+    memset(hd, 0, sizeof(*hd));
     return SFZ_OK;
 }
 
 static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct record_local *l = local_of(ctx);
-    if (l->h[argv[0]] == NULL)
+    struct record_handle *hd = hd_of(ctx, argv[0], argv[1]);
+    if (hd->h == NULL)
         return SFZ_SKIPPED;
-    if (shmipc_records_destroy(l->h[argv[0]]) == -1)
+    if (shmipc_records_destroy(hd->h) == -1)
         return sfzt_status(-1);
-    l->h[argv[0]] = NULL;
-    l->txn_open[argv[0]] = 0;
+    memset(hd, 0, sizeof(*hd));
     model_of(ctx, argv[0])->st.exists = 0;
     return SFZ_OK;
 }
@@ -247,9 +250,9 @@ static unsigned *record_finished(struct sfz_ctx *ctx)
     return &((struct record_model *)ctx->shared)->finished;
 }
 
-static void **record_handle(struct sfz_ctx *ctx, unsigned slot)
+static void **record_handle(struct sfz_ctx *ctx, unsigned slot, unsigned k)
 {
-    return (void **)&local_of(ctx)->h[slot];
+    return (void **)&hd_of(ctx, slot, k)->h;
 }
 
 static int record_destroy(void *h)
@@ -275,6 +278,7 @@ static void record_remove_raw(unsigned slot)
 static const struct sfzt_end record_end = {
     .state = record_state,
     .finished = record_finished,
+    .nhandles = NHANDLES,
     .handle = record_handle,
     .destroy = record_destroy,
     .close = record_close,
@@ -294,16 +298,17 @@ static void record_teardown(struct sfz_ctx *ctx)
 
 #define SLOT {"slot", SFZ_ARG_SLOT, NULL, 0}
 #define CHOICE(name, list) {name, SFZ_ARG_CHOICE, list, NCHOICES(list)}
+#define AS CHOICE("as", as_names)
 static const struct sfz_op record_ops[] = {
-    {"create", 2, {SLOT, CHOICE("count", count_names)}, op_create, 0},
-    {"open", 2, {SLOT, CHOICE("expect", expect_names)}, op_open, 0},
-    {"get", 2, {SLOT, CHOICE("index", index_names)}, op_get, 0},
-    {"put", 3, {SLOT, CHOICE("index", index_names), {"id", SFZ_ARG_BYTE, NULL, 0}}, op_put, 0},
-    {"begin", 2, {SLOT, CHOICE("index", index_names)}, op_begin, 0},
-    {"commit", 1, {SLOT}, op_commit, 0},
-    {"abort", 1, {SLOT}, op_abort, 0},
-    {"close", 1, {SLOT}, op_close, 0},
-    {"destroy", 1, {SLOT}, op_destroy, 0},
+    {"create", 3, {SLOT, CHOICE("count", count_names), AS}, op_create, 0},
+    {"open", 3, {SLOT, CHOICE("expect", expect_names), AS}, op_open, 0},
+    {"get", 3, {SLOT, CHOICE("index", index_names), AS}, op_get, 0},
+    {"put", 4, {SLOT, CHOICE("index", index_names), {"id", SFZ_ARG_BYTE, NULL, 0}, AS}, op_put, 0},
+    {"begin", 3, {SLOT, CHOICE("index", index_names), AS}, op_begin, 0},
+    {"commit", 2, {SLOT, AS}, op_commit, 0},
+    {"abort", 2, {SLOT, AS}, op_abort, 0},
+    {"close", 2, {SLOT, AS}, op_close, 0},
+    {"destroy", 2, {SLOT, AS}, op_destroy, 0},
     {"corrupt", 3, {SLOT, CHOICE("field", field_names),
                     {"value", SFZ_ARG_CHOICE, sfzt_poison_names, SFZT_NPOISON}},
      op_corrupt, SFZ_OP_HOSTILE},

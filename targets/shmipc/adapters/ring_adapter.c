@@ -5,8 +5,8 @@
  * The model (shared) is each ring's FIFO of messages sent and not yet received. Every message
  * carries its sequence number in its bytes, so a receive that returns anything but the oldest
  * queued message, a message nobody sent, or a send accepted into a full ring is a `data`
- * finding. A receive that waits ("wait=short") is bounded by the library's timeout; one that
- * never returns is the executor's `hang`.
+ * finding. `recv` never waits; `wait` receives with a 50 ms deadline (the library's), so one
+ * that never returns is the executor's `hang`.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -34,8 +34,11 @@ struct ring_model {
     struct ring_slot_model slot[SFZ_SLOTS];
     unsigned finished; /* workers done (adapter_util.h: the end of a program) */
 };
+/* A worker may hold a slot's ring as producer and as consumer at once, so one process can
+   play both sides (programs with one process run in the engine's process: fast). */
+enum { AS_PRODUCER, AS_CONSUMER, NROLES };
 struct ring_local {
-    struct shmipc_ring *h[SFZ_SLOTS];
+    struct shmipc_ring *h[SFZ_SLOTS][NROLES];
 };
 
 static const char *const slots_names[] = {"1", "2", "4"};
@@ -45,7 +48,6 @@ static const unsigned msg_values[] = {8, 64};
 static const char *const role_names[] = {"producer", "consumer"};
 static const char *const len_names[] = {"0", "1", "4", "8", "9", "64", "65"};
 static const unsigned len_values[] = {0, 1, 4, 8, 9, 64, 65};
-static const char *const wait_names[] = {"now", "short"};
 enum ring_field { FIELD_HEAD, FIELD_TAIL, FIELD_LEN0, FIELD_SLOTS };
 static const char *const field_names[] = {"head", "tail", "len0", "slots"};
 
@@ -56,14 +58,14 @@ static struct ring_slot_model *model_of(struct sfz_ctx *ctx, uint32_t slot)
     return &((struct ring_model *)ctx->shared)->slot[slot];
 }
 
-static struct shmipc_ring **handle_of(struct sfz_ctx *ctx, uint32_t slot)
+static struct shmipc_ring **handle_of(struct sfz_ctx *ctx, uint32_t slot, uint32_t role)
 {
-    return &((struct ring_local *)ctx->local)->h[slot];
+    return &((struct ring_local *)ctx->local)->h[slot][role];
 }
 
 static enum shmipc_role role_of(uint32_t choice)
 {
-    return choice == 0 ? SHMIPC_PRODUCER : SHMIPC_CONSUMER;
+    return choice == AS_PRODUCER ? SHMIPC_PRODUCER : SHMIPC_CONSUMER;
 }
 
 static void message_bytes(const struct ring_msg *m, unsigned char *out)
@@ -74,7 +76,7 @@ static void message_bytes(const struct ring_msg *m, unsigned char *out)
 
 static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    struct shmipc_ring **h = handle_of(ctx, argv[0], argv[3]);
     if (*h != NULL)
         return SFZ_SKIPPED;
     *h = shmipc_ring_create(sfzt_key(RING_KEY_BASE, argv[0]), slots_values[argv[1]],
@@ -91,7 +93,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
 
 static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    struct shmipc_ring **h = handle_of(ctx, argv[0], argv[1]);
     if (*h != NULL)
         return SFZ_SKIPPED;
     unsigned long before = sfzt_injections();
@@ -106,7 +108,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
 
 static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_ring *h = *handle_of(ctx, argv[0]);
+    struct shmipc_ring *h = *handle_of(ctx, argv[0], AS_PRODUCER);
     if (h == NULL)
         return SFZ_SKIPPED;
     struct ring_slot_model *m = model_of(ctx, argv[0]);
@@ -126,13 +128,13 @@ static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
     return SFZ_OK;
 }
 
-static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
+static int receive(struct sfz_ctx *ctx, const uint32_t *argv, int timeout_ms)
 {
-    struct shmipc_ring *h = *handle_of(ctx, argv[0]);
+    struct shmipc_ring *h = *handle_of(ctx, argv[0], AS_CONSUMER);
     if (h == NULL)
         return SFZ_SKIPPED;
     unsigned char buf[SHMIPC_RING_MSG_MAX];
-    ssize_t n = shmipc_ring_recv(h, buf, sizeof(buf), argv[1] == 0 ? 0 : WAIT_SHORT_MS);
+    ssize_t n = shmipc_ring_recv(h, buf, sizeof(buf), timeout_ms);
     struct ring_slot_model *m = model_of(ctx, argv[0]);
     if (n == -1)
         return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE
@@ -157,9 +159,19 @@ static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
     return SFZ_OK;
 }
 
+static int op_recv(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    return receive(ctx, argv, 0);
+}
+
+static int op_wait(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    return receive(ctx, argv, WAIT_SHORT_MS);
+}
+
 static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    struct shmipc_ring **h = handle_of(ctx, argv[0], argv[1]);
     if (*h == NULL)
         return SFZ_SKIPPED;
     if (shmipc_ring_close(*h) == -1)
@@ -170,7 +182,7 @@ static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
 
 static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
 {
-    struct shmipc_ring **h = handle_of(ctx, argv[0]);
+    struct shmipc_ring **h = handle_of(ctx, argv[0], argv[1]);
     if (*h == NULL)
         return SFZ_SKIPPED;
     if (shmipc_ring_destroy(*h) == -1)
@@ -212,9 +224,9 @@ static unsigned *ring_finished(struct sfz_ctx *ctx)
     return &((struct ring_model *)ctx->shared)->finished;
 }
 
-static void **ring_handle(struct sfz_ctx *ctx, unsigned slot)
+static void **ring_handle(struct sfz_ctx *ctx, unsigned slot, unsigned k)
 {
-    return (void **)handle_of(ctx, slot);
+    return (void **)handle_of(ctx, slot, k);
 }
 
 static int ring_destroy(void *h)
@@ -240,6 +252,7 @@ static void ring_remove_raw(unsigned slot)
 static const struct sfzt_end ring_end = {
     .state = ring_state,
     .finished = ring_finished,
+    .nhandles = NROLES,
     .handle = ring_handle,
     .destroy = ring_destroy,
     .close = ring_close,
@@ -264,9 +277,10 @@ static const struct sfz_op ring_ops[] = {
                    CHOICE("role", role_names)}, op_create, 0},
     {"open", 2, {SLOT, CHOICE("role", role_names)}, op_open, 0},
     {"send", 3, {SLOT, CHOICE("len", len_names), {"fill", SFZ_ARG_BYTE, NULL, 0}}, op_send, 0},
-    {"recv", 2, {SLOT, CHOICE("wait", wait_names)}, op_recv, SFZ_OP_BLOCKS},
-    {"close", 1, {SLOT}, op_close, 0},
-    {"destroy", 1, {SLOT}, op_destroy, 0},
+    {"recv", 1, {SLOT}, op_recv, 0},
+    {"wait", 1, {SLOT}, op_wait, SFZ_OP_BLOCKS},
+    {"close", 2, {SLOT, CHOICE("role", role_names)}, op_close, 0},
+    {"destroy", 2, {SLOT, CHOICE("role", role_names)}, op_destroy, 0},
     {"corrupt", 3, {SLOT, CHOICE("field", field_names),
                     {"value", SFZ_ARG_CHOICE, sfzt_poison_names, SFZT_NPOISON}},
      op_corrupt, SFZ_OP_HOSTILE},

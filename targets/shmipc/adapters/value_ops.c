@@ -180,8 +180,9 @@ static unsigned *value_finished(struct sfz_ctx *ctx)
     return &((struct value_model *)ctx->shared)->finished;
 }
 
-static void **value_handle(struct sfz_ctx *ctx, unsigned slot)
+static void **value_handle(struct sfz_ctx *ctx, unsigned slot, unsigned k)
 {
+    (void)k;
     return handle_of(ctx, slot);
 }
 
@@ -209,6 +210,7 @@ static void end_remove_raw(unsigned slot)
 static const struct sfzt_end value_end = {
     .state = value_state,
     .finished = value_finished,
+    .nhandles = 1,
     .handle = value_handle,
     .destroy = end_destroy,
     .close = end_close,

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# determinism.sh REPLAY RUNS PROGRAM...: every program, replayed RUNS times in one process and
+# once more in a fresh process, must print the same thing every time: decoded program, per-op
+# results and verdict (workers reused or re-forked, objects swept in between, must not matter).
+set -uo pipefail
+replay=$1 runs=$2
+shift 2
+if ! unshare -im true 2>/dev/null; then
+  echo "skipped: needs root for private IPC and mount namespaces"
+  exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+for p in "$@"; do
+  rm -f "$work"/b*
+  args=()
+  for ((i = 0; i < runs; i++)); do args+=("$p"); done
+  "$replay" "${args[@]}" >"$work/all"
+  # One file per input, without its "== input" header line.
+  awk -v dir="$work" '/^== input /{n++; next} {print > (dir "/b" n)}' "$work/all"
+  "$replay" "$p" >"$work/fresh"
+  blocks=$(find "$work" -name 'b*' | wc -l)
+  distinct=$(md5sum "$work"/b* "$work/fresh" | awk '{print $1}' | sort -u | wc -l)
+  if [[ $blocks -ne $runs || $distinct -ne 1 ]]; then
+    echo "FAIL: $p: $distinct different outputs in $blocks + 1 runs"
+    diff "$work/b1" "$work/fresh" | head -n 20
+    fail=1
+  else
+    echo "ok: $p identical in $runs + 1 runs ($(grep '^verdict' "$work/fresh"))"
+  fi
+done
+exit $fail
