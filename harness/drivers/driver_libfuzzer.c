@@ -1,11 +1,22 @@
 /*
- * driver_libfuzzer.c - libFuzzer entry point: every input is a program for this target.
+ * driver_libfuzzer.c - libFuzzer entry points: every input is a program for this target. Half
+ * of the mutations are program-level (harness/src/mutate.c), half libFuzzer's own byte
+ * mutations, so byte-level discoveries (CMP feedback, dictionaries) still happen.
  */
 #include "shmfuzz/driver.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     return sfz_engine_one(sfz_target_adapter, data, size);
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    size_t n = (seed & 1u) ? sfz_engine_mutate(sfz_target_adapter, data, size, max_size, seed >> 1)
+                           : 0;
+    return n ? n : LLVMFuzzerMutate(data, size, max_size);
 }

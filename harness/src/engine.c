@@ -6,10 +6,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness_options.h"
 #include "shmfuzz/driver.h"
 #include "shmfuzz/exec.h"
+#include "shmfuzz/mutate.h"
 
 static struct sfz_opset set;
 static struct sfz_program prog;
@@ -38,4 +40,20 @@ int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_
         abort();
     }
     return 0;
+}
+
+size_t sfz_engine_mutate(const struct sfz_adapter *adapter, uint8_t *data, size_t size,
+                         size_t max_size, unsigned seed)
+{
+    static struct sfz_opset mset; /* its own: mutation may come before the first run */
+    static int disabled = -1;
+    if (disabled < 0) {
+        const char *v = getenv("SHMFUZZ_MUTATOR");
+        disabled = v != NULL && strcmp(v, "bytes") == 0;
+    }
+    if (disabled)
+        return 0;
+    if (mset.adapter == NULL)
+        sfz_opset_init(&mset, adapter);
+    return sfz_mutate(&mset, data, size, max_size, seed);
 }

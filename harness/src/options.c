@@ -3,6 +3,8 @@
  * misspelled SHMFUZZ_* variable or a bad value is an error, never silently ignored.
  *   SHMFUZZ_OP_TIMEOUT_MS   an op slower than this is a hang (default 1000)
  *   SHMFUZZ_ALWAYS_FORK     1: run every program in forked workers (benchmarks, debugging)
+ *   SHMFUZZ_MUTATOR         "bytes": libFuzzer mutates bytes only (no program-level mutation;
+ *                           read by engine.c, listed here so it is a known name)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +16,7 @@
 extern char **environ;
 
 static const char *const known[] = {"SHMFUZZ_OP_TIMEOUT_MS", "SHMFUZZ_ALWAYS_FORK",
-                                    "SHMFUZZ_PRIVATE_IPC"};
+                                    "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR"};
 
 static int number(const char *name, unsigned long max, unsigned long *out, char *err, size_t size)
 {
@@ -45,7 +47,7 @@ static void warn_unknown(void)
             ok |= strlen(known[i]) == len && strncmp(*e, known[i], len) == 0;
         if (!ok)
             fprintf(stderr, "shmfuzz: warning: %.*s is not a harness variable (known: "
-                    "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK)\n", (int)len, *e);
+                    "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK, SHMFUZZ_MUTATOR)\n", (int)len, *e);
     }
 }
 

@@ -14,6 +14,11 @@
    abort()s so the engine saves the input; otherwise returns 0. */
 int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_t size);
 
+/* Structure-aware mutation for engines with a custom-mutator hook: returns the new size, or 0
+   when the engine should mutate bytes itself (also always 0 with SHMFUZZ_MUTATOR=bytes). */
+size_t sfz_engine_mutate(const struct sfz_adapter *adapter, uint8_t *data, size_t size,
+                         size_t max_size, unsigned seed);
+
 /* The replay program: sfz-<t>-replay [--decode] [--encode -o OUT] [--trace FILE] [--quiet]
    [--abort] FILE... (docs/harness.md). Returns the exit status. */
 int sfz_replay_main(const struct sfz_adapter *adapter, int argc, char **argv);

@@ -37,10 +37,15 @@ int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what
                        what, strerror(err));
 }
 
+int sfzt_tainted(const struct sfzt_slot_state *st)
+{
+    return st->corrupt || sfz_peer_writes() > 0;
+}
+
 int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, const char *what)
 {
     int err = errno;
-    if (err != EBADMSG || st->corrupt)
+    if (err != EBADMSG || sfzt_tainted(st))
         return sfzt_status(-1);
     return sfz_finding(ctx, "%s reports a corrupted object (EBADMSG) although no hostile peer "
                             "wrote into it", what);
@@ -126,20 +131,13 @@ static void close_twice(const struct sfzt_end *end, void *h)
 
 void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end)
 {
+    /* Close only: a handle may name an object a peer has since destroyed and re-created under
+       the same key, so destroying through it would remove the wrong one. The last worker
+       destroys what the model says exists, reopened by key. */
     for (unsigned i = 0; i < SFZ_SLOTS * end->nhandles; i++) {
-        unsigned s = i / end->nhandles;
-        void **h = end->handle(ctx, s, i % end->nhandles);
+        void **h = end->handle(ctx, i / end->nhandles, i % end->nhandles);
         if (*h == NULL)
             continue;
-        struct sfzt_slot_state *st = end->state(ctx, s);
-        /* exists is taken atomically: workers may finish concurrently */
-        if (__atomic_exchange_n(&st->exists, 0, __ATOMIC_ACQ_REL)) {
-            if (end->destroy(*h) == 0) {
-                *h = NULL;
-                continue;
-            }
-            __atomic_store_n(&st->exists, 1, __ATOMIC_RELEASE);
-        }
         close_twice(end, *h);
         *h = NULL;
     }
@@ -152,8 +150,9 @@ void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end)
         void *h = end->reopen(s);
         if (h != NULL && end->destroy(h) == -1)
             close_twice(end, h);
-        else if (h == NULL && st->corrupt)
-            end->remove_raw(s); /* the peer broke it beyond opening: its leak, not the library's */
+        else if (h == NULL && sfzt_tainted(st))
+            end->remove_raw(s); /* a peer (the adapter's or peer.poke) broke it beyond opening:
+                                   its leak, not the library's */
         st->exists = 0;
     }
 }

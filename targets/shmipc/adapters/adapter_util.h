@@ -28,6 +28,10 @@ unsigned long sfzt_injections(void);
 /* A failure no injected fault explains is a finding: the object is in the model. */
 int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what);
 
+/* Whether a hostile write may have touched the slot's object: the adapter's own corrupt op, or
+   the harness's peer.poke anywhere in this input. Model checks are off for tainted objects. */
+int sfzt_tainted(const struct sfzt_slot_state *st);
+
 /* The library reported a corrupted object (EBADMSG) that no hostile op touched: a finding,
    because then the corruption came from the library or its honest peers. */
 int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, const char *what);
@@ -48,9 +52,10 @@ int sfzt_sysv_perms(key_t key);
 
 /*
  * The end of a program, the same for every pattern. Each worker's worker_done releases its
- * handles (the first holder of a live object destroys it, as its owner would, the others
- * close); the last worker to finish then reopens and destroys, through the library, every
- * object still alive that nobody holds (a kv value outlives its writer by design). Whatever
+ * handles by closing them (never destroying: a handle may name an object a peer has since
+ * destroyed and re-created under the same key); the last worker to finish then reopens and
+ * destroys, through the library, every object the model says is alive (a kv value outlives
+ * its writer by design). Whatever
  * survives that is the library's leak. If a worker died, that cleanup never ran: teardown
  * removes the objects the model knows by key or name, so only objects the library lost track
  * of (never in the model) remain to be reported.

@@ -95,7 +95,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (hd->h != NULL)
         return SFZ_OK;
     const struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->st.exists && !m->st.corrupt && errno == ENOENT)
+    if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "records open");
     return sfzt_status(-1);
 }
@@ -120,7 +120,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_get(h, i, &out, 0) == -1)
         return sfzt_status(-1);
     const struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->st.corrupt || !m->st.exists)
+    if (sfzt_tainted(&m->st) || !m->st.exists)
         return SFZ_OK;
     if (check_exists(ctx, m, i, "get") != SFZ_OK)
         return SFZ_FINDING;
@@ -140,7 +140,7 @@ static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_put(h, i, &in, 0) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->st.corrupt || !m->st.exists)
+    if (sfzt_tainted(&m->st) || !m->st.exists)
         return SFZ_OK;
     if (check_exists(ctx, m, i, "put") != SFZ_OK)
         return SFZ_FINDING;
@@ -175,7 +175,7 @@ static int op_commit(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_commit(hd->h, &in) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (m->st.corrupt || !m->st.exists || i >= m->count)
+    if (sfzt_tainted(&m->st) || !m->st.exists || i >= m->count)
         return SFZ_OK;
     if (m->id[i] != hd->txn_read)
         return sfz_finding(ctx, "lost update: record %u changed from %d to %d while this "

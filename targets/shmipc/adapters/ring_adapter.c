@@ -101,7 +101,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h != NULL)
         return SFZ_OK;
     const struct ring_slot_model *m = model_of(ctx, argv[0]);
-    if (m->st.exists && !m->st.corrupt && errno == ENOENT)
+    if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "ring open");
     return sfzt_status(-1);
 }
@@ -118,7 +118,7 @@ static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_ring_send(h, bytes, msg.len, 0) == -1)
         return sfzt_corruption_report(ctx, &m->st, "send");
     m->next_seq++;
-    if (m->st.corrupt)
+    if (sfzt_tainted(&m->st))
         return SFZ_OK;
     if (m->count >= m->slots)
         return sfz_finding(ctx, "send of message %u succeeded although the ring's %u slot(s) "
@@ -140,7 +140,7 @@ static int receive(struct sfz_ctx *ctx, const uint32_t *argv, int timeout_ms)
         return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE
                    ? SFZ_SKIPPED
                    : sfzt_corruption_report(ctx, &m->st, "recv");
-    if (m->st.corrupt)
+    if (sfzt_tainted(&m->st))
         return SFZ_OK;
     if (m->count == 0)
         return sfz_finding(ctx, "received a %zd-byte message from an empty ring", n);

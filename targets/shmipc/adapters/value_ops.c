@@ -63,7 +63,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h != NULL)
         return SFZ_OK;
     struct value_slot_model *m = model_of(ctx, argv[0]);
-    if (m->st.exists && !m->st.corrupt && errno == ENOENT)
+    if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "open");
     return sfzt_status(-1);
 }
@@ -101,7 +101,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     const struct value_slot_model *m = model_of(ctx, argv[0]);
     if (n == -1)
         return sfzt_corruption_report(ctx, &m->st, "get");
-    if (m->st.corrupt || !m->st.exists)
+    if (sfzt_tainted(&m->st) || !m->st.exists)
         return SFZ_OK;
     if ((size_t)n != m->len || memcmp(buf, m->text, m->len) != 0 || buf[n] != '\0')
         return sfz_finding(ctx, "get returned %zd bytes \"%.40s\", the last put stored %u bytes "
