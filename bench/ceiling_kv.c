@@ -1,0 +1,209 @@
+/*
+ * ceiling_kv.c - the ceiling of figure 2: the same libshmipc kv calls the benchmark's fuzz
+ * programs make (corpus/shmipc-kv/seeds lifecycle.txt and writer-reader.txt), in a bare C
+ * loop with no harness, no decoder and no oracle. What the harness reaches is reported as a
+ * percentage of this.
+ *
+ * usage: bench-ceiling-kv PROGRAM SECONDS
+ *   PROGRAM  lifecycle          one process (the seed "lifecycle")
+ *            writer-reader      two processes, the peer kept alive across rounds and driven
+ *                               over pipes at every process switch (what a reused worker costs)
+ *            writer-reader-fork the same with the peer forked and reaped every round (the
+ *                               cost of "the forks needed" when nothing is reused)
+ * Prints one JSON line {"program","rounds","seconds","per_sec"}. Runs in its own IPC
+ * namespace, like the harness, so fixed keys never meet another process's objects.
+ * Exit: 0 measured, 1 a call failed (the ceiling would be wrong), 2 usage, 77 no namespace.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmipc.h"
+
+#define KEY 0x53460201
+
+static const char text64[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fail(const char *what)
+{
+    fprintf(stderr, "bench-ceiling-kv: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+/* lifecycle.txt: create 64, put 17, get, put 1, get, destroy. */
+static void round_lifecycle(void)
+{
+    char buf[256];
+    struct shmipc_kv *kv = shmipc_kv_create(KEY, 64);
+    if (kv == NULL)
+        fail("create");
+    if (shmipc_kv_put(kv, text64, 17) != 0 || shmipc_kv_get(kv, buf, sizeof(buf)) < 0 ||
+        shmipc_kv_put(kv, text64, 1) != 0 || shmipc_kv_get(kv, buf, sizeof(buf)) < 0)
+        fail("put/get");
+    if (shmipc_kv_destroy(kv) != 0)
+        fail("destroy");
+}
+
+/* One byte each way is the smallest handoff between two processes. */
+static void send_byte(int fd)
+{
+    char c = 1;
+    if (write(fd, &c, 1) != 1)
+        fail("pipe write");
+}
+
+static int recv_byte(int fd)
+{
+    char c;
+    ssize_t n = read(fd, &c, 1);
+    if (n < 0)
+        fail("pipe read");
+    return n == 1;
+}
+
+/* writer-reader.txt, p1's side: open, get, put 3 | close. Two turns per round. */
+static void peer_turns(int in, int out, long rounds)
+{
+    char buf[256];
+    for (long i = 0; rounds < 0 || i < rounds; i++) {
+        if (!recv_byte(in))
+            return;
+        struct shmipc_kv *kv = shmipc_kv_open(KEY);
+        if (kv == NULL)
+            fail("peer open");
+        if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0 || shmipc_kv_put(kv, text64, 3) != 0)
+            fail("peer get/put");
+        send_byte(out);
+        if (!recv_byte(in))
+            fail("peer lost the writer");
+        if (shmipc_kv_close(kv) != 0)
+            fail("peer close");
+        send_byte(out);
+    }
+}
+
+/* p0's side: create 16, put 16 | get | destroy (the harness's teardown removes the key). */
+static void writer_turns(int to_peer, int from_peer)
+{
+    char buf[256];
+    struct shmipc_kv *kv = shmipc_kv_create(KEY, 16);
+    if (kv == NULL)
+        fail("create");
+    if (shmipc_kv_put(kv, text64, 16) != 0)
+        fail("put");
+    send_byte(to_peer);
+    if (!recv_byte(from_peer))
+        fail("peer died");
+    if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0)
+        fail("get");
+    send_byte(to_peer);
+    if (!recv_byte(from_peer))
+        fail("peer died");
+    if (shmipc_kv_destroy(kv) != 0)
+        fail("destroy");
+}
+
+static pid_t start_peer(int fds_to[2], int fds_from[2], long rounds)
+{
+    if (pipe(fds_to) != 0 || pipe(fds_from) != 0)
+        fail("pipe");
+    pid_t pid = fork();
+    if (pid < 0)
+        fail("fork");
+    if (pid == 0) {
+        close(fds_to[1]);
+        close(fds_from[0]);
+        peer_turns(fds_to[0], fds_from[1], rounds);
+        _exit(0);
+    }
+    close(fds_to[0]);
+    close(fds_from[1]);
+    return pid;
+}
+
+static void stop_peer(pid_t pid, int to, int from)
+{
+    close(to);
+    close(from);
+    int st;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "bench-ceiling-kv: the peer process failed\n");
+        exit(1);
+    }
+}
+
+enum program { LIFECYCLE, WRITER_READER, WRITER_READER_FORK };
+
+static long run(enum program p, double seconds, double *elapsed)
+{
+    int to[2], from[2];
+    pid_t peer = -1;
+    if (p == WRITER_READER)
+        peer = start_peer(to, from, -1);
+    long rounds = 0;
+    double start = now_s(), t = start;
+    /* Check the clock every 16 rounds: a clock read per round would be part of the ceiling. */
+    while (t - start < seconds) {
+        for (int i = 0; i < 16; i++, rounds++) {
+            if (p == LIFECYCLE) {
+                round_lifecycle();
+            } else if (p == WRITER_READER) {
+                writer_turns(to[1], from[0]);
+            } else {
+                peer = start_peer(to, from, 1);
+                writer_turns(to[1], from[0]);
+                stop_peer(peer, to[1], from[0]);
+            }
+        }
+        t = now_s();
+    }
+    *elapsed = t - start;
+    if (p == WRITER_READER)
+        stop_peer(peer, to[1], from[0]);
+    return rounds;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const names[] = {"lifecycle", "writer-reader", "writer-reader-fork"};
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench-ceiling-kv lifecycle|writer-reader|writer-reader-fork SECONDS\n");
+        return 2;
+    }
+    int p = -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(argv[1], names[i]) == 0)
+            p = i;
+    double seconds = strtod(argv[2], NULL);
+    if (p < 0 || !(seconds > 0 && seconds <= 600)) {
+        fprintf(stderr, "bench-ceiling-kv: unknown program '%s' or bad seconds '%s'\n", argv[1], argv[2]);
+        return 2;
+    }
+    if (unshare(CLONE_NEWIPC) != 0) {
+        fprintf(stderr, "bench-ceiling-kv: skipped: unshare(CLONE_NEWIPC): %s (needs root)\n",
+                strerror(errno));
+        return 77;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    double elapsed = 0;
+    long rounds = run((enum program)p, seconds, &elapsed);
+    printf("{\"program\":\"%s\",\"rounds\":%ld,\"seconds\":%.6f,\"per_sec\":%.1f}\n", names[p],
+           rounds, elapsed, (double)rounds / elapsed);
+    return 0;
+}

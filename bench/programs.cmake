@@ -1,0 +1,22 @@
+# programs.cmake - the programs bench/run measures besides the fuzz targets (included from
+# bench/CMakeLists.txt; kept apart from bench-fault-cost, which the libshmfault side owns).
+#   bench-ceiling-kv                  every preset: the bare loop of figure 2's programs
+#   bench-rawbytes-<id>-libfuzzer     libfuzzer preset: the raw-bytes baseline of figure 4,
+#                                     one per catalogue entry, on that entry's buggy library
+
+if(TARGET shmipc)
+  add_executable(bench-ceiling-kv ${CMAKE_CURRENT_LIST_DIR}/ceiling_kv.c)
+  target_link_libraries(bench-ceiling-kv PRIVATE shmipc)
+  set_target_properties(bench-ceiling-kv PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+endif()
+
+if(SHMFUZZ_ENGINE STREQUAL "libfuzzer" AND DEFINED SHMIPC_BUG_IDS)
+  foreach(id ${SHMIPC_BUG_IDS})
+    set(exe bench-rawbytes-${id}-libfuzzer)
+    add_executable(${exe} ${CMAKE_CURRENT_LIST_DIR}/rawbytes_${SHMIPC_BUG_${id}_PATTERN}.c)
+    target_include_directories(${exe} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+    target_link_libraries(${exe} PRIVATE shmipc_bug_${id} rt)
+    target_link_options(${exe} PRIVATE ${SHMFUZZ_ENGINE_LINK})
+    set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  endforeach()
+endif()

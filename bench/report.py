@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""report.py - turn bench/run's raw samples into results.json, results.md and the plot data.
+
+usage: report.py OUT_DIR
+
+Reads OUT_DIR/samples.tsv (figure, variant, unit, value: one line per repetition),
+OUT_DIR/meta.tsv (figure, variant, key, value) and OUT_DIR/machine.tsv (key, value).
+Writes OUT_DIR/results.json, OUT_DIR/results.md, OUT_DIR/throughput.dat and
+OUT_DIR/throughput.gp (the gnuplot script bench/run feeds to gnuplot).
+
+Every result object has the same keys, so scripts can rely on them:
+figure, variant, unit, median, min, max, n, ratio, baseline, found, seeds, note.
+Values that do not apply are null. A time-to-find sample of "inf" means "not found within the
+budget": it sorts after every finite time, so a median of inf is reported as null with
+found < seeds saying why. The first object (figure "machine") describes the machine.
+"""
+import json
+import math
+import os
+import statistics
+import sys
+from collections import OrderedDict
+
+FIGURES = OrderedDict([
+    ("fault-cost", "1. Fault-layer cost per call"),
+    ("throughput", "2. Harness throughput"),
+    ("enumeration", "3. Fault enumeration speed"),
+    ("time-to-find", "4. Time to find each catalogue entry"),
+    ("valgrind", "5. Valgrind replay rate"),
+])
+KEYS = ["figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline",
+        "found", "seeds", "note"]
+
+
+def read_tsv(path, width):
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= width:
+                rows.append(parts[:width - 1] + ["\t".join(parts[width - 1:])])
+    return rows
+
+
+def number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def median_of(values):
+    """Median where inf (not found) counts as larger than any time."""
+    ordered = sorted(values)
+    return statistics.median(ordered) if ordered else math.nan
+
+
+def finite_or_none(x):
+    if x is None or math.isnan(x) or math.isinf(x):
+        return None
+    return round(x, 3) if abs(x) < 1000 else round(x, 1)
+
+
+def collect(out):
+    samples = OrderedDict()
+    for fig, variant, unit, value in read_tsv(os.path.join(out, "samples.tsv"), 4):
+        entry = samples.setdefault((fig, variant), {"unit": unit, "values": []})
+        v = number(value)
+        if not math.isnan(v):
+            entry["values"].append(v)
+    meta = {}
+    for fig, variant, key, value in read_tsv(os.path.join(out, "meta.tsv"), 4):
+        meta.setdefault((fig, variant), {}).setdefault(key, []).append(value)
+    machine = OrderedDict(read_tsv(os.path.join(out, "machine.tsv"), 2))
+    return samples, meta, machine
+
+
+def results(samples, meta):
+    medians = {k: median_of(v["values"]) for k, v in samples.items()}
+    rows = []
+    for (fig, variant), entry in samples.items():
+        vals = entry["values"]
+        m = meta.get((fig, variant), {})
+        base = m.get("baseline", [None])[0]
+        ratio = None
+        if base is not None and (fig, base) in medians:
+            b, a = medians[(fig, base)], medians[(fig, variant)]
+            if b and not math.isinf(b) and not math.isinf(a):
+                ratio = a / b
+        found = seeds = None
+        if fig == "time-to-find":
+            seeds = len(vals)
+            found = sum(1 for v in vals if not math.isinf(v))
+        rows.append(OrderedDict([
+            ("figure", fig), ("variant", variant), ("unit", entry["unit"]),
+            ("median", finite_or_none(median_of(vals))),
+            ("min", finite_or_none(min(vals)) if vals else None),
+            ("max", finite_or_none(max(vals)) if vals else None),
+            ("n", len(vals)),
+            ("ratio", finite_or_none(ratio) if ratio is not None else None),
+            ("baseline", base if ratio is not None else None),
+            ("found", found), ("seeds", seeds),
+            ("note", "; ".join(m.get("note", [])) or None),
+        ]))
+    return rows
+
+
+def fmt(x):
+    if x is None:
+        return "—"
+    if isinstance(x, int):
+        return str(x)
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def ratio_text(row):
+    r = row["ratio"]
+    if r is None:
+        return ""
+    if row["figure"] == "throughput":
+        return f"{r * 100:.0f} % of {row['baseline']}"
+    return f"{r:.2f}x {row['baseline']}"
+
+
+def machine_line(machine):
+    return (f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, kernel "
+            f"{machine.get('kernel', '?')}, {machine.get('os', '?')}; {machine.get('date', '?')}, "
+            f"commit {machine.get('commit', '?')}, mode {machine.get('mode', '?')}")
+
+
+def markdown(rows, meta, machine):
+    lines = ["# shmfuzz benchmark results", "",
+             f"Machine: {machine_line(machine)}", "",
+             "Medians of interleaved repetitions on a shared machine: read the ratios, not the "
+             "absolute figures. Tools: " + machine.get("tools", "?"), ""]
+    for fig, title in FIGURES.items():
+        lines += [f"## {title}", ""]
+        mine = [r for r in rows if r["figure"] == fig]
+        if fig == "time-to-find" and mine:
+            lines += ["| entry / engine | median s | min s | max s | found / seeds | note |",
+                      "|---|---:|---:|---:|---:|---|"]
+            for r in mine:
+                med = fmt(r["median"]) if r["median"] is not None else "not found"
+                lines.append(f"| {r['variant']} | {med} | {fmt(r['min'])} | {fmt(r['max'])} | "
+                             f"{r['found']}/{r['seeds']} | {r['note'] or ''} |")
+        elif mine:
+            lines += ["| variant | unit | median | min | max | n | ratio |",
+                      "|---|---|---:|---:|---:|---:|---|"]
+            for r in mine:
+                lines.append(f"| {r['variant']} | {r['unit']} | {fmt(r['median'])} | "
+                             f"{fmt(r['min'])} | {fmt(r['max'])} | {r['n']} | {ratio_text(r)} |")
+        else:
+            lines.append("No figures measured in this run.")
+        lines.append("")
+        for key in ("note", "skipped"):
+            for text in meta.get((fig, "*"), {}).get(key, []):
+                lines.append(f"- {'skipped: ' if key == 'skipped' else ''}{text}")
+        for (f, variant), m in meta.items():
+            if f == fig and variant != "*" and "failed" in m:
+                lines.append(f"- {variant}: {m['failed'][0]}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot_files(out, rows, machine):
+    tp = [r for r in rows if r["figure"] == "throughput" and r["median"] is not None]
+    with open(os.path.join(out, "throughput.dat"), "w", encoding="utf-8") as f:
+        f.write("# variant median min max colour (exec/s; grey: the bare-loop ceilings)\n")
+        for r in tp:
+            colour = 0x999999 if "/ceiling" in r["variant"] else 0x4A7EBB
+            f.write(f"\"{r['variant']}\" {r['median']} {r['min']} {r['max']} {colour}\n")
+    title = "shmfuzz harness throughput (exec/s, log scale; grey: bare-loop ceilings): " + machine.get("cpu", "?")
+    gp = f"""set terminal {os.environ.get('BENCH_GNUPLOT_TERM', 'pngcairo size 1200,700')}
+set output '{os.path.join(out, 'throughput.png')}'
+set title "{title.replace('"', "'")}" noenhanced
+set style data histogram
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set logscale y
+set yrange [1:*]
+set ylabel 'executions per second (median; bars: min..max)'
+set xtics rotate by -40 noenhanced font ',9'
+set grid ytics
+set key off
+set bmargin 10
+set rmargin 12
+plot '{os.path.join(out, 'throughput.dat')}' using 0:2:5:xtic(1) with boxes lc rgb variable, \\
+     '' using 0:2:3:4 with yerrorbars lc rgb '#222222' pt 0
+"""
+    with open(os.path.join(out, "throughput.gp"), "w", encoding="utf-8") as f:
+        f.write(gp)
+    return len(tp)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: report.py OUT_DIR", file=sys.stderr)
+        return 2
+    out = sys.argv[1]
+    samples, meta, machine = collect(out)
+    rows = results(samples, meta)
+    head = OrderedDict((k, None) for k in KEYS)
+    head.update(figure="machine", variant=machine.get("cpu", "?"), unit=None, n=0,
+                note=machine_line(machine))
+    head["machine"] = dict(machine)
+    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump([head] + rows, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(out, "results.md"), "w", encoding="utf-8") as f:
+        f.write(markdown(rows, meta, machine))
+        f.write("\n")
+    plot_files(out, rows, machine)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
