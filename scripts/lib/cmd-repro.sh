@@ -45,7 +45,7 @@ sfz_cmd_repro() {
   [[ $tool == "" ]] || sfz_need_tool "$tool"
 
   local dir replay
-  dir=$(sfz_build_quiet "$preset")
+  dir=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"
   replay=$dir/bin/sfz-$target-replay
   [[ -x $replay ]] || sfz_die "$replay is not built (preset $preset)"
   sfz_repro_run "$replay" "$file" "$tool" "$trace"
