@@ -125,7 +125,7 @@ def ratio_text(row):
         return ""
     if row["figure"] == "throughput":
         return f"{r * 100:.0f} % of {row['baseline']}"
-    return f"{r:.2f}x {row['baseline']}"
+    return f"{r:.3g}x {row['baseline']}"
 
 
 def machine_line(machine):
@@ -146,7 +146,7 @@ def markdown(rows, meta, machine):
             lines += ["| entry / engine | median s | min s | max s | found / seeds | note |",
                       "|---|---:|---:|---:|---:|---|"]
             for r in mine:
-                med = fmt(r["median"]) if r["median"] is not None else "not found"
+                med = fmt(r["median"]) if r["median"] is not None else ("not run" if r["n"] == 0 else "not found")
                 lines.append(f"| {r['variant']} | {med} | {fmt(r['min'])} | {fmt(r['max'])} | "
                              f"{r['found']}/{r['seeds']} | {r['note'] or ''} |")
         elif mine:
@@ -192,6 +192,15 @@ set bmargin 10
 set rmargin 12
 plot '{os.path.join(out, 'throughput.dat')}' using 0:2:5:xtic(1) with boxes lc rgb variable, \\
      '' using 0:2:3:4 with yerrorbars lc rgb '#222222' pt 0
+"""
+    if not tp:
+        # Still a PNG, so a run of other figures leaves the same set of files.
+        gp = "\n".join(gp.splitlines()[:3]) + """
+unset border
+unset tics
+set key off
+set label 1 'no throughput figures in this run (bench/run --only without throughput?)' at graph 0.5, graph 0.5 center
+plot [0:1] [0:1] NaN
 """
     with open(os.path.join(out, "throughput.gp"), "w", encoding="utf-8") as f:
         f.write(gp)
