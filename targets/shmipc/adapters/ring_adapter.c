@@ -18,7 +18,7 @@
 
 #define RING_KEY_BASE 0x53460300u
 #define MODEL_QUEUE 8u         /* more than the largest ring: room to see an overfull one */
-#define WAIT_SHORT_MS 50       /* "wait=short": long enough to block, short enough to fuzz */
+#define WAIT_SHORT_MS 5        /* "wait": long enough to block, short enough to fuzz */
 
 struct ring_msg {
     uint32_t len, fill, seq;
