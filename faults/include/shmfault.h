@@ -30,6 +30,11 @@ extern "C" {
 struct shmfault_error {
     int pos;       /* 0-based offset of the offending character in the spec, -1 if none */
     char msg[200]; /* e.g. "shmat cannot fail with ENOENT (documented: EACCES EIDRM EINVAL ENOMEM)" */
+    /* added after API version 1: which rule (1-based, 0 if none) and where it starts/its length
+     * in the spec, so a caller can quote the rule in its own message */
+    int rule;
+    int rule_pos;
+    int rule_len;
 };
 
 /*

@@ -1,0 +1,573 @@
+/*
+ * core.c - the decision every intercepted call goes through, and the state behind it.
+ *
+ * Process-local: the rules, the arm flag, per-function and per-rule call counters ("calls made
+ * by this process"), the generator. Shared by the whole process tree (a MAP_SHARED anonymous
+ * area made at load, inherited across fork): injections, per-rule fired counts, count=tree
+ * counters, the last injection and the ledger, so a parent learns what its children did.
+ * Hot path: one relaxed load of sf_gate when nothing is armed; when armed, one atomic counter
+ * and a walk over the rules of this function only. No locks across the real call.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct sf_shared *sf_shared;
+struct sf_ruleset sf_rules;
+int sf_gate;
+int sf_armed_flag;
+int sf_observe;
+int sf_trace_all;
+int sf_trace_fd = -1;
+pid_t sf_pid;
+int sf_afl_shm_id[2] = {-1, -1};
+char sf_afl_shm_name[2][64];
+unsigned long sf_fn_calls[SF_NFN];
+SF_TLS int sf_depth;
+void *sf_real_ptr[SF_NFN];
+
+static int init_state; /* 0 not yet, 1 in progress, 2 done */
+static uint64_t seed = 0x5eedf00dULL;
+static unsigned long draws;
+static unsigned long forks;
+static struct sf_ruleset scratch; /* parse target: rule changes are not concurrent (docs) */
+
+/* Referenced so a static link keeps every interposer family (see internal.h). */
+static const int *const families[] __attribute__((used)) = {
+    &sf_family_sysv_shm, &sf_family_sysv_sem, &sf_family_posix_shm,
+    &sf_family_posix_sem, &sf_family_mman, &sf_family_process,
+};
+
+/* ---- real functions ---------------------------------------------------------------------- */
+
+static SF_TLS int resolving;
+
+void *sf_resolve(unsigned fn)
+{
+    void *p = NULL;
+    if (resolving) /* dlsym came back into an interposer: the caller falls back or fails */
+        return NULL;
+    resolving = 1;
+#ifndef SHMFAULT_PRELOAD
+    /* Linked statically next to a sanitizer runtime, our strong names replace its interceptors;
+     * calling the interceptor keeps what it does (ASan's fork locking, for one). */
+    char name[64] = "__interceptor_";
+    struct sf_buf b = {name, sizeof(name), strlen(name)};
+    sf_put(&b, sf_functions[fn].name);
+    p = dlsym(RTLD_DEFAULT, name);
+#endif
+    if (p == NULL)
+        p = dlsym(RTLD_NEXT, sf_functions[fn].name);
+    resolving = 0;
+    if (p != NULL)
+        __atomic_store_n(&sf_real_ptr[fn], p, __ATOMIC_RELAXED);
+    return p;
+}
+
+/* ---- generator: splitmix64 of (seed, draw number); never touches rand()/random() --------- */
+
+static uint64_t mix(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t draw(void)
+{
+    unsigned long k = __atomic_add_fetch(&draws, 1UL, __ATOMIC_RELAXED);
+    return mix(seed ^ mix((uint64_t)k));
+}
+
+/* ---- state ------------------------------------------------------------------------------- */
+
+void sf_gate_update(void)
+{
+    int g = sf_armed_flag || (sf_trace_all && sf_trace_fd >= 0);
+    __atomic_store_n(&sf_gate, g, __ATOMIC_RELAXED);
+}
+
+static void at_fork_parent(void)
+{
+    forks++;
+}
+
+void sf_after_fork_child(void)
+{
+    sf_pid = (pid_t)syscall(SYS_getpid);
+    memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
+    for (unsigned i = 0; i < sf_rules.n; i++)
+        sf_rules.r[i].seen = 0;
+    seed = mix(seed ^ mix((uint64_t)forks + 1));
+    draws = 0;
+    forks = 0;
+    sf_trace_reopen();
+}
+
+static void read_afl_ids(void)
+{
+    static const char *const vars[2] = {"__AFL_SHM_ID", "__AFL_SHM_FUZZ_ID"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(vars[i]);
+        if (v == NULL || *v == '\0')
+            continue;
+        /* a number is a SysV id; anything else a POSIX name (AFL++ built with USEMMAP) */
+        char *end;
+        long id = strtol(v, &end, 10);
+        if (*end == '\0' && id >= 0 && id <= 0x7fffffff) {
+            sf_afl_shm_id[i] = (int)id;
+        } else {
+            struct sf_buf b = {sf_afl_shm_name[i], sizeof(sf_afl_shm_name[i]), 0};
+            sf_put(&b, v);
+        }
+    }
+}
+
+void sf_init(void)
+{
+    int expected = 0;
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 2)
+        return;
+    if (!__atomic_compare_exchange_n(&init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+            sched_yield();
+        return;
+    }
+    long area = syscall(SYS_mmap, NULL, sizeof(struct sf_shared), PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (area < 0 && area > -4096) {
+        /* no shared area: keep a private one so the API still answers (for this process) */
+        static struct sf_shared fallback;
+        sf_shared = &fallback;
+    } else {
+        sf_shared = (struct sf_shared *)area;
+    }
+    sf_pid = (pid_t)syscall(SYS_getpid);
+    sf_shared->root = sf_pid;
+    for (unsigned i = 0; i < SF_NFN; i++)
+        (void)sf_real(i);
+    read_afl_ids();
+    pthread_atfork(NULL, at_fork_parent, sf_after_fork_child);
+#ifndef SHMFAULT_PRELOAD
+    sf_observe = 1; /* linked: the harness decides what to do with what the ledger saw */
+#endif
+    __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor(101))) static void sf_constructor(void)
+{
+    sf_init();
+}
+
+/* ---- the decision ------------------------------------------------------------------------ */
+
+static int caller_matches(const struct sf_rule *r, uintptr_t caller)
+{
+    for (unsigned i = 0; i < r->nranges; i++)
+        if (caller >= r->lo[i] && caller < r->hi[i])
+            return 1;
+    return 0;
+}
+
+static int take_shot(unsigned idx, const struct sf_rule *r)
+{
+    unsigned long *fired = &sf_shared->fired[idx];
+    if (r->times == 0) {
+        __atomic_add_fetch(fired, 1UL, __ATOMIC_RELAXED);
+        return 1;
+    }
+    unsigned long cur = __atomic_load_n(fired, __ATOMIC_RELAXED);
+    do {
+        if (cur >= r->times)
+            return 0;
+    } while (!__atomic_compare_exchange_n(fired, &cur, cur + 1, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return 1;
+}
+
+static int matches(unsigned idx, unsigned long cls, uintptr_t caller, unsigned long call)
+{
+    struct sf_rule *r = &sf_rules.r[idx];
+    unsigned long n = call;
+    if (r->filtered) {
+        if (r->cls >= 0 && (cls & sf_classes[r->cls].mask) != sf_classes[r->cls].value)
+            return 0;
+        if (r->proc == SF_PROC_FIRST && sf_pid != sf_shared->root)
+            return 0;
+        if (r->proc == SF_PROC_CHILDREN && sf_pid == sf_shared->root)
+            return 0;
+        if (r->has_caller && !caller_matches(r, caller))
+            return 0;
+        n = r->tree ? __atomic_add_fetch(&sf_shared->tree_seen[idx], 1UL, __ATOMIC_RELAXED)
+                    : __atomic_add_fetch(&r->seen, 1UL, __ATOMIC_RELAXED);
+    }
+    switch (r->when) {
+    case SF_WHEN_ALWAYS: break;
+    case SF_WHEN_NTH: if (n != r->n) return 0; break;
+    case SF_WHEN_FROM: if (n < r->n) return 0; break;
+    case SF_WHEN_EVERY: if (n % r->n != 0) return 0; break;
+    case SF_WHEN_RANGE: if (n < r->n || n > r->m) return 0; break;
+    case SF_WHEN_PROB: if (!r->prob_all && draw() >= r->prob) return 0; break;
+    }
+    return take_shot(idx, r);
+}
+
+int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller)
+{
+    if (sf_depth > 0 || sf_shared == NULL)
+        return 0;
+    int armed = __atomic_load_n(&sf_armed_flag, __ATOMIC_RELAXED);
+    c->fn = fn;
+    c->rule = -1;
+    c->caller = caller;
+    c->alen = 0;
+    c->args[0] = '\0';
+    c->tracing = sf_trace_fd >= 0 && (armed || sf_trace_all);
+    c->call = 0;
+    if (armed) {
+        c->call = __atomic_add_fetch(&sf_fn_calls[fn], 1UL, __ATOMIC_RELAXED);
+        unsigned nr = sf_rules.nbyfn[fn];
+        for (unsigned i = 0; i < nr; i++) {
+            unsigned idx = sf_rules.byfn[fn][i];
+            if (matches(idx, cls, caller, c->call)) {
+                c->rule = (int)idx;
+                break;
+            }
+        }
+    }
+    if (c->rule < 0 && !c->tracing)
+        return 0;
+    sf_depth++;
+    return 1;
+}
+
+static void record(const struct sf_call *c, const struct sf_rule *r, int after)
+{
+    struct shmfault_injection inj = {(int)c->fn, r->act, r->value, after, sf_pid, c->call,
+                                     (unsigned)c->rule};
+    __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
+    while (__atomic_exchange_n(&sf_shared->last_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    sf_shared->last = inj;
+    sf_shared->have_last = 1;
+    __atomic_store_n(&sf_shared->last_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void action_name(struct sf_buf *b, const struct sf_rule *r)
+{
+    static const char *const sigs[12] = {[6] = "abort", [7] = "SIGBUS", [9] = "SIGKILL",
+                                         [11] = "SIGSEGV"};
+    if (r->act == SHMFAULT_ACT_ERRNO) {
+        const char *n = shmfault_errno_name(r->value);
+        sf_put(b, n ? n : "?");
+    } else if (r->act == SHMFAULT_ACT_SIGNAL) {
+        sf_put(b, r->value >= 0 && r->value < 12 && sigs[r->value] ? sigs[r->value] : "signal");
+    } else {
+        sf_put(b, "exit(");
+        sf_put_dec(b, r->value);
+        sf_putc(b, ')');
+    }
+}
+
+/* One JSON line: RET is the text of the result (a number, a quoted hex string or null). */
+static void trace_line(const struct sf_call *c, const char *ret, int err, const struct sf_rule *r)
+{
+    char line[512];
+    struct sf_buf b = {line, sizeof(line) - 1, 0};
+    if (sf_trace_fd < 0)
+        return;
+    sf_put(&b, "{\"pid\":");
+    sf_put_dec(&b, sf_pid);
+    sf_put(&b, ",\"fn\":\"");
+    sf_put(&b, sf_functions[c->fn].name);
+    sf_put(&b, "\",\"call\":");
+    sf_put_udec(&b, c->call);
+    sf_put(&b, ",\"args\":");
+    sf_put_json(&b, c->args);
+    sf_put(&b, ",\"ret\":");
+    sf_put(&b, ret);
+    sf_put(&b, ",\"errno\":");
+    if (err) {
+        const char *n = shmfault_errno_name(err);
+        sf_putc(&b, '"');
+        if (n)
+            sf_put(&b, n);
+        else
+            sf_put_dec(&b, err);
+        sf_putc(&b, '"');
+    } else {
+        sf_put(&b, "null");
+    }
+    sf_put(&b, ",\"injected\":");
+    if (r) {
+        sf_putc(&b, '"');
+        action_name(&b, r);
+        sf_put(&b, "\",\"rule\":");
+        sf_put_dec(&b, c->rule);
+    } else {
+        sf_put(&b, "null,\"rule\":null");
+    }
+    sf_put(&b, ",\"caller\":\"");
+    sf_put_hex(&b, c->caller, 0);
+    sf_put(&b, "\"}");
+    line[b.len++] = '\n';
+    sf_write_all(sf_trace_fd, line, b.len); /* one write: whole lines even with O_APPEND */
+}
+
+static void failure_text(unsigned fn, char *buf, size_t size)
+{
+    struct sf_buf b = {buf, size, 0};
+    buf[0] = '\0';
+    if (sf_functions[fn].fail == SF_FAIL_MINUS1)
+        sf_put(&b, "-1");
+    else if (sf_functions[fn].fail == SF_FAIL_SEM_FAILED)
+        sf_put(&b, "\"0x0\"");
+    else
+        sf_put(&b, "\"0xffffffffffffffff\"");
+}
+
+__attribute__((noreturn)) static void crash(const struct sf_rule *r)
+{
+    if (r->act == SHMFAULT_ACT_EXIT)
+        _exit(r->value);
+    if (r->value == SIGABRT)
+        abort();
+    if (r->value != SIGKILL) {
+        /* an injected crash is a crash: the program's own handler does not get to undo it */
+        struct sigaction sa;
+        sigset_t set;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigaction(r->value, &sa, NULL);
+        sigemptyset(&set);
+        sigaddset(&set, r->value);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+    }
+    kill(sf_pid, r->value);
+    raise(r->value);
+    _exit(128 + r->value);
+}
+
+int sf_before(struct sf_call *c)
+{
+    if (c->rule < 0)
+        return 0;
+    const struct sf_rule *r = &sf_rules.r[c->rule];
+    if (r->act == SHMFAULT_ACT_ERRNO) {
+        char ret[32];
+        failure_text(c->fn, ret, sizeof(ret));
+        record(c, r, 0);
+        trace_line(c, ret, r->value, r);
+        sf_depth--;
+        errno = r->value;
+        return 1;
+    }
+    if (!r->after) {
+        record(c, r, 0);
+        trace_line(c, "null", 0, r);
+        crash(r);
+    }
+    return 0;
+}
+
+static void after_common(struct sf_call *c, const char *ret, int err)
+{
+    const struct sf_rule *r = c->rule >= 0 ? &sf_rules.r[c->rule] : NULL;
+    if (r != NULL) {
+        record(c, r, 1);
+        trace_line(c, ret, err, r);
+        crash(r);
+    }
+    trace_line(c, ret, err, NULL);
+}
+
+void sf_after_int(struct sf_call *c, long ret)
+{
+    int saved = errno;
+    char text[32];
+    struct sf_buf b = {text, sizeof(text), 0};
+    sf_put_dec(&b, ret);
+    sf_depth--;
+    after_common(c, text, ret == -1 ? saved : 0);
+    errno = saved;
+}
+
+void sf_after_ptr(struct sf_call *c, const void *ret, int failed)
+{
+    int saved = errno;
+    char text[32];
+    struct sf_buf b = {text, sizeof(text), 0};
+    sf_putc(&b, '"');
+    sf_put_hex(&b, (unsigned long)(uintptr_t)ret, 0);
+    sf_putc(&b, '"');
+    sf_depth--;
+    after_common(c, text, failed ? saved : 0);
+    errno = saved;
+}
+
+static void arg_name(struct sf_call *c, struct sf_buf *b, const char *name)
+{
+    if (c->alen > 0)
+        sf_putc(b, ' ');
+    sf_put(b, name);
+    sf_putc(b, '=');
+}
+
+void sf_arg_dec(struct sf_call *c, const char *name, long v)
+{
+    struct sf_buf b = {c->args, sizeof(c->args), c->alen};
+    arg_name(c, &b, name);
+    sf_put_dec(&b, v);
+    c->alen = b.len;
+}
+
+void sf_arg_hex(struct sf_call *c, const char *name, unsigned long v)
+{
+    struct sf_buf b = {c->args, sizeof(c->args), c->alen};
+    arg_name(c, &b, name);
+    sf_put_hex(&b, v, 0);
+    c->alen = b.len;
+}
+
+void sf_arg_str(struct sf_call *c, const char *name, const char *s)
+{
+    struct sf_buf b = {c->args, sizeof(c->args), c->alen};
+    arg_name(c, &b, name);
+    sf_put(&b, s ? s : "(null)");
+    c->alen = b.len;
+}
+
+/* ---- public API: rules ------------------------------------------------------------------- */
+
+static void reset_counters(void)
+{
+    memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
+    for (unsigned i = 0; i < sf_rules.n; i++)
+        sf_rules.r[i].seen = 0;
+    draws = 0;
+    if (sf_shared == NULL)
+        return;
+    __atomic_store_n(&sf_shared->injections, 0UL, __ATOMIC_RELAXED);
+    memset(sf_shared->fired, 0, sizeof(sf_shared->fired));
+    memset(sf_shared->tree_seen, 0, sizeof(sf_shared->tree_seen));
+    sf_shared->have_last = 0;
+}
+
+static int install(const char *spec, struct shmfault_error *err, int append)
+{
+    sf_init();
+    if (append) {
+        scratch = sf_rules;
+    } else {
+        scratch.n = 0;
+    }
+    if (sf_parse(spec, &scratch, err) != 0)
+        return -1;
+    sf_rules_resolve_callers(&scratch);
+    sf_rules = scratch;
+    reset_counters();
+    return 0;
+}
+
+int shmfault_rules_set(const char *spec, struct shmfault_error *err)
+{
+    return install(spec, err, 0);
+}
+
+int shmfault_rules_add(const char *spec, struct shmfault_error *err)
+{
+    return install(spec, err, 1);
+}
+
+int shmfault_rules_check(const char *spec, struct shmfault_error *err)
+{
+    static struct sf_ruleset check;
+    check.n = 0;
+    return sf_parse(spec, &check, err);
+}
+
+void shmfault_rules_clear(void)
+{
+    sf_rules.n = 0;
+    memset(sf_rules.nbyfn, 0, sizeof(sf_rules.nbyfn));
+    memset(sf_rules.needcls, 0, sizeof(sf_rules.needcls));
+}
+
+unsigned shmfault_rule_count(void)
+{
+    return sf_rules.n;
+}
+
+/* ---- public API: window, counters -------------------------------------------------------- */
+
+void shmfault_arm(void)
+{
+    sf_init();
+    __atomic_store_n(&sf_armed_flag, 1, __ATOMIC_RELAXED);
+    sf_gate_update();
+}
+
+void shmfault_disarm(void)
+{
+    __atomic_store_n(&sf_armed_flag, 0, __ATOMIC_RELAXED);
+    sf_gate_update();
+}
+
+int shmfault_armed(void)
+{
+    return __atomic_load_n(&sf_armed_flag, __ATOMIC_RELAXED);
+}
+
+void shmfault_reset(void)
+{
+    sf_init();
+    reset_counters();
+    sf_ledger_clear();
+}
+
+void shmfault_seed(uint64_t s)
+{
+    seed = s;
+    draws = 0;
+}
+
+unsigned long shmfault_fired(unsigned rule)
+{
+    if (sf_shared == NULL || rule >= SF_MAX_RULES)
+        return 0;
+    return __atomic_load_n(&sf_shared->fired[rule], __ATOMIC_RELAXED);
+}
+
+unsigned long shmfault_injections(void)
+{
+    return sf_shared ? __atomic_load_n(&sf_shared->injections, __ATOMIC_RELAXED) : 0;
+}
+
+unsigned long shmfault_calls(unsigned function)
+{
+    return function < SF_NFN ? __atomic_load_n(&sf_fn_calls[function], __ATOMIC_RELAXED) : 0;
+}
+
+int shmfault_last_injection(struct shmfault_injection *out)
+{
+    int have;
+    if (sf_shared == NULL)
+        return -1;
+    while (__atomic_exchange_n(&sf_shared->last_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    have = sf_shared->have_last;
+    if (have && out)
+        *out = sf_shared->last;
+    __atomic_store_n(&sf_shared->last_lock, 0, __ATOMIC_RELEASE);
+    return have ? 0 : -1;
+}

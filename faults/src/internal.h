@@ -1,0 +1,242 @@
+/*
+ * internal.h - private interface between libshmfault's parts: the function table, the rule
+ * set, the process-tree shared area, the hot-path entry points the interposers call, ledger
+ * and trace. Everything here has the sf_ prefix and hidden visibility; only libc's names and
+ * shmfault_* leave the shared object (shmfault.map).
+ */
+#ifndef SHMFAULT_INTERNAL_H
+#define SHMFAULT_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shmfault.h"
+
+#define SF_HIDDEN __attribute__((visibility("hidden")))
+#define SF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* The interposer's return address: what caller= rules and the ledger's site= refer to. */
+#define SF_CALLER ((uintptr_t)__builtin_return_address(0))
+/* initial-exec: no __tls_get_addr (which may allocate) on the hot path; fine for preload/static */
+#define SF_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* ---- the function table (functions.def) ------------------------------------------------ */
+
+enum sf_fail { SF_FAIL_MINUS1, SF_FAIL_VOIDM1, SF_FAIL_MAP_FAILED, SF_FAIL_SEM_FAILED };
+enum sf_effect {
+    SF_EFF_NONE,
+    SF_EFF_CREATE_SYSV_SHM,
+    SF_EFF_CREATE_SYSV_SEM,
+    SF_EFF_CREATE_POSIX_SHM,
+    SF_EFF_CREATE_POSIX_SEM,
+    SF_EFF_REMOVE_SYSV_SHM,
+    SF_EFF_REMOVE_SYSV_SEM,
+    SF_EFF_REMOVE_POSIX_SHM,
+    SF_EFF_REMOVE_POSIX_SEM
+};
+
+enum sf_fn {
+#define SF_FN(name, fail, effect, args, errs) SF_FN_##name,
+#include "functions.def"
+#undef SF_FN
+    SF_NFN
+};
+
+struct sf_function {
+    const char *name;
+    enum sf_fail fail;
+    enum sf_effect effect;
+    const char *args;
+    const int *errs;
+    unsigned nerrs;
+};
+extern const struct sf_function sf_functions[SF_NFN] SF_HIDDEN;
+
+/* An argument class a rule can select: matches when (argument & mask) == value. */
+struct sf_class {
+    unsigned fn;
+    const char *name;
+    unsigned long mask, value;
+};
+extern const struct sf_class sf_classes[] SF_HIDDEN;
+extern const unsigned sf_nclasses SF_HIDDEN;
+
+int sf_errno_documented(unsigned fn, int err) SF_HIDDEN;
+
+/* ---- rules ------------------------------------------------------------------------------- */
+
+#define SF_MAX_RULES 64
+#define SF_MAX_RANGES 8
+
+enum sf_when { SF_WHEN_ALWAYS, SF_WHEN_NTH, SF_WHEN_FROM, SF_WHEN_EVERY, SF_WHEN_RANGE, SF_WHEN_PROB };
+enum sf_proc { SF_PROC_ALL, SF_PROC_FIRST, SF_PROC_CHILDREN };
+
+struct sf_rule {
+    unsigned fn;
+    int cls;                     /* index into sf_classes, -1 for every call */
+    enum sf_when when;
+    unsigned long n, m;          /* @N, @N+, %N, @N-M */
+    uint64_t prob;               /* pP: fires when the draw is below; UINT64_MAX and p1 = always */
+    int prob_all;                /* p1 */
+    enum shmfault_action act;
+    int value;                   /* errno, signal or exit status */
+    int forced;                  /* !ERRNO */
+    int after;
+    unsigned long times;         /* 0 = no limit */
+    enum sf_proc proc;
+    int tree;                    /* count=tree */
+    int filtered;                /* class/proc/caller: the rule counts its own calls */
+    unsigned nranges;            /* caller=: address ranges of matching objects */
+    int has_caller;
+    uintptr_t lo[SF_MAX_RANGES], hi[SF_MAX_RANGES];
+    char caller[64];
+    unsigned long seen;          /* calls this rule looked at in this process */
+};
+
+struct sf_ruleset {
+    unsigned n;
+    struct sf_rule r[SF_MAX_RULES];
+    unsigned char nbyfn[SF_NFN];
+    unsigned char byfn[SF_NFN][SF_MAX_RULES];
+    unsigned char needcls[SF_NFN]; /* a rule of this function has a class: compute it */
+};
+
+/* Parse SPEC into SET (appending after SET->n rules); 0 or -1 with *err filled. */
+int sf_parse(const char *spec, struct sf_ruleset *set, struct shmfault_error *err) SF_HIDDEN;
+/* Resolve caller= address ranges of every rule in SET (dl_iterate_phdr, once per set). */
+void sf_rules_resolve_callers(struct sf_ruleset *set) SF_HIDDEN;
+unsigned sf_closest_function(const char *name, size_t len) SF_HIDDEN;
+unsigned sf_distance(const char *a, size_t la, const char *b) SF_HIDDEN;
+
+/* ---- process state and the shared area ------------------------------------------------- */
+
+#define SF_LEDGER_MAX 512
+
+struct sf_ledger_entry {
+    int state;                   /* 0 free/being written, 1 live, 2 removed */
+    struct shmfault_object obj;
+    unsigned long size;
+};
+
+/* Lives in a MAP_SHARED|MAP_ANONYMOUS area made at load: seen by the whole process tree. */
+struct sf_shared {
+    unsigned long injections;
+    unsigned long fired[SF_MAX_RULES];
+    unsigned long tree_seen[SF_MAX_RULES];
+    unsigned long tree_calls[SF_NFN];
+    pid_t root;
+    int last_lock;
+    int have_last;
+    struct shmfault_injection last;
+    unsigned nledger;
+    unsigned long ledger_dropped;
+    struct sf_ledger_entry ledger[SF_LEDGER_MAX];
+};
+
+extern struct sf_shared *sf_shared SF_HIDDEN;
+extern struct sf_ruleset sf_rules SF_HIDDEN;
+extern int sf_gate SF_HIDDEN;       /* armed or trace-all: the interposers' one fast check */
+extern int sf_armed_flag SF_HIDDEN;
+extern int sf_observe SF_HIDDEN;    /* ledger records creations/removals */
+extern int sf_trace_all SF_HIDDEN;
+extern int sf_trace_fd SF_HIDDEN;
+extern pid_t sf_pid SF_HIDDEN;      /* cached getpid(), updated in forked children */
+extern int sf_afl_shm_id[2] SF_HIDDEN;
+extern char sf_afl_shm_name[2][64] SF_HIDDEN;
+extern unsigned long sf_fn_calls[SF_NFN] SF_HIDDEN;
+extern SF_TLS int sf_depth SF_HIDDEN;
+
+void sf_init(void) SF_HIDDEN;
+void sf_gate_update(void) SF_HIDDEN;
+void *sf_resolve(unsigned fn) SF_HIDDEN;
+extern void *sf_real_ptr[SF_NFN] SF_HIDDEN;
+
+static inline void *sf_real(unsigned fn)
+{
+    void *p = __atomic_load_n(&sf_real_ptr[fn], __ATOMIC_RELAXED);
+    return SF_LIKELY(p != NULL) ? p : sf_resolve(fn);
+}
+
+/* ---- one intercepted call ---------------------------------------------------------------- */
+
+enum sf_verdict { SF_PASS = 0, SF_WATCH, SF_INJECT };
+
+struct sf_call {
+    unsigned fn;
+    int tracing;
+    int rule;                 /* rule that fires, -1 none */
+    unsigned long call;       /* per-process armed call number, 0 when disarmed */
+    uintptr_t caller;
+    size_t alen;
+    char args[200];
+};
+
+/*
+ * sf_enter: 0 = pass straight through (nothing to do after the real call either);
+ * 1 = the call is watched: fill args if c->tracing, then sf_before (may fail it) and sf_after.
+ */
+int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller) SF_HIDDEN;
+static inline int sf_enter(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller)
+{
+    if (SF_LIKELY(__atomic_load_n(&sf_gate, __ATOMIC_RELAXED) == 0))
+        return 0;
+    return sf_enter_slow(c, fn, cls, caller);
+}
+/* Non-zero: the call must not be made; errno is set and the failure value is to be returned. */
+int sf_before(struct sf_call *c) SF_HIDDEN;
+/* After the real call: trace line, crash-after. FAILED: the real call failed (errno is its). */
+void sf_after_int(struct sf_call *c, long ret) SF_HIDDEN;
+void sf_after_ptr(struct sf_call *c, const void *ret, int failed) SF_HIDDEN;
+
+void sf_arg_dec(struct sf_call *c, const char *name, long v) SF_HIDDEN;
+void sf_arg_hex(struct sf_call *c, const char *name, unsigned long v) SF_HIDDEN;
+void sf_arg_str(struct sf_call *c, const char *name, const char *s) SF_HIDDEN;
+
+/* ---- small formatter (no stdio in the fault layer) --------------------------------------- */
+
+struct sf_buf {
+    char *p;
+    size_t size, len;
+};
+void sf_put(struct sf_buf *b, const char *s) SF_HIDDEN;
+void sf_putn(struct sf_buf *b, const char *s, size_t n) SF_HIDDEN;
+void sf_putc(struct sf_buf *b, char ch) SF_HIDDEN;
+void sf_put_dec(struct sf_buf *b, long v) SF_HIDDEN;
+void sf_put_udec(struct sf_buf *b, unsigned long v) SF_HIDDEN;
+void sf_put_hex(struct sf_buf *b, unsigned long v, int width) SF_HIDDEN;
+void sf_put_json(struct sf_buf *b, const char *s) SF_HIDDEN; /* quoted, escaped */
+void sf_write_all(int fd, const char *p, size_t n) SF_HIDDEN;
+
+/* ---- ledger ------------------------------------------------------------------------------ */
+
+void sf_ledger_create(enum shmfault_object_kind kind, long id, long key, const char *name,
+                      unsigned long size, uintptr_t site) SF_HIDDEN;
+void sf_ledger_remove(enum shmfault_object_kind kind, long id, const char *name) SF_HIDDEN;
+void sf_ledger_clear(void) SF_HIDDEN;
+/* Does the POSIX object NAME (shm or sem) exist in /dev/shm now? */
+int sf_posix_exists(enum shmfault_object_kind kind, const char *name) SF_HIDDEN;
+/* Suppression patterns (SHMFAULT_SUPPRESSIONS), text kept by the loader. */
+int sf_suppressions_load(const char *path) SF_HIDDEN;
+
+/* ---- fds and mappings that are shm (ftruncate and munmap fault points) ------------------- */
+
+void sf_shmfd_mark(int fd) SF_HIDDEN;
+int sf_shmfd_is(int fd) SF_HIDDEN;
+void sf_map_note(void *addr) SF_HIDDEN;
+int sf_map_forget(void *addr) SF_HIDDEN; /* 1 if ADDR was a MAP_SHARED mapping we saw */
+int sf_map_known(void *addr) SF_HIDDEN;
+
+/* ---- fork -------------------------------------------------------------------------------- */
+
+void sf_after_fork_child(void) SF_HIDDEN;
+void sf_trace_reopen(void) SF_HIDDEN;
+int sf_trace_open(const char *pattern) SF_HIDDEN;
+
+/* Every family file defines its marker: referencing them pulls every interposer object out of
+ * libshmfault.a even when a sanitizer runtime already resolved the libc name weakly. */
+extern const int sf_family_sysv_shm, sf_family_sysv_sem, sf_family_posix_shm,
+    sf_family_posix_sem, sf_family_mman, sf_family_process;
+
+#endif /* SHMFAULT_INTERNAL_H */

@@ -1,0 +1,272 @@
+/*
+ * preload.c - what only the LD_PRELOAD build does (compiled with SHMFAULT_PRELOAD): read the
+ * SHMFAULT_* environment before main, refuse bad settings with exit status 2 (never run
+ * silently without the faults asked for), arm when main starts by wrapping main through
+ * __libc_start_main, and at exit write the leak report and call counts.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifdef SHMFAULT_PRELOAD
+
+extern char **environ;
+
+static const char *const known[] = {
+#define SF_ENV(name, what) #name,
+#include "env.def"
+#undef SF_ENV
+};
+#define NKNOWN (sizeof(known) / sizeof(known[0]))
+
+enum arm_mode { ARM_MAIN, ARM_LOAD, ARM_NEVER };
+static enum arm_mode arm_mode = ARM_MAIN;
+static int ledger_fd = -1;
+static int leak_exit = -1;
+static int count_at_exit;
+
+static void say(const char *a, const char *b, const char *c, const char *d)
+{
+    char line[512];
+    struct sf_buf buf = {line, sizeof(line) - 1, 0};
+    sf_put(&buf, "shmfault: ");
+    sf_put(&buf, a);
+    if (b)
+        sf_put(&buf, b);
+    if (c)
+        sf_put(&buf, c);
+    if (d)
+        sf_put(&buf, d);
+    line[buf.len++] = '\n';
+    sf_write_all(2, line, buf.len);
+}
+
+__attribute__((noreturn)) static void die(const char *a, const char *b, const char *c)
+{
+    say(a, b, c, NULL);
+    _exit(2);
+}
+
+static void warn_unknown(void)
+{
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "SHMFAULT_", 9) != 0)
+            continue;
+        size_t len = strcspn(*e, "=");
+        int ok = 0;
+        unsigned best = 99, bi = 0;
+        for (unsigned i = 0; i < NKNOWN; i++) {
+            if (strlen(known[i]) == len && strncmp(*e, known[i], len) == 0)
+                ok = 1;
+            unsigned d = sf_distance(*e, len, known[i]);
+            if (d < best) {
+                best = d;
+                bi = i;
+            }
+        }
+        if (ok)
+            continue;
+        char msg[200];
+        struct sf_buf b = {msg, sizeof(msg), 0};
+        sf_putn(&b, *e, len > 64 ? 64 : len);
+        if (best <= 3) {
+            sf_put(&b, " ignored (did you mean ");
+            sf_put(&b, known[bi]);
+            sf_put(&b, "?)");
+        } else {
+            sf_put(&b, " ignored (docs/faults.md lists the SHMFAULT_* variables)");
+        }
+        say("unknown variable ", msg, NULL, NULL);
+    }
+}
+
+/* "shmfault: bad rule 'RULE' [in FILE] at position N: MSG", then exit 2. */
+static void bad_rule(const char *spec, const struct shmfault_error *err, const char *file)
+{
+    char line[600];
+    struct sf_buf b = {line, sizeof(line) - 1, 0};
+    sf_put(&b, "shmfault: bad rule '");
+    if (err->rule_pos >= 0)
+        sf_putn(&b, spec + err->rule_pos, (size_t)err->rule_len);
+    sf_putc(&b, '\'');
+    if (file) {
+        sf_put(&b, " in ");
+        sf_put(&b, file);
+    }
+    sf_put(&b, " at position ");
+    sf_put_dec(&b, err->pos);
+    sf_put(&b, ": ");
+    sf_put(&b, err->msg);
+    line[b.len++] = '\n';
+    sf_write_all(2, line, b.len);
+    _exit(2);
+}
+
+static char file_rules[65536];
+
+static void load_rules(void)
+{
+    struct shmfault_error err;
+    const char *path = getenv("SHMFAULT_RULES_FILE");
+    const char *spec = getenv("SHMFAULT_RULES");
+    shmfault_rules_clear();
+    if (path && *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, file_rules, sizeof(file_rules) - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n < 0)
+            die("cannot read SHMFAULT_RULES_FILE ", path, NULL);
+        if ((size_t)n == sizeof(file_rules) - 1)
+            die("SHMFAULT_RULES_FILE ", path, " is larger than 64 KiB");
+        file_rules[n] = '\0';
+        if (shmfault_rules_set(file_rules, &err) != 0)
+            bad_rule(file_rules, &err, path);
+    }
+    if (spec && *spec && shmfault_rules_add(spec, &err) != 0)
+        bad_rule(spec, &err, NULL);
+}
+
+static void load_settings(void)
+{
+    const char *v;
+    if ((v = getenv("SHMFAULT_SEED")) && *v) {
+        char *end;
+        unsigned long long s = strtoull(v, &end, 0);
+        if (*end != '\0')
+            die("SHMFAULT_SEED='", v, "' is not a number");
+        shmfault_seed((uint64_t)s);
+    }
+    if ((v = getenv("SHMFAULT_ARM")) && *v) {
+        if (strcmp(v, "main") == 0)
+            arm_mode = ARM_MAIN;
+        else if (strcmp(v, "load") == 0)
+            arm_mode = ARM_LOAD;
+        else if (strcmp(v, "never") == 0)
+            arm_mode = ARM_NEVER;
+        else
+            die("SHMFAULT_ARM='", v, "' is not main, load or never");
+    }
+    if ((v = getenv("SHMFAULT_TRACE_ALL")) && strcmp(v, "1") == 0)
+        sf_trace_all = 1;
+    if ((v = getenv("SHMFAULT_TRACE")) && *v && sf_trace_open(v) != 0)
+        die("cannot open SHMFAULT_TRACE=", v, NULL);
+    if ((v = getenv("SHMFAULT_LEDGER")) && *v) {
+        ledger_fd = strcmp(v, "stderr") == 0 ? 2
+                                              : open(v, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (ledger_fd < 0)
+            die("cannot open SHMFAULT_LEDGER=", v, NULL);
+    }
+    if ((v = getenv("SHMFAULT_LEAK_EXIT")) && *v) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 0 || n > 255)
+            die("SHMFAULT_LEAK_EXIT='", v, "' is not an exit status 0..255");
+        leak_exit = (int)n;
+    }
+    if ((v = getenv("SHMFAULT_SUPPRESSIONS")) && *v) {
+        int rc = sf_suppressions_load(v);
+        if (rc < 0)
+            die("cannot read SHMFAULT_SUPPRESSIONS=", v, NULL);
+        if (rc > 0) {
+            char n[16];
+            struct sf_buf b = {n, sizeof(n), 0};
+            sf_put_dec(&b, rc);
+            say("SHMFAULT_SUPPRESSIONS=", v, ": bad line ", n);
+            die("suppression lines are 'sysv-shm key=0x1234', 'sysv-sem key=N', "
+                "'posix-shm name=GLOB' or 'posix-sem name=GLOB'", NULL, NULL);
+        }
+    }
+    if ((v = getenv("SHMFAULT_COUNT")) && strcmp(v, "1") == 0)
+        count_at_exit = 1;
+}
+
+static void start_observing(void)
+{
+    sf_observe = 1;
+    shmfault_arm();
+}
+
+__attribute__((constructor(102))) static void sf_preload_init(void)
+{
+    sf_init();
+    warn_unknown();
+    load_settings();
+    load_rules();
+    if (arm_mode == ARM_LOAD)
+        start_observing();
+    else if (arm_mode == ARM_NEVER)
+        sf_observe = 1;
+}
+
+/* ---- arm when main starts ---------------------------------------------------------------- */
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void),
+                        void *);
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
+static main_fn real_main;
+
+static int wrapped_main(int argc, char **argv, char **envp)
+{
+    if (arm_mode == ARM_MAIN)
+        start_observing();
+    return real_main(argc, argv, envp);
+}
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+    start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    if (real == NULL)
+        die("cannot find libc's __libc_start_main", NULL, NULL);
+    real_main = main;
+    return real(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* ---- at exit ----------------------------------------------------------------------------- */
+
+static void print_counts(void)
+{
+    for (unsigned i = 0; i < SF_NFN; i++) {
+        unsigned long n = shmfault_calls(i);
+        char line[128];
+        struct sf_buf b = {line, sizeof(line) - 1, 0};
+        if (n == 0)
+            continue;
+        sf_put(&b, "shmfault: count pid=");
+        sf_put_dec(&b, sf_pid);
+        sf_put(&b, " fn=");
+        sf_put(&b, sf_functions[i].name);
+        sf_put(&b, " calls=");
+        sf_put_udec(&b, n);
+        line[b.len++] = '\n';
+        sf_write_all(2, line, b.len);
+    }
+}
+
+__attribute__((destructor)) static void sf_preload_fini(void)
+{
+    shmfault_disarm();
+    if (count_at_exit)
+        print_counts();
+    if (sf_shared == NULL || sf_pid != sf_shared->root)
+        return;
+    size_t leaks = 0;
+    if (ledger_fd >= 0)
+        leaks = shmfault_ledger_report(ledger_fd);
+    else if (leak_exit >= 0)
+        leaks = shmfault_ledger_live(NULL, 0);
+    if (leaks > 0 && leak_exit >= 0) {
+        fflush(NULL); /* the program's own buffered output must not be lost to _exit */
+        _exit(leak_exit);
+    }
+}
+
+#endif /* SHMFAULT_PRELOAD */
