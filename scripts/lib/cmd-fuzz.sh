@@ -10,7 +10,7 @@
 sfz_fuzz_usage() {
   cat <<'USAGE'
 usage: shmfuzz fuzz TARGET [--engine libfuzzer|afl] [--time S] [--jobs N] [--out DIR]
-                           [--seed N] [--keep-going]
+                           [--seed N] [--keep-going] [--fresh]
 
   Fuzzes TARGET (shmfuzz list) from its seed corpus and dictionary. libFuzzer runs one
   process, or -fork=N with --jobs N; AFL++ runs one -M and N-1 -S instances synced through
@@ -22,6 +22,8 @@ usage: shmfuzz fuzz TARGET [--engine libfuzzer|afl] [--time S] [--jobs N] [--out
   --out DIR      out dir (default shmfuzz-out/TARGET-ENGINE-DATE); layout in docs/cli.md
   --seed N       engine random seed (default: random, printed and kept in campaign.txt)
   --keep-going   do not stop at the first finding: collect findings until the time is up
+  --fresh        set aside seeds that already give a finding (OUT/seeds-with-findings/), so
+                 what the campaign finds is new
 
   Progress (execs, execs/s, coverage, findings) is a live line on a terminal and a plain line
   every 10 s otherwise. Ctrl-C stops the engines, keeps every finding and prints the summary.
@@ -42,6 +44,7 @@ sfz_cmd_fuzz() {
       --out) sfz_need_arg fuzz "$1" $#; out=$2; shift ;;
       --seed) sfz_need_arg fuzz "$1" $#; sfz_need_uint fuzz "$1" "$2" 0; seed=$((10#$2)); shift ;;
       --keep-going) keep=1 ;;
+      --fresh) SFZ_FUZZ_FRESH=1 ;;
       -*) sfz_bad_option fuzz "$1" ;;
       *) [[ -z $target ]] || sfz_die_usage "fuzz: one TARGET at a time (got '$target' and '$1')"
          target=$1 ;;
@@ -61,6 +64,7 @@ sfz_cmd_fuzz() {
 # sfz_fuzz_campaign TARGET ENGINE SECONDS JOBS OUT SEED KEEP: the campaign; its exit status.
 # Also used by demo and ci. Leaves OUT/summary.md and sets SFZ_FUZZ_FINDINGS (paths).
 SFZ_FUZZ_FINDINGS=()
+SFZ_FUZZ_FRESH=0
 sfz_fuzz_campaign() {
   local target=$1 engine=$2 secs=$3 jobs=$4 out=$5 seed=$6 keep=$7
   local build bin dict
@@ -74,6 +78,7 @@ sfz_fuzz_campaign() {
   out=$(cd "$out" && pwd)
   dict=$(sfz_dict_of "$target") || true
   sfz_seed_dir "$build" "$target" "$out/seeds"
+  [[ $SFZ_FUZZ_FRESH == 1 ]] && sfz_fuzz_set_aside "$build/bin/sfz-$target-replay" "$out"
   cat >"$out/campaign.txt" <<EOF
 target=$target
 engine=$engine
@@ -114,6 +119,21 @@ EOF
   local rc=$?
   [[ $rc == 0 && $interrupted == 1 ]] && return 130
   return "$rc"
+}
+
+# sfz_fuzz_set_aside REPLAY OUT: move seeds that already give a finding out of OUT/seeds.
+sfz_fuzz_set_aside() {
+  local replay=$1 out=$2 s kind n=0
+  for s in "$out"/seeds/*; do
+    kind=$(sfz_isolated "$replay" --quiet "$s" 2>&1 | grep -m1 '^verdict:' || true)
+    [[ $kind == "verdict: ok" ]] && continue
+    mkdir -p "$out/seeds-with-findings"
+    mv "$s" "$out/seeds-with-findings/"
+    sfz_info "fuzz: --fresh: seed ${s##*/} already gives ${kind#verdict: }: set aside"
+    n=$((n + 1))
+  done
+  if [[ -z $(ls -A "$out/seeds") ]]; then printf 'SFZ' >"$out/seeds/empty"; fi
+  return 0
 }
 
 # sfz_fuzz_summary TARGET ENGINE BUILD OUT ELAPSED: replay each finding, print and write

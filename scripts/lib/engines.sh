@@ -107,8 +107,8 @@ sfz_engine_stats() {
   if [[ $engine == libfuzzer ]]; then
     # "#N pulse cov: C ft: F ... exec/s: E" (single) or "#N: cov: C ... exec/s E" (fork mode)
     local line
-    line=$(grep -aE '^#[0-9]+:? ' "$out/logs/libfuzzer.log" 2>/dev/null | tail -n 1 |
-      sed -nE 's/^#([0-9]+):? .*cov: ([0-9]+).*exec\/s:? ([0-9]+).*/\1 \3 \2/p') || true
+    line=$(grep -aE '^#[0-9]+:?[[:space:]]' "$out/logs/libfuzzer.log" 2>/dev/null | tail -n 1 |
+      sed -nE 's/^#([0-9]+):?[[:space:]].*cov: ([0-9]+).*exec\/s:? ([0-9]+).*/\1 \3 \2/p') || true
     if [[ -z $line ]]; then # stopped before its first status line: the final stats
       line=$(awk '/^stat::number_of_executed_units:/ { n = $2 } /^stat::average_exec_per_sec:/ { e = $2 }
                   END { if (n != "") print n, e, 0 }' "$out/logs/libfuzzer.log" 2>/dev/null) || true
