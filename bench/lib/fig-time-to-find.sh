@@ -118,11 +118,12 @@ fig_time_to_find() {
 
   local lfdir id seed engine t start cut=0 skipped_faults=()
   lfdir=$(preset_dir libfuzzer)
-  # Without libshmfault the harness has no fault plan: entries that only a fault exposes (no
-  # fault-free reproducer in corpus/regressions) cannot be found; say so instead of burning time.
+  # Without libshmfault the harness has no fault plan: entries that only a fault exposes (their
+  # reproducer in corpus/regressions has a "fault" line) cannot be found; say so, burn no time.
   local runnable=()
   for id in "${entries[@]}"; do
-    if [[ ! -f $lfdir/lib/libshmfault.so && ! -f $BENCH_ROOT/corpus/regressions/shmipc-${pattern[$id]}/$id.txt ]]; then
+    if [[ ! -f $lfdir/lib/libshmfault.so ]] &&
+       grep -q '^fault ' "$BENCH_ROOT/corpus/regressions/shmipc-${pattern[$id]}/$id.txt" 2>/dev/null; then
       skipped_faults+=("$id")
       sample time-to-find "$id/libfuzzer" s nan
       meta time-to-find "$id/libfuzzer" note "not run: needs fault injection and libshmfault is not built"

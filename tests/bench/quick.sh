@@ -14,14 +14,14 @@ if ! "$src/bench/run" --quick --builds "$builds" --out "$out" >"$out.log" 2>&1; 
   exit 1
 fi
 fail=0
-check() { if ! "$@"; then echo "FAIL: $*"; fail=1; fi; }
+check() { if ! "$@" >/dev/null; then echo "FAIL: $*"; fail=1; fi; }
 
 # results.json: an array; the first object describes the machine; every object has the keys.
-check jq -e 'type == "array" and length >= 1' "$out/results.json"
-check jq -e '.[0].figure == "machine" and (.[0].machine.cpu | length > 0) and (.[0].machine.kernel | length > 0) and (.[0].machine.cores | length > 0)' "$out/results.json"
-check jq -e 'all(.[]; has("figure") and has("variant") and has("unit") and has("median") and has("min") and has("max") and has("n") and has("ratio"))' "$out/results.json"
-check jq -e 'all(.[1:][]; (.figure | IN("fault-cost", "throughput", "enumeration", "time-to-find", "valgrind")) and (.n | type == "number"))' "$out/results.json"
-check jq -e 'all(.[1:][]; .median == null or (.median | type == "number"))' "$out/results.json"
+check jq -e --exit-status 'type == "array" and length >= 1' "$out/results.json"
+check jq -e --exit-status '.[0].figure == "machine" and (.[0].machine.cpu | length > 0) and (.[0].machine.kernel | length > 0) and (.[0].machine.cores | length > 0)' "$out/results.json"
+check jq -e --exit-status 'all(.[]; has("figure") and has("variant") and has("unit") and has("median") and has("min") and has("max") and has("n") and has("ratio"))' "$out/results.json"
+check jq -e --exit-status 'all(.[1:][]; (.figure | IN("fault-cost", "throughput", "enumeration", "time-to-find", "valgrind")) and (.n | type == "number"))' "$out/results.json"
+check jq -e --exit-status 'all(.[1:][]; .median == null or (.median | type == "number"))' "$out/results.json"
 
 # results.md: the machine line and one section per figure.
 check grep -q '^Machine: .*cores, kernel ' "$out/results.md"
