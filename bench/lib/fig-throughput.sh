@@ -89,7 +89,7 @@ tp_measure() {
 }
 
 fig_throughput() {
-  local secs=3 reps=3 runs=20000 rep prog have_lf=0 have_afl=0 afl_dir
+  local secs=3 reps=3 runs=10000 rep prog have_lf=0 have_afl=0 afl_dir
   if ((BENCH_QUICK)); then secs=1 reps=1 runs=2000; fi
   ensure_preset release || { note throughput "release preset not built: figure skipped"; return 0; }
   ensure_preset libfuzzer && have_lf=1
