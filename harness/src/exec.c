@@ -95,6 +95,8 @@ struct run {
     struct sfz_result *res;
     int inprocess;
     int dead[SFZ_MAX_PROCS];
+    pid_t crashed[SFZ_MAX_PROCS]; /* workers the fault plan killed inside a call */
+    unsigned ncrashed;
 };
 
 static void record(struct run *r, enum sfz_finding_kind kind, int op, const char *why)
@@ -142,6 +144,8 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
         reply = sfz_pool_call(w, cmd, sfz_state.op_timeout_ms, &wstatus);
         if (reply == SFZ_REPLY_DIED && sfz_death_planned(ctl, pid, wstatus)) {
             r->dead[w] = 1;
+            if (sfz_death_injected(pid, wstatus) && r->ncrashed < SFZ_MAX_PROCS)
+                r->crashed[r->ncrashed++] = pid;
             if (op >= 0) {
                 r->res->ops[op].fate = SFZ_FATE_DIED;
                 r->res->ops[op].wstatus = wstatus;
@@ -208,7 +212,7 @@ static void finish(struct run *r)
     if (a->teardown)
         a->teardown(&ctx);
     what[0] = '\0';
-    unsigned left = sfz_ns_sweep(what, sizeof(what));
+    unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed, r->ncrashed);
     if (left > 0) {
         snprintf(why, sizeof(why), "%s%s", what, left > 1 ? " (and more)" : "");
         record(r, SFZ_FIND_LEAK_IPC, -1, why);
@@ -221,7 +225,7 @@ static void finish(struct run *r)
 enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz_program *prog,
                                    struct sfz_result *res)
 {
-    struct run r = {prog, res, runs_in_process(prog), {0}};
+    struct run r = {prog, res, runs_in_process(prog), {0}, {0}, 0};
     (void)set;
     memset(res, 0, sizeof(*res));
     res->finding_op = -1;

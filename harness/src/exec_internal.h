@@ -68,8 +68,10 @@ void sfz_pool_stop_all(void);
 
 /* Namespaces and leftovers (namespace.c). */
 void sfz_ns_enter(int *private_sysv, int *private_posix);
-/* Remove every IPC object left; returns how many, with the first described in WHAT. */
-unsigned sfz_ns_sweep(char *what, size_t what_size);
+/* Remove every IPC object left; returns how many were leaks, with the first described in
+   WHAT. Objects libshmfault's ledger says one of the EXCUSED processes created (processes the
+   fault plan killed inside a call) are removed but not counted: they are the crash's. */
+unsigned sfz_ns_sweep(char *what, size_t what_size, const pid_t *excused, unsigned nexcused);
 
 /* Oracles. */
 struct sfz_fdset {
@@ -80,6 +82,8 @@ void sfz_fds_snapshot(struct sfz_fdset *s);
 int sfz_fds_new(const struct sfz_fdset *before);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
+/* Whether it was exactly the crash libshmfault last injected, in that process. */
+int sfz_death_injected(pid_t pid, int wstatus);
 /* Bad-error check after an op that returned SFZ_OK: 1 and WHY set when a fault injected in
    this process during the op was swallowed. */
 int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size);

@@ -52,6 +52,38 @@ static void note(unsigned *count, char *what, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Objects created by processes the fault plan killed inside a call: removed, not counted. */
+#define MAX_EXCUSED 32
+static struct shmfault_object excused[MAX_EXCUSED];
+static unsigned nexcused;
+
+static void collect_excused(const pid_t *pids, unsigned npids)
+{
+    struct shmfault_object live[64];
+    nexcused = 0;
+    if (npids == 0)
+        return;
+    size_t n = shmfault_ledger_live(live, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+        for (unsigned k = 0; k < npids; k++)
+            if (live[i].creator == pids[k] && nexcused < MAX_EXCUSED)
+                excused[nexcused++] = live[i];
+}
+
+/* NAME is the /dev/shm file name ("ring", "sem.ring"); the ledger stores "/ring". */
+static int is_excused(enum shmfault_object_kind kind, long id, const char *name)
+{
+    for (unsigned i = 0; i < nexcused; i++) {
+        const struct shmfault_object *o = &excused[i];
+        if (o->kind != kind)
+            continue;
+        if ((kind == SHMFAULT_OBJ_SYSV_SHM || kind == SHMFAULT_OBJ_SYSV_SEM) ? o->id == id
+                                                                         : strcmp(o->name + 1, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static unsigned sweep_sysv_shm(char *what, size_t size)
 {
     struct shm_info info;
@@ -71,8 +103,9 @@ static unsigned sweep_sysv_shm(char *what, size_t size)
             continue; /* the header */
         if (perms & SHM_DEST)
             continue; /* removed, still attached somewhere: not a leak */
-        note(&count, what, size, "System V segment (key 0x%lx, %ld bytes) left behind",
-             key, (long)segsz);
+        if (!is_excused(SHMFAULT_OBJ_SYSV_SHM, id, NULL))
+            note(&count, what, size, "System V segment (key 0x%lx, %ld bytes) left behind", key,
+                 (long)segsz);
         (void)shmctl(id, IPC_RMID, NULL);
     }
     fclose(f);
@@ -95,8 +128,9 @@ static unsigned sweep_sysv_sem(char *what, size_t size)
         unsigned perms = 0;
         if (sscanf(line, "%ld %d %o %ld", &key, &id, &perms, &nsems) != 4)
             continue;
-        note(&count, what, size, "System V semaphore set (key 0x%lx, %ld semaphores) left behind",
-             key, nsems);
+        if (!is_excused(SHMFAULT_OBJ_SYSV_SEM, id, NULL))
+            note(&count, what, size,
+                 "System V semaphore set (key 0x%lx, %ld semaphores) left behind", key, nsems);
         (void)semctl(id, 0, IPC_RMID);
     }
     fclose(f);
@@ -115,6 +149,12 @@ static unsigned sweep_dev_shm(char *what, size_t size)
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (e->d_name[0] == '.')
             continue;
+        int sem = strncmp(e->d_name, "sem.", 4) == 0;
+        if (is_excused(sem ? SHMFAULT_OBJ_POSIX_SEM : SHMFAULT_OBJ_POSIX_SHM, -1,
+                       sem ? e->d_name + 4 : e->d_name)) {
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+            continue;
+        }
         if (count++ == 0)
             snprintf(what, size, "POSIX %s '/%s' left behind in /dev/shm",
                      strncmp(e->d_name, "sem.", 4) == 0 ? "semaphore" : "shared memory",
@@ -145,6 +185,10 @@ static unsigned sweep_ledger(char *what, size_t size, unsigned already)
         int sysv = objs[i].kind == SHMFAULT_OBJ_SYSV_SHM || objs[i].kind == SHMFAULT_OBJ_SYSV_SEM;
         if (sysv ? sysv_private : posix_private)
             continue; /* the namespace scan covers it */
+        if (is_excused(objs[i].kind, objs[i].id, objs[i].name[0] ? objs[i].name + 1 : "")) {
+            remove_object(&objs[i]);
+            continue;
+        }
         if (already + count++ == 0)
             snprintf(what, size, "%s %s left behind (id %ld)", sysv ? "System V object" :
                      "POSIX object", objs[i].name, objs[i].id);
@@ -153,9 +197,10 @@ static unsigned sweep_ledger(char *what, size_t size, unsigned already)
     return count;
 }
 
-unsigned sfz_ns_sweep(char *what, size_t size)
+unsigned sfz_ns_sweep(char *what, size_t size, const pid_t *crashed, unsigned ncrashed)
 {
     unsigned count = 0;
+    collect_excused(crashed, ncrashed);
     if (sysv_private) {
         count += sweep_sysv_shm(what, size);
         count += sweep_sysv_sem(count ? NULL : what, count ? 0 : size);

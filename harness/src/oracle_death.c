@@ -12,7 +12,7 @@
 #include "exec_internal.h"
 #include "shmfault.h"
 
-static int injected_end(pid_t pid, int wstatus)
+int sfz_death_injected(pid_t pid, int wstatus)
 {
     struct shmfault_injection inj;
     if (shmfault_last_injection(&inj) != 0 || inj.pid != pid)
@@ -30,7 +30,7 @@ int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus)
         return 1;
     if (ctl->planned_exit && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
         return 1;
-    return injected_end(pid, wstatus);
+    return sfz_death_injected(pid, wstatus);
 }
 
 void sfz_death_describe(int wstatus, char *buf, size_t size)
