@@ -5,7 +5,7 @@
  * The model (shared) is each ring's FIFO of messages sent and not yet received. Every message
  * carries its sequence number in its bytes, so a receive that returns anything but the oldest
  * queued message, a message nobody sent, or a send accepted into a full ring is a `data`
- * finding. `recv` never waits; `wait` receives with a 50 ms deadline (the library's), so one
+ * finding. `recv` never waits; `wait` receives with a 5 ms deadline (the library's), so one
  * that never returns is the executor's `hang`.
  */
 #include <errno.h>
