@@ -131,7 +131,8 @@ def ratio_text(row):
 def machine_line(machine):
     return (f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, kernel "
             f"{machine.get('kernel', '?')}, {machine.get('os', '?')}; {machine.get('date', '?')}, "
-            f"commit {machine.get('commit', '?')}, mode {machine.get('mode', '?')}")
+            f"commit {machine.get('commit', '?')}, mode {machine.get('mode', '?')}, "
+            f"run time {machine.get('runtime', '?')}")
 
 
 def markdown(rows, meta, machine):
