@@ -111,7 +111,7 @@ static size_t ident(struct parser *p, int (*ok)(char))
 
 static int fn_char(char ch)
 {
-    return (ch >= 'a' && ch <= 'z') || ch == '_' || is_digit(ch);
+    return (ch >= 'a' && ch <= 'z') || ch == '_';
 }
 
 static int class_char(char ch)
@@ -125,6 +125,12 @@ static int function(struct parser *p, struct sf_rule *r)
     char q[48];
     if (len == 0)
         return fail(p, at, "expected a function name (shmget, shmat, semop, ...)", NULL, NULL);
+    /* "shmatp0.5": the 'p' of a probability is glued to the name */
+    if (len > 1 && p->spec[p->pos - 1] == 'p' && p->pos < p->end &&
+        (is_digit(p->spec[p->pos]) || p->spec[p->pos] == '.')) {
+        p->pos--;
+        len--;
+    }
     for (unsigned i = 0; i < SF_NFN; i++)
         if (strlen(sf_functions[i].name) == len && memcmp(sf_functions[i].name, p->spec + at, len) == 0) {
             r->fn = i;
@@ -193,6 +199,10 @@ static int when(struct parser *p, struct sf_rule *r)
     if (p->pos >= p->end)
         return 0;
     char ch = p->spec[p->pos];
+    if (ch == '@' && p->pos + 1 < p->end && p->spec[p->pos + 1] == 'p') {
+        p->pos += 2; /* "@p0.5": the same as "p0.5", easier to read after a name */
+        return probability(p, r);
+    }
     if (ch == '@') {
         p->pos++;
         if (number(p, &r->n, 1, "a call number after '@'") != 0)

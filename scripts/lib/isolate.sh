@@ -1,0 +1,30 @@
+# isolate.sh: run a command in its own IPC, mount and PID namespaces (sourced, not run).
+# shellcheck shell=bash
+# An IPC namespace isolates System V objects only: POSIX shm and named semaphores are files in
+# /dev/shm, so a private tmpfs is mounted there too. The PID namespace makes hung peers die
+# with the run. At the end, what is left in the namespace is listed on stderr.
+
+# sfz_isolate CMD ARGS...: run CMD isolated; its exit status is ours. SFZ_ISOLATE_LEFT_STATUS,
+# if set, is returned instead of a 0 status when objects were left in the namespace.
+sfz_isolate() {
+  if [[ $(id -u) -ne 0 ]] || ! unshare --ipc --mount --pid --fork --mount-proc true 2>/dev/null; then
+    sfz_die "--isolate needs root and namespaces (unshare --ipc --mount --pid)"
+  fi
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  unshare --ipc --mount --pid --fork --mount-proc sh -c '
+    mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 2
+    "$@"
+    rc=$?
+    shm=$(tail -n +2 /proc/sysvipc/shm | wc -l)
+    sem=$(tail -n +2 /proc/sysvipc/sem | wc -l)
+    names=$(ls -A /dev/shm | wc -l)
+    if [ "$shm" -gt 0 ] || [ "$sem" -gt 0 ] || [ "$names" -gt 0 ]; then
+      echo "shmfuzz: isolate: left in the namespace: $shm shm segment(s), $sem semaphore set(s), $names /dev/shm name(s)" >&2
+      tail -n +2 /proc/sysvipc/shm | awk "{printf \"shmfuzz: isolate:   sysv-shm key=0x%08x id=%s size=%s\\n\", \$1, \$2, \$4}" >&2
+      tail -n +2 /proc/sysvipc/sem | awk "{printf \"shmfuzz: isolate:   sysv-sem key=0x%08x id=%s nsems=%s\\n\", \$1, \$2, \$4}" >&2
+      ls -A /dev/shm | sed "s|^|shmfuzz: isolate:   /dev/shm/|" >&2
+      if [ "$rc" -eq 0 ] && [ -n "${SFZ_ISOLATE_LEFT_STATUS:-}" ]; then rc=$SFZ_ISOLATE_LEFT_STATUS; fi
+    fi
+    exit "$rc"
+  ' sfz-isolate "$@"
+}
