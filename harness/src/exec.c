@@ -213,7 +213,7 @@ static void finish(struct run *r)
         a->teardown(&ctx);
     what[0] = '\0';
     unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed, r->ncrashed);
-    if (left > 0) {
+    if (left > 0 && !sfz_state.area->removal_failed) {
         snprintf(why, sizeof(why), "%s%s", what, left > 1 ? " (and more)" : "");
         record(r, SFZ_FIND_LEAK_IPC, -1, why);
     }
@@ -234,6 +234,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
         memset(sfz_state.shared, 0, sfz_state.adapter->shared_size);
     memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
     sfz_state.area->peer_writes = 0;
+    sfz_state.area->removal_failed = 0;
     shmfault_disarm();
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++) {
