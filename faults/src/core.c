@@ -26,6 +26,7 @@ int sf_gate;
 int sf_armed_flag;
 int sf_observe;
 int sf_trace_all;
+int sf_count_all;
 int sf_trace_fd = -1;
 pid_t sf_pid;
 int sf_afl_shm_id[2] = {-1, -1};
@@ -159,7 +160,8 @@ void sf_init(void)
     read_afl_ids();
     pthread_atfork(NULL, at_fork_parent, sf_after_fork_child);
 #ifndef SHMFAULT_PRELOAD
-    sf_observe = 1; /* linked: the harness decides what to do with what the ledger saw */
+    sf_observe = 1;   /* linked: the harness decides what to do with what the ledger saw */
+    sf_count_all = 1; /* and reads shmfault_calls of any function */
 #endif
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }

@@ -178,9 +178,13 @@ struct sf_call {
  * 1 = the call is watched: fill args if c->tracing, then sf_before (may fail it) and sf_after.
  */
 int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller) SF_HIDDEN;
+extern int sf_count_all SF_HIDDEN; /* linked, or SHMFAULT_COUNT: count calls with no rule too */
 static inline int sf_enter(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller)
 {
     if (SF_LIKELY(__atomic_load_n(&sf_gate, __ATOMIC_RELAXED) == 0))
+        return 0;
+    /* armed, but nothing to decide, count or trace for this function: straight through */
+    if (SF_LIKELY(sf_rules.nbyfn[fn] == 0 && !sf_count_all && sf_trace_fd < 0))
         return 0;
     return sf_enter_slow(c, fn, cls, caller);
 }

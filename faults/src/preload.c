@@ -183,7 +183,7 @@ static void load_settings(void)
         }
     }
     if ((v = getenv("SHMFAULT_COUNT")) && strcmp(v, "1") == 0)
-        count_at_exit = 1;
+        count_at_exit = sf_count_all = 1;
 }
 
 static void start_observing(void)
