@@ -133,8 +133,8 @@ sfz_enum_exec() {
     # What is left in this namespace is exactly what the program left (SHM_DEST: removed).
     {
       # perms are octal: an odd thousands digit is SHM_DEST (removed, still attached)
-      awk "NR > 1 && substr(\$3, length(\$3) - 3, 1) !~ /[1357]/ { printf \"sysv-shm key=%s size=%s\\n\", \$1, \$4 }" /proc/sysvipc/shm
-      awk "NR > 1 { printf \"sysv-sem key=%s nsems=%s\\n\", \$1, \$4 }" /proc/sysvipc/sem
+      awk "NR > 1 && substr(\$3, length(\$3) - 3, 1) !~ /[1357]/ { printf \"sysv-shm key=0x%08x size=%s\\n\", \$1, \$4 }" /proc/sysvipc/shm
+      awk "NR > 1 { printf \"sysv-sem key=0x%08x nsems=%s\\n\", \$1, \$4 }" /proc/sysvipc/sem
       for f in /dev/shm/*; do [ -e "$f" ] && echo "posix name=/${f#/dev/shm/}"; done
     } >"$dir/left" 2>/dev/null
     exit 0' sfz-enum "$dir" "$SFZ_ENUM_TIMEOUT" "$SFZ_ENUM_LIB" "$rule" \

@@ -98,7 +98,9 @@ sfz_build_quiet() {
   log="$SHMFUZZ_ROOT/build/$preset.log"
   mkdir -p "$SHMFUZZ_ROOT/build"
   sfz_info "building preset '$preset' (log: ${log#"$PWD"/})"
-  if ! (cd "$SHMFUZZ_ROOT" && cmake --preset "$preset" && cmake --build --preset "$preset") >"$log" 2>&1; then
+  # One build of a preset at a time: commands and tests may run side by side.
+  if ! (flock 9 && cd "$SHMFUZZ_ROOT" && cmake --preset "$preset" && cmake --build --preset "$preset") \
+      9>"$SHMFUZZ_ROOT/build/.$preset.lock" >"$log" 2>&1; then
     tail -n 25 "$log" >&2
     sfz_die "build of preset '$preset' failed (full log: $log)"
   fi
