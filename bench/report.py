@@ -135,6 +135,32 @@ def machine_line(machine):
             f"run time {machine.get('runtime', '?')}")
 
 
+def fault_cost_table(mine):
+    """One line per call: direct ns, then each way's ns with the ns it adds (paired)."""
+    ways = ["preload-no-rule", "armed-not-firing", "rules-32", "libfiu"]
+    by = {r["variant"]: r for r in mine}
+    calls = []
+    for r in mine:
+        call = r["variant"].split("/")[0]
+        if call not in calls:
+            calls.append(call)
+    lines = ["| call | direct ns | " + " | ".join(f"{w} ns (added)" for w in ways) + " |",
+             "|---|---:|" + "---:|" * len(ways)]
+    for call in calls:
+        cells = [fmt(by.get(f"{call}/direct", {}).get("median"))]
+        for w in ways:
+            r, added = by.get(f"{call}/{w}"), by.get(f"{call}/{w}-added")
+            cell = "—" if r is None else fmt(r["median"])
+            if added is not None and added["median"] is not None:
+                cell += f" ({added['median']:+.1f})"
+            cells.append(cell)
+        lines.append(f"| {call} | " + " | ".join(cells) + " |")
+    n = max((r["n"] for r in mine), default=0)
+    lines += ["", f"Medians over {n} repetitions; (added): the way minus direct, paired by "
+              "repetition, median. Every row is also in results.json."]
+    return lines
+
+
 def markdown(rows, meta, machine):
     lines = ["# shmfuzz benchmark results", "",
              f"Machine: {machine_line(machine)}", "",
@@ -143,7 +169,9 @@ def markdown(rows, meta, machine):
     for fig, title in FIGURES.items():
         lines += [f"## {title}", ""]
         mine = [r for r in rows if r["figure"] == fig]
-        if fig == "time-to-find" and mine:
+        if fig == "fault-cost" and mine:
+            lines += fault_cost_table(mine)
+        elif fig == "time-to-find" and mine:
             lines += ["| entry / engine | median s | min s | max s | found / seeds | note |",
                       "|---|---:|---:|---:|---:|---|"]
             for r in mine:

@@ -77,17 +77,26 @@ enum_preload() {
   div "$total" "$(elapsed "$start")"
 }
 
-# The CLI's own enumerate, when it exists: the whole matrix in one command.
+# The CLI's own enumerate on the same points (the first LIMIT calls of each function are the
+# first 4*LIMIT points in call order): its own cells, {first errno, SIGKILL before, SIGKILL
+# after} per point, each in fresh namespaces with a trace and a judgement. Timed from its
+# clean run on, so building the preset (its first step) is not counted; rate = its cells
+# (report.json) over that time.
 enum_cli() {
-  local cells=$1 start total prog=()
+  local points=$1 report start="" line cells
+  report=$(scratch)/report
+  local prog=()
   mapfile -t prog < <(enum_prog)
-  total=$(wc -l <"$cells")
-  start=$(now)
-  "$BENCH_ROOT/scripts/shmfuzz" enumerate -- "${prog[@]}" >"$BENCH_OUT/logs/enumerate.log" 2>&1 || {
-    local rc=$?
-    ((rc == 1)) || return 1 # 1: findings (the black box leaks on a crash): still a full run
-  }
-  div "$total" "$(elapsed "$start")"
+  while IFS= read -r line; do
+    [[ -z $start && $line == *"enumerate: clean run"* ]] && start=$(now)
+  done < <("$BENCH_ROOT/scripts/shmfuzz" enumerate --preset release --errnos first --crash \
+             --max-points "$points" --report "$report" -- "${prog[@]}" 2>&1 >/dev/null)
+  [[ -n $start && -f $report/report.json ]] || return 1
+  local t
+  t=$(elapsed "$start")
+  cells=$(jq '[.cells[] | select((.cell | tostring) != "0")] | length' "$report/report.json" 2>/dev/null) || return 1
+  [[ $cells -gt 0 ]] || return 1
+  div "$cells" "$t"
 }
 
 fig_enumeration() {
@@ -108,7 +117,7 @@ fig_enumeration() {
         plain-run) value=$(enum_plain "$cells") || value="" ;;
         strace-inject) value=$(enum_strace "$cells") || value="" ;;
         shmfuzz-preload) ((have_lib)) || continue; value=$(enum_preload "$cells") || value="" ;;
-        shmfuzz-enumerate) ((have_cli)) || continue; value=$(enum_cli "$cells") || value="" ;;
+        shmfuzz-enumerate) ((have_cli)) || continue; value=$(enum_cli $((limit * ${#ENUM_FUNCS[@]}))) || value="" ;;
       esac
       if [[ -n $value ]]; then sample enumeration "$v" points/s "$value"; else meta enumeration "$v" failed "the run failed (bench log)"; fi
     done
@@ -116,7 +125,7 @@ fig_enumeration() {
   note enumeration "black box: bench-ceiling-kv lifecycle, 16 rounds of libshmipc kv create/put/get/destroy; matrix: $(wc -l <"$cells") cells = up to $limit calls of each of ${ENUM_FUNCS[*]} x {errno ($(for f in "${ENUM_FUNCS[@]}"; do printf '%s:%s ' "$f" "${ENUM_ERRNO[$f]}"; done)), SIGKILL}; one process run per cell for both tools; plain-run: the program alone, as often (the ceiling)"
   ((have_lib)) || note enumeration "shmfuzz rows missing: libshmfault.so is not built yet (faults/)"
   if ((have_cli)); then
-    note enumeration "shmfuzz-enumerate: scripts/shmfuzz enumerate on the same program (its own matrix; rate = this figure's cell count over its run time)"
+    note enumeration "shmfuzz-enumerate: scripts/shmfuzz enumerate --preset release --errnos first --crash on the same points: 3 cells per point (first documented errno, SIGKILL before and after the call), each run in fresh IPC+mount+PID namespaces with a trace and a judgement of the outcome (more work per cell than strace's bare run); timed from its clean run, so its preset build is not counted"
   else
     note enumeration "shmfuzz enumerate is not there yet (scripts/lib/cmd-enumerate.sh): shmfuzz-preload is bench/run's own loop, one LD_PRELOAD run per cell"
   fi
