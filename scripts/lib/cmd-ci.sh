@@ -147,7 +147,7 @@ sfz_ci_kind() {
   local replay=$1 f=$2 expect=$3 log=$4 o
   if [[ $expect == leak-heap ]]; then
     command -v valgrind >/dev/null || { echo skip; return; }
-    o=$(sfz_isolated valgrind --leak-check=full "$replay" "$f" 2>&1) || true
+    o=$(sfz_isolated valgrind "${SFZ_VALGRIND_OPTS[@]}" "$replay" "$f" 2>&1) || true
     printf '%s\n' "$o" >>"$log"
     if grep -qE 'definitely lost: [1-9]' <<<"$o"; then echo leak-heap; else sfz_kind_from_output "$o"; fi
     return
@@ -169,7 +169,7 @@ sfz_ci_valgrind() {
     seeds=("$SHMFUZZ_ROOT/corpus/$tg/seeds"/*.txt)
     [[ -f ${seeds[0]} ]] || { sfz_ci_result valgrind "$tg" skip 0 "no seeds"; continue; }
     log=$SFZ_CI_OUT/valgrind/$tg.log
-    if sfz_isolated valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+    if sfz_isolated valgrind "${SFZ_VALGRIND_OPTS[@]}" --errors-for-leak-kinds=definite --error-exitcode=99 \
         "$dev/bin/sfz-$tg-replay" --quiet "${seeds[@]}" >"$log" 2>&1; then
       sfz_ci_result valgrind "$tg" pass $((SECONDS - t)) "${#seeds[@]} seeds, no error"
     else

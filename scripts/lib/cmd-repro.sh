@@ -59,7 +59,7 @@ sfz_repro_run() {
   [[ $trace == 1 ]] && args+=(--trace "$work/trace.jsonl")
   case $tool in
     valgrind)
-      sfz_isolated valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+      sfz_isolated valgrind "${SFZ_VALGRIND_OPTS[@]}" --errors-for-leak-kinds=definite --error-exitcode=99 \
         "$replay" "${args[@]}" "$file" 2>&1 | tee "$work/out" ;;
     gdb)
       if sfz_tty; then

@@ -198,6 +198,10 @@ sfz_isolated() {
   fi
 }
 
+# Valgrind as shmfuzz runs it: full leak check, our suppressions of false reports.
+# shellcheck disable=SC2034 # used by the commands that source this file
+SFZ_VALGRIND_OPTS=(--leak-check=full "--suppressions=$SHMFUZZ_ROOT/ci/valgrind.supp")
+
 # ---- findings --------------------------------------------------------------------------------
 # sfz_replay_kind REPLAY FILE: one word for what FILE does on REPLAY: ok, a finding kind, or
 # "error" (unreadable input); a sanitizer report with no verdict counts as crash / leak-heap.
