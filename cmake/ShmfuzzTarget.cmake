@@ -5,7 +5,8 @@
 #   sfz-<name>-replay     always: runs saved inputs, prints programs and verdicts
 #   sfz-<name>-libfuzzer  when SHMFUZZ_ENGINE=libfuzzer (link flags: SHMFUZZ_ENGINE_LINK,
 #                         OSS-Fuzz sets it to $LIB_FUZZING_ENGINE)
-#   sfz-<name>-afl        when SHMFUZZ_ENGINE=afl (compiler afl-clang-fast)
+#   sfz-<name>-afl        when SHMFUZZ_ENGINE=afl (compiler afl-clang-fast), with
+#   sfz-<name>-afl-mutator.so  its program-level mutator (AFL_CUSTOM_MUTATOR_LIBRARY)
 # and lists the target in ${CMAKE_BINARY_DIR}/shmfuzz-targets.tsv ("<name>\t<summary>") for
 # `shmfuzz list`, unless INTERNAL (test-only targets). See docs/adapters.md.
 function(_shmfuzz_driver exe driver adapter_objects libraries)
@@ -37,6 +38,13 @@ function(shmfuzz_add_target)
     target_link_options(sfz-${T_NAME}-libfuzzer PRIVATE ${SHMFUZZ_ENGINE_LINK})
   elseif(SHMFUZZ_ENGINE STREQUAL "afl")
     _shmfuzz_driver(sfz-${T_NAME}-afl driver_afl.c ${objects} "${T_LIBRARIES}")
+    # The program-level mutator for afl-fuzz (AFL_CUSTOM_MUTATOR_LIBRARY).
+    get_filename_component(drivers ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../harness/drivers ABSOLUTE)
+    add_library(sfz-${T_NAME}-afl-mutator MODULE ${drivers}/driver_afl_mutator.c
+                ${drivers}/afl_inert_runtime.S $<TARGET_OBJECTS:${objects}>)
+    target_link_libraries(sfz-${T_NAME}-afl-mutator PRIVATE ${T_LIBRARIES} shmfuzz_harness)
+    set_target_properties(sfz-${T_NAME}-afl-mutator PROPERTIES PREFIX "" SUFFIX ".so"
+                          LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   endif()
   if(NOT T_INTERNAL)
     set(summary "${T_SUMMARY}")

@@ -28,7 +28,7 @@ fi
 grep -E '^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs) ' "$stats"
 fail=0
 grep -q 'Persistent mode binary detected' "$work/log" || { echo "FAIL: not in persistent mode"; fail=1; }
-grep -q 'Shared memory testcase delivery' "$work/log" || grep -q 'shared memory fuzzing' "$work/log" ||
+grep -q 'Shared memory testcase delivery' "$work/log" || grep -qi 'shared memory fuzzing' "$work/log" ||
   { echo "FAIL: test cases not delivered through shared memory"; fail=1; }
 execs=$(awk '/^execs_done/ {print $3}' "$stats")
 crashes=$(awk '/^saved_crashes/ {print $3}' "$stats")

@@ -83,12 +83,19 @@ check_afl() {
   need "$fuzzer"
   command -v afl-fuzz >/dev/null || { echo "skipped: afl-fuzz is not installed"; exit 77; }
   [[ -d "$corpus" ]] || { echo "skipped: no seed corpus $corpus"; exit 77; }
-  local start=$SECONDS
+  local start=$SECONDS mutator=$bin/sfz-bug-$id-afl-mutator.so
+  [[ -f $mutator ]] && export AFL_CUSTOM_MUTATOR_LIBRARY=$mutator # program-level mutations
   AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_BENCH_UNTIL_CRASH=1 \
     AFL_NO_AFFINITY=1 timeout $((budget + 30)) \
     afl-fuzz -V "$budget" -s 1 -x "$dict" -i "$corpus" -o "$work/out" -- "$fuzzer" >"$work/log" 2>&1
-  local saved
+  local saved seed
   saved=$(find "$work/out" -path '*/crashes/id:*' -type f 2>/dev/null | head -n 1)
+  # Bugs on the common path (every create, every close) crash a seed already: AFL++ reports it
+  # in its dry run ("results in a crash") and, when every seed crashes, stops there.
+  seed=$(grep -m1 -oE "orig:[^']+' results in a crash" "$work/log" | sed -E "s/^orig:([^']+)'.*/\1/")
+  if [[ -z "$saved" && -n "$seed" && -f "$corpus/$seed" ]]; then
+    saved=$corpus/$seed
+  fi
   if [[ -z "$saved" ]]; then
     echo "FAIL: AFL++ saved no crash for bug-$id within ${budget} s"; tail -n 20 "$work/log"; return 1
   fi
