@@ -37,6 +37,26 @@ int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what
                        what, strerror(err));
 }
 
+/* This worker's handles: the generation each was made for (workers are processes). */
+static uint32_t handle_gen[SFZ_SLOTS][SFZT_MAX_HANDLES];
+
+void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k)
+{
+    st->exists = 1;
+    handle_gen[slot][k] = ++st->gen;
+}
+
+void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k)
+{
+    handle_gen[slot][k] = st->gen;
+}
+
+void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
+{
+    if (handle_gen[slot][k] == st->gen)
+        st->exists = 0;
+}
+
 int sfzt_tainted(const struct sfzt_slot_state *st)
 {
     return st->corrupt || sfz_peer_writes() > 0;

@@ -17,7 +17,19 @@
 struct sfzt_slot_state {
     uint8_t exists;  /* created and not destroyed */
     uint8_t corrupt; /* the hostile peer wrote into it */
+    uint32_t gen;    /* which object: one more on every create (see sfzt_created) */
 };
+
+/*
+ * Object identity. A handle remembers the generation of the object it was made for, so a
+ * destroy through a stale handle (its object was destroyed and re-created under the same key
+ * by a peer since) does not mark the new object gone. K tells a worker's handles of one slot
+ * apart (role, "as"); at most SFZT_MAX_HANDLES per slot.
+ */
+#define SFZT_MAX_HANDLES 4
+void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k);
+void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k);
+void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
 
 /* Key of SLOT for the pattern whose keys start at BASE. */
 key_t sfzt_key(unsigned base, unsigned slot);

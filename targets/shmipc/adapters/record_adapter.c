@@ -79,8 +79,10 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
     if (hd->h == NULL)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
+    uint32_t gen = m->st.gen;
     memset(m, 0, sizeof(*m));
-    m->st.exists = 1;
+    m->st.gen = gen;
+    sfzt_created(&m->st, argv[0], argv[2]);
     m->count = count_values[argv[1]];
     return SFZ_OK;
 }
@@ -92,9 +94,11 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
         return SFZ_SKIPPED;
     unsigned long before = sfzt_injections();
     hd->h = shmipc_records_open(sfzt_key(RECORD_KEY_BASE, argv[0]), expect_values[argv[1]]);
-    if (hd->h != NULL)
-        return SFZ_OK;
     const struct record_slot_model *m = model_of(ctx, argv[0]);
+    if (hd->h != NULL) {
+        sfzt_opened(&m->st, argv[0], argv[2]);
+        return SFZ_OK;
+    }
     if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "records open");
     return sfzt_status(-1);
@@ -215,7 +219,7 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_destroy(hd->h) == -1)
         return sfzt_status(-1);
     memset(hd, 0, sizeof(*hd));
-    model_of(ctx, argv[0])->st.exists = 0;
+    sfzt_destroyed(&model_of(ctx, argv[0])->st, argv[0], argv[1]);
     return SFZ_OK;
 }
 

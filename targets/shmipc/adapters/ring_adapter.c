@@ -84,8 +84,10 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h == NULL)
         return sfzt_status(-1);
     struct ring_slot_model *m = model_of(ctx, argv[0]);
+    uint32_t gen = m->st.gen;
     memset(m, 0, sizeof(*m));
-    m->st.exists = 1;
+    m->st.gen = gen;
+    sfzt_created(&m->st, argv[0], argv[3]);
     m->slots = slots_values[argv[1]];
     m->msg_max = msg_values[argv[2]];
     return SFZ_OK;
@@ -98,9 +100,11 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
         return SFZ_SKIPPED;
     unsigned long before = sfzt_injections();
     *h = shmipc_ring_open(sfzt_key(RING_KEY_BASE, argv[0]), role_of(argv[1]));
-    if (*h != NULL)
-        return SFZ_OK;
     const struct ring_slot_model *m = model_of(ctx, argv[0]);
+    if (*h != NULL) {
+        sfzt_opened(&m->st, argv[0], argv[1]);
+        return SFZ_OK;
+    }
     if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "ring open");
     return sfzt_status(-1);
@@ -188,7 +192,7 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_ring_destroy(*h) == -1)
         return sfzt_status(-1);
     *h = NULL;
-    model_of(ctx, argv[0])->st.exists = 0;
+    sfzt_destroyed(&model_of(ctx, argv[0])->st, argv[0], argv[1]);
     return SFZ_OK;
 }
 

@@ -43,8 +43,10 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h == NULL)
         return sfzt_status(-1);
     struct value_slot_model *m = model_of(ctx, argv[0]);
+    uint32_t gen = m->st.gen;
     memset(m, 0, sizeof(*m));
-    m->st.exists = 1;
+    m->st.gen = gen;
+    sfzt_created(&m->st, argv[0], 0);
     m->capacity = capacities[argv[1]];
     int perms = value_backend.perms(argv[0]);
     if (perms != -1 && perms != 0600)
@@ -60,9 +62,11 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
         return SFZ_SKIPPED;
     unsigned long before = sfzt_injections();
     *h = value_backend.open(argv[0]);
-    if (*h != NULL)
-        return SFZ_OK;
     struct value_slot_model *m = model_of(ctx, argv[0]);
+    if (*h != NULL) {
+        sfzt_opened(&m->st, argv[0], 0);
+        return SFZ_OK;
+    }
     if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "open");
     return sfzt_status(-1);
@@ -128,7 +132,7 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     if (value_backend.destroy(*h) == -1)
         return sfzt_status(-1); /* the handle stays valid: worker_done or teardown retries */
     *h = NULL;
-    model_of(ctx, argv[0])->st.exists = 0;
+    sfzt_destroyed(&model_of(ctx, argv[0])->st, argv[0], 0);
     return SFZ_OK;
 }
 
