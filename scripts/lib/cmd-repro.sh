@@ -57,20 +57,23 @@ sfz_repro_run() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/shmfuzz-repro.XXXXXX")
   local args=()
   [[ $trace == 1 ]] && args+=(--trace "$work/trace.jsonl")
+  local -a cmd=(sfz_isolated "$replay" "${args[@]}" "$file")
   case $tool in
     valgrind)
-      sfz_isolated valgrind "${SFZ_VALGRIND_OPTS[@]}" --errors-for-leak-kinds=definite --error-exitcode=99 \
-        "$replay" "${args[@]}" "$file" 2>&1 | tee "$work/out" ;;
+      cmd=(sfz_isolated valgrind "${SFZ_VALGRIND_OPTS[@]}" --errors-for-leak-kinds=definite
+           --error-exitcode=99 "$replay" "${args[@]}" "$file") ;;
     gdb)
       if sfz_tty; then
         gdb -q -ex 'set follow-fork-mode child' -ex run --args "$replay" "${args[@]}" "$file"
         rm -rf "$work"; return 0
       fi
-      gdb -q -batch -ex 'set follow-fork-mode child' -ex run -ex bt --args \
-        "$replay" "${args[@]}" "$file" 2>&1 | tee "$work/out" ;;
-    *) sfz_isolated "$replay" "${args[@]}" "$file" 2>&1 | tee "$work/out" ;;
+      cmd=(gdb -q -batch -ex 'set follow-fork-mode child' -ex run -ex bt --args
+           "$replay" "${args[@]}" "$file") ;;
   esac
-  status=${PIPESTATUS[0]}
+  # Shown as it runs, kept for the verdict; the status goes through a file (a pipeline's
+  # failure would end the script under set -e).
+  { local s=0; "${cmd[@]}" || s=$?; echo "$s" >"$work/status"; } 2>&1 | tee "$work/out"
+  status=$(cat "$work/status")
   out=$(cat "$work/out")
   if [[ $trace == 1 ]]; then
     echo "== trace (libshmfault: one line per intercepted call)"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# enumerate.sh SOURCE_DIR DEV_BUILD CORRECT IGNORES_SHMAT LEAKS_ON_ERROR: the planted bugs of
+# the three test programs are reported, and nothing on the correct one.
+set -uo pipefail
+SFZ_SRC=$1
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_dir "$2/bin"
+[[ -f $2/lib/libshmfault.so && -x $2/bin/shmfault-info ]] || { echo "skipped: libshmfault not built"; exit 77; }
+unshare -ipmf --mount-proc true 2>/dev/null || { echo "skipped: needs namespaces (root)"; exit 77; }
+export SHMFUZZ_BUILD_dev=$2
+correct=$3 ignores=$4 leaks=$5
+
+# outcomes REPORT_DIR: "function@call=fault outcome" of every non-ok cell, sorted
+outcomes() { awk -F '\t' 'NR > 1 && $5 != "ok" { print $2 "@" $3 "=" $4, $5 }' "$1/cells.tsv" | sort; }
+
+run_sfz enumerate --crash --report "$WORK/correct" -- "$correct"
+expect_status 0 "enumerate of the correct program: every cell ok"
+expect_in "$(cat "$WORK/correct/report.md")" "^Outcomes: ok [0-9]+$" "its report has only ok cells"
+cells=$(($(wc -l <"$WORK/correct/cells.tsv") - 1))
+[[ $cells -gt 40 ]] && pass "correct: $cells cells (every point x errnos + crashes)" || fail "correct: only $cells cells"
+
+run_sfz enumerate --crash --report "$WORK/ignores" -- "$ignores"
+expect_status 1 "enumerate of ignores-shmat finds its bug"
+want=$(printf 'shmat@1=%s crash\n' EACCES EIDRM EINVAL ENOMEM)
+[[ $(outcomes "$WORK/ignores") == "$want" ]] && pass "ignores-shmat: exactly the shmat errnos crash" ||
+  fail "ignores-shmat: non-ok cells: $(outcomes "$WORK/ignores")"
+
+run_sfz enumerate --crash --report "$WORK/leaks" -- "$leaks"
+expect_status 1 "enumerate of leaks-on-error finds its bug"
+want=$(printf 'shmat@1=%s leak\n' EACCES EIDRM EINVAL ENOMEM)
+[[ $(outcomes "$WORK/leaks") == "$want" ]] && pass "leaks-on-error: exactly the shmat errnos leak" ||
+  fail "leaks-on-error: non-ok cells: $(outcomes "$WORK/leaks")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["counts"]["leak"] == 4; assert all(c["reproducer"] for c in d["cells"] if c["outcome"] != "ok")' \
+  "$WORK/leaks/report.json" && pass "report.json: counts and a reproducer per non-ok cell" || fail "report.json"
+
+# The reproducer the report gives: one cell, everything shown, same outcome.
+run_sfz enumerate --rule 'shmat@1=ENOMEM' --report "$WORK/one" -- "$leaks"
+expect_status 1 "enumerate --rule (the reproducer) on leaks-on-error"
+expect_in "$out" "^== outcome: leak" "the single cell is a leak"
+expect_in "$out" "shmfault: leak sysv-shm" "with libshmfault's ledger line"
+run_sfz enumerate --rule 'shmat@1=EBADF' -- "$leaks"
+expect_status 2 "a rule libshmfault refuses (EBADF is not a shmat errno)"
+finish

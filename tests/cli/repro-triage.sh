@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# repro-triage.sh SOURCE_DIR DEV_BUILD: repro of a catalogue reproducer (finding on the bug
+# target: exit 1; ok on the hardened twin: exit 0; --trace shows libshmfault's calls), target
+# inference from the corpus layout, and triage grouping two copies of one finding.
+set -uo pipefail
+SFZ_SRC=$1
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_dir "$2/bin"
+export SHMFUZZ_BUILD_dev=$2
+repro=$SFZ_SRC/corpus/regressions/shmipc-ring/ring-off-by-one.txt
+
+run_sfz repro "$repro"
+expect_status 1 "repro of the ring-off-by-one reproducer on its # target: bug-ring-off-by-one"
+expect_in "$out" "^== program" "repro prints the decoded program"
+expect_in "$out" "^verdict: FINDING data:" "repro prints the verdict"
+expect_in "$err" "reproduces FINDING data" "repro says it reproduces"
+
+run_sfz repro "$repro" --target shmipc-ring --trace
+expect_status 0 "the same input on the hardened shmipc-ring"
+if [[ -f $2/lib/libshmfault.so ]]; then
+  expect_in "$out" '"fn":"(shmget|semget)"' "repro --trace shows libshmfault's trace"
+fi
+
+run_sfz repro "$SFZ_SRC/corpus/shmipc-kv/seeds/lifecycle.txt"
+expect_status 0 "a seed without # target: header: target from corpus/<target>/"
+
+cp "$repro" "$WORK/a.txt"; cp "$repro" "$WORK/b"
+cp "$SFZ_SRC/corpus/shmipc-ring/seeds/pingpong.txt" "$WORK/ok-seed"
+mkdir "$WORK/t" && mv "$WORK/a.txt" "$WORK/b" "$WORK/ok-seed" "$WORK/t/"
+mv "$WORK/t/a.txt" "$WORK/t/a"
+run_sfz triage "$WORK/t" --target bug-ring-off-by-one
+expect_status 1 "triage of two copies of one finding and an ok seed"
+[[ $(grep -c '^data ' <<<"$out") == 1 ]] && pass "triage: one line for the unique finding" ||
+  fail "triage: want one data line, got: $out"
+expect_in "$out" "^data +[0-9a-f]{10} +2 " "triage counts both copies under one site hash"
+[[ -f $WORK/t/triage.tsv ]] && pass "triage.tsv written" || fail "no triage.tsv"
+finish
