@@ -57,6 +57,17 @@ void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
         st->exists = 0;
 }
 
+void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
+{
+    if (handle_gen[slot][k] == st->gen)
+        st->unsure = 1;
+}
+
+int sfzt_must_exist(const struct sfzt_slot_state *st)
+{
+    return st->exists && !st->unsure && !sfzt_tainted(st);
+}
+
 int sfzt_tainted(const struct sfzt_slot_state *st)
 {
     return st->corrupt || sfz_peer_writes() > 0;

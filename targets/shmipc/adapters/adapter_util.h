@@ -17,6 +17,7 @@
 struct sfzt_slot_state {
     uint8_t exists;  /* created and not destroyed */
     uint8_t corrupt; /* the hostile peer wrote into it */
+    uint8_t unsure;  /* a destroy failed part-way: the object may be unpublished already */
     uint32_t gen;    /* which object: one more on every create (see sfzt_created) */
 };
 
@@ -30,6 +31,10 @@ struct sfzt_slot_state {
 void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k);
 void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k);
 void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
+/* A destroy through handle K failed: the object may or may not be reachable by key now. */
+void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
+/* Whether an open of the slot by key must succeed (the model is sure the object is there). */
+int sfzt_must_exist(const struct sfzt_slot_state *st);
 
 /* Key of SLOT for the pattern whose keys start at BASE. */
 key_t sfzt_key(unsigned base, unsigned slot);

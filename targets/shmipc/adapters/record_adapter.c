@@ -99,7 +99,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
         sfzt_opened(&m->st, argv[0], argv[2]);
         return SFZ_OK;
     }
-    if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
+    if (sfzt_must_exist(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "records open");
     return sfzt_status(-1);
 }
@@ -216,8 +216,10 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     struct record_handle *hd = hd_of(ctx, argv[0], argv[1]);
     if (hd->h == NULL)
         return SFZ_SKIPPED;
-    if (shmipc_records_destroy(hd->h) == -1)
+    if (shmipc_records_destroy(hd->h) == -1) {
+        sfzt_destroy_failed(&model_of(ctx, argv[0])->st, argv[0], argv[1]);
         return sfzt_status(-1);
+    }
     memset(hd, 0, sizeof(*hd));
     sfzt_destroyed(&model_of(ctx, argv[0])->st, argv[0], argv[1]);
     return SFZ_OK;

@@ -105,7 +105,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
         sfzt_opened(&m->st, argv[0], argv[1]);
         return SFZ_OK;
     }
-    if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
+    if (sfzt_must_exist(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "ring open");
     return sfzt_status(-1);
 }
@@ -189,8 +189,10 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     struct shmipc_ring **h = handle_of(ctx, argv[0], argv[1]);
     if (*h == NULL)
         return SFZ_SKIPPED;
-    if (shmipc_ring_destroy(*h) == -1)
+    if (shmipc_ring_destroy(*h) == -1) {
+        sfzt_destroy_failed(&model_of(ctx, argv[0])->st, argv[0], argv[1]);
         return sfzt_status(-1);
+    }
     *h = NULL;
     sfzt_destroyed(&model_of(ctx, argv[0])->st, argv[0], argv[1]);
     return SFZ_OK;

@@ -67,7 +67,7 @@ static int op_open(struct sfz_ctx *ctx, const uint32_t *argv)
         sfzt_opened(&m->st, argv[0], 0);
         return SFZ_OK;
     }
-    if (m->st.exists && !sfzt_tainted(&m->st) && errno == ENOENT)
+    if (sfzt_must_exist(&m->st) && errno == ENOENT)
         return sfzt_unexplained(ctx, before, "open");
     return sfzt_status(-1);
 }
@@ -129,8 +129,10 @@ static int op_destroy(struct sfz_ctx *ctx, const uint32_t *argv)
     void **h = handle_of(ctx, argv[0]);
     if (*h == NULL)
         return SFZ_SKIPPED;
-    if (value_backend.destroy(*h) == -1)
+    if (value_backend.destroy(*h) == -1) {
+        sfzt_destroy_failed(&model_of(ctx, argv[0])->st, argv[0], 0);
         return sfzt_status(-1); /* the handle stays valid: worker_done or teardown retries */
+    }
     *h = NULL;
     sfzt_destroyed(&model_of(ctx, argv[0])->st, argv[0], 0);
     return SFZ_OK;
