@@ -7,6 +7,8 @@
  *   - 200000 fixed-seed random byte strings decode without error and round-trip through the
  *     canonical binary and the text form (the same property the libFuzzer decoder target
  *     checks for longer, with coverage guidance).
+ *   - the program-level mutator: 20000 fixed-seed mutations of growing programs give canonical,
+ *     in-bounds programs that round-trip, change something, and repeat exactly for a seed.
  * Usage: harness_format_test FIXTURE_DIR SEED_DIR. Prints one line per failure.
  */
 #include <dirent.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shmfuzz/mutate.h"
 #include "shmfuzz/program.h"
 #include "shmfuzz/raw.h"
 
@@ -169,6 +172,38 @@ static void random_bytes(void)
     }
 }
 
+/* The mutator's output is a canonical program (what it encodes decodes back to the same
+   bytes), it changes the input, and the same seed gives the same mutation. */
+static void mutations(void)
+{
+    static uint8_t cur[SFZ_ENCODED_MAX], a[SFZ_ENCODED_MAX], b[SFZ_ENCODED_MAX];
+    static uint8_t again[SFZ_ENCODED_MAX];
+    static struct sfz_program p;
+    size_t len = 0;
+    unsigned changed = 0;
+    for (unsigned i = 0; i < 20000 && failures <= 10; i++) {
+        if (i % 200 == 0)
+            len = 0; /* start again from the empty program now and then */
+        memcpy(a, cur, len);
+        memcpy(b, cur, len);
+        size_t na = sfz_mutate(&set, a, len, sizeof(a), i);
+        size_t nb = sfz_mutate(&set, b, len, sizeof(b), i);
+        CHECK(na == nb && memcmp(a, b, na) == 0, "mutation %u: same seed, different output", i);
+        if (na == 0)
+            continue;
+        changed += na != len || memcmp(a, cur, na) != 0;
+        CHECK(sfz_decode(&set, a, na, &p) == SFZ_DECODE_OK, "mutation %u: does not decode", i);
+        CHECK(p.nprocs >= 1 && p.nprocs <= SFZ_MAX_PROCS && p.nops <= SFZ_MAX_OPS &&
+              p.nfaults <= SFZ_MAX_FAULTS, "mutation %u: out of bounds", i);
+        long n = sfz_encode(&set, &p, again, sizeof(again));
+        CHECK(n == (long)na && memcmp(again, a, na) == 0, "mutation %u: not canonical", i);
+        round_trip(&p, "mutated program");
+        memcpy(cur, a, na);
+        len = na;
+    }
+    CHECK(changed > 15000, "only %u of 20000 mutations changed the program", changed);
+}
+
 /* Error lines name the problem; a few representative ones. */
 static void parse_errors(void)
 {
@@ -197,6 +232,7 @@ int main(int argc, char **argv)
     each_file(argv[1], ".bin", fixture);
     parse_errors();
     random_bytes();
+    mutations();
     printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
     return failures ? 1 : 0;
 }
