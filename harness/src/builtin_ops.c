@@ -119,6 +119,11 @@ static int op_peer_poke(struct sfz_ctx *ctx, const uint32_t *argv)
     return SFZ_OK;
 }
 
+unsigned sfz_injected_deaths(void)
+{
+    return __atomic_load_n(&sfz_state.area->injected_deaths, __ATOMIC_RELAXED);
+}
+
 unsigned sfz_peer_writes(void)
 {
     return __atomic_load_n(&sfz_state.area->peer_writes, __ATOMIC_RELAXED);

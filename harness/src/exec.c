@@ -144,8 +144,10 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
         reply = sfz_pool_call(w, cmd, sfz_state.op_timeout_ms, &wstatus);
         if (reply == SFZ_REPLY_DIED && sfz_death_planned(ctl, pid, wstatus)) {
             r->dead[w] = 1;
-            if (sfz_death_injected(pid, wstatus) && r->ncrashed < SFZ_MAX_PROCS)
+            if (sfz_death_injected(pid, wstatus) && r->ncrashed < SFZ_MAX_PROCS) {
                 r->crashed[r->ncrashed++] = pid;
+                sfz_state.area->injected_deaths++;
+            }
             if (op >= 0) {
                 r->res->ops[op].fate = SFZ_FATE_DIED;
                 r->res->ops[op].wstatus = wstatus;
@@ -235,6 +237,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
     sfz_state.area->peer_writes = 0;
     sfz_state.area->removal_failed = 0;
+    sfz_state.area->injected_deaths = 0;
     shmfault_disarm();
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++) {

@@ -115,6 +115,13 @@ int sfz_expect_crash(struct sfz_ctx *ctx, int sig);
  */
 unsigned sfz_peer_writes(void);
 
+/*
+ * How many workers the fault plan has killed inside a call during this input. Such a worker
+ * may have died half-way through an op (after IPC_RMID, before returning): a model that
+ * insists an object must still be there cannot be sure of it any more.
+ */
+unsigned sfz_injected_deaths(void);
+
 #ifdef __cplusplus
 }
 #endif

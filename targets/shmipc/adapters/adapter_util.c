@@ -65,7 +65,7 @@ void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 
 int sfzt_must_exist(const struct sfzt_slot_state *st)
 {
-    return st->exists && !st->unsure && !sfzt_tainted(st);
+    return st->exists && !st->unsure && !sfzt_tainted(st) && sfz_injected_deaths() == 0;
 }
 
 int sfzt_tainted(const struct sfzt_slot_state *st)
