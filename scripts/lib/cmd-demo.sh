@@ -8,19 +8,20 @@
 # shellcheck source=scripts/lib/cmd-minimize.sh
 . "$SHMFUZZ_SCRIPTS/lib/cmd-minimize.sh"
 
-SFZ_DEMO_BUG=ring-off-by-one # found by fuzzing alone (no fault plan needed), in seconds
-SFZ_DEMO_SEED=2              # a fixed engine seed: the same story every run
+SFZ_DEMO_BUG=unchecked-shmat # needs a fault plan in the input (shmat fails): found in seconds
+SFZ_DEMO_SEED=2              # a fixed engine seed (timing still varies: rounds, below)
 
 sfz_demo_usage() {
   cat <<'USAGE'
 usage: shmfuzz demo [--out DIR] [--time S] [--no-deps]
 
-  The end-to-end tour on the catalogue bug ring-off-by-one (docs/bugs.md):
+  The end-to-end tour on the catalogue bug unchecked-shmat (docs/bugs.md):
     1. installs the Debian packages (as root) and builds the dev and libfuzzer presets
-    2. fuzzes bug-ring-off-by-one with libFuzzer from seeds that do not show the bug
+    2. fuzzes bug-unchecked-shmat with libFuzzer from seeds that do not show the bug: the
+       fuzzer itself has to invent the fault plan (a failing shmat) that exposes it
     3. reproduces the saved finding (program, op results, verdict)
     4. minimizes it, keeping the same finding kind
-    5. replays it on the hardened twin shmipc-ring (the fix): verdict ok -> a regression test
+    5. replays it on the hardened twin shmipc-kv (the fix): verdict ok -> a regression test
     6. enumerates every fault point of a tutorial program (libshmfault, LD_PRELOAD)
   and ends with a report (DIR/report.md) and a summary here.
 
@@ -83,10 +84,13 @@ sfz_cmd_demo() {
       echo
     } >>"$report"
     [[ $frc == 1 ]] || break
+    # The catalogue bug: its finding kind on bug-<id>, and ok on the hardened twin.
     while IFS=$'\t' read -r k f _; do
-      if [[ $k == "$expect" ]]; then finding=$f; kind=$k; break; fi
-      echo "Round $round found **$k**, not the catalogue bug's $expect: kept in \`$f\`; fuzzing on." >>"$report"
-      sfz_info "demo: round $round found $k, not $expect: fuzzing on"
+      if [[ $k == "$expect" && $(sfz_min_kind "$dev/bin/sfz-$hardened-replay" "$f") == ok ]]; then
+        finding=$f; kind=$k; break
+      fi
+      echo "Round $round also saved **$k** (\`$f\`): not this bug (kind $expect, ok on $hardened); kept." >>"$report"
+      sfz_info "demo: round $round saved $k, not the catalogue bug: kept, looking on"
     done <"$out/fuzz-$round/findings.tsv"
   done
   if [[ -z $finding ]]; then
@@ -94,6 +98,7 @@ sfz_cmd_demo() {
     sfz_demo_end "$report" 0 "$t0"; return "$SFZ_EXIT_FINDING"
   fi
 
+  sfz_demo_note "$out" "found     $kind in round $round: ${finding#"$PWD"/}"
   sfz_demo_step "3/6 reproduce $finding"
   local rout rrc=0
   rout=$(sfz_repro_quiet "$dev/bin/sfz-$target-replay" "$finding") || rrc=$?
@@ -109,6 +114,7 @@ sfz_cmd_demo() {
     echo
   } >>"$report"
   [[ $rrc == 1 ]] || ok=0
+  sfz_demo_note "$out" "repro     $(printf '%s\n' "$rout" | grep -m1 '^verdict:') (exit $rrc)"
 
   sfz_demo_step "4/6 minimize it (same finding kind)"
   local min=$out/$SFZ_DEMO_BUG.min
@@ -117,6 +123,7 @@ sfz_cmd_demo() {
       echo "## 3. Minimize"
       echo
       echo "\`shmfuzz minimize FILE\`: $(wc -c <"$finding") -> $(wc -c <"$min") bytes, $(grep -c '^p[0-9]' "$min.txt") ops, still $kind:"
+      sfz_demo_note "$out" "minimize  $(wc -c <"$finding") -> $(wc -c <"$min") bytes, $(grep -c '^p[0-9]' "$min.txt") op(s), still $kind: $min.txt" >&2
       echo
       echo '```'
       cat "$min.txt"
@@ -137,15 +144,15 @@ sfz_cmd_demo() {
     echo "# target: $target"
     echo "# finding: $kind"
     echo "# hardened: $hardened must replay this as verdict: ok"
-    echo "# fault rule: none"
+    echo "# fault rule: $(grep -m1 '^fault ' "$min.txt" | sed 's/^fault //' || true)"
     echo "# story: found by shmfuzz demo (libFuzzer, seed $SFZ_DEMO_SEED), minimized by shmfuzz minimize"
     grep -v '^#' "$min.txt"
   } >"$regress"
   {
     echo "## 4. Fix and keep as a regression"
     echo
-    echo "libshmipc's ring is the fixed code (the hardened branch of \`BUG(RING_OFF_BY_ONE)\` in"
-    echo "targets/shmipc/src). The minimized input on \`$hardened\`: \`$(printf '%s\n' "$fixed" | tail -n 1)\` (exit $hrc)."
+    echo "libshmipc is the fixed code (the hardened branch of the bug's \`BUG(...)\` switch in"
+    echo "targets/shmipc/src, docs/bugs.md). The minimized input on \`$hardened\`: \`$(printf '%s\n' "$fixed" | tail -n 1)\` (exit $hrc)."
     echo
     echo "Kept as a regression with its story: \`$regress\`. In a project, copy it to"
     echo "\`corpus/regressions/$hardened/\`; \`shmfuzz ci\` replays it forever (the finding on the bug"
@@ -153,6 +160,7 @@ sfz_cmd_demo() {
     echo
   } >>"$report"
   [[ $hrc == 0 ]] || ok=0
+  sfz_demo_note "$out" "fixed     $hardened: $(printf '%s\n' "$fixed" | tail -n 1); regression: $regress"
 
   sfz_demo_step "6/6 fault enumeration of a tutorial program"
   sfz_demo_enumerate "$dev" "$out" "$report"
@@ -163,6 +171,8 @@ sfz_cmd_demo() {
 }
 
 sfz_demo_step() { sfz_info "demo: == $* =="; }
+# One line of the terminal summary (OUT/.steps).
+sfz_demo_note() { printf '%s\n' "$2" >>"$1/.steps"; }
 
 # The replay of one input: its output (stdout) and the repro exit status (1 finding, 0 ok).
 sfz_repro_quiet() {
@@ -190,6 +200,7 @@ sfz_demo_enumerate() {
   sfz_self enumerate --errnos first --crash --timeout 3 --report "$out/enumerate" \
     -- "$dev/bin/tutorial-shm-writer" "hello from the demo" >"$out/enumerate.log" 2>&1 || erc=$?
   tail -n 15 "$out/enumerate.log" >&2
+  sfz_demo_note "$out" "enumerate tutorial-shm-writer: $(sed -n 's/^Outcomes: //p' "$out/enumerate/report.md" 2>/dev/null) (exit $erc)"
   {
     echo "\`shmfuzz enumerate --errnos first --crash -- tutorial-shm-writer TEXT\` (exit $erc;"
     echo "the tutorial programs are buggy on purpose, docs/targets.md):"
@@ -208,6 +219,6 @@ sfz_demo_end() {
   } >>"$report"
   echo
   echo "== shmfuzz demo: $([[ $ok == 1 ]] && echo "found, reproduced, minimized and fixed bug $SFZ_DEMO_BUG" || echo "a step failed, see the report") ($((SECONDS - t0)) s)"
-  grep -E '^\| [a-z]' "$report" | head -n 3 | sed 's/^/   /'
+  sed 's/^/   /' "${report%/*}/.steps" 2>/dev/null || true
   echo "   report: $report"
 }
