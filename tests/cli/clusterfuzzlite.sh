@@ -8,8 +8,9 @@ SFZ_SRC=$1
 . "$(dirname "$0")/lib.sh"
 command -v clang >/dev/null && command -v zip >/dev/null || { echo "skipped: clang or zip missing"; exit 77; }
 mkdir -p "$WORK/out"
+export WORK # build.sh builds in $WORK/shmfuzz-build, removed with it
 if CC=clang CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize=fuzzer-no-link" \
-   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=$WORK/out WORK=$WORK SRC=$SFZ_SRC \
+   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=$WORK/out SRC=$SFZ_SRC \
    SFZ_CFL_TARGETS="raw shmipc-kv" "$SFZ_SRC/.clusterfuzzlite/build.sh" >"$WORK/build.log" 2>&1; then
   pass "build.sh"
 else
