@@ -94,12 +94,13 @@ EOF
 
   local interrupted=0
   trap 'interrupted=1' INT TERM
+  trap 'sfz_engine_stop' EXIT # whatever ends this shell, no engine outlives it
   "sfz_engine_start_$engine" "$out" "$bin" "$secs" "$jobs" "$seed" "$dict" "$keep"
 
   local start=$SECONDS every=10 last=-100 stats n=0 execs eps cov
   sfz_tty && every=1
   while sfz_engine_running && [[ $interrupted == 0 ]]; do
-    sleep 1
+    sleep 1 || true # a Ctrl-C on a terminal interrupts sleep too: not an error
     n=$(sfz_finding_count "$engine" "$out")
     if [[ $((SECONDS - last)) -ge $every ]]; then
       last=$SECONDS
@@ -113,7 +114,7 @@ EOF
   done
   sfz_status_end
   sfz_engine_stop
-  trap - INT TERM
+  trap - INT TERM EXIT
   [[ $interrupted == 1 ]] && sfz_info "fuzz: interrupted: engines stopped, findings kept"
   sfz_fuzz_summary "$target" "$engine" "$build" "$out" "$((SECONDS - start))"
   local rc=$?
