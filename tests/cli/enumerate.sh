@@ -41,4 +41,12 @@ expect_in "$out" "^== outcome: leak" "the single cell is a leak"
 expect_in "$out" "shmfault: leak sysv-shm" "with libshmfault's ledger line"
 run_sfz enumerate --rule 'shmat@1=EBADF' -- "$leaks"
 expect_status 2 "a rule libshmfault refuses (EBADF is not a shmat errno)"
+
+# Harness inputs: each cell is a fault line added to the program, judged by the harness.
+seed=$SFZ_SRC/corpus/shmipc-kv/seeds/lifecycle.txt
+run_sfz enumerate --crash --report "$WORK/hk" --target shmipc-kv "$seed"
+expect_status 0 "harness input on the hardened shmipc-kv: every cell ok"
+run_sfz enumerate --report "$WORK/hb" --target bug-leak-on-error "$seed"
+expect_status 1 "the same input on bug-leak-on-error"
+expect_in "$(outcomes "$WORK/hb")" "^shmat@1=[A-Z]+ leak-ipc$" "its failed shmat leaks the new segment (leak-ipc)"
 finish
