@@ -80,7 +80,9 @@ sfz_cmd_demo() {
       echo "\`shmfuzz fuzz $target --engine libfuzzer --time $left --seed $((SFZ_DEMO_SEED + round - 1)) --fresh\`"
       echo "(seeds that already show the bug are set aside: the find is the fuzzer's)."
       echo
-      sed -n '/^- /p; /^| /p' "$out/fuzz-$round/summary.md"
+      sed -n '/^- /p' "$out/fuzz-$round/summary.md"
+      echo
+      sed -n '/^| /p' "$out/fuzz-$round/summary.md"
       echo
     } >>"$report"
     [[ $frc == 1 ]] || break
@@ -89,7 +91,8 @@ sfz_cmd_demo() {
       if [[ $k == "$expect" && $(sfz_min_kind "$dev/bin/sfz-$hardened-replay" "$f") == ok ]]; then
         finding=$f; kind=$k; break
       fi
-      echo "Round $round also saved **$k** (\`$f\`): not this bug (kind $expect, ok on $hardened); kept." >>"$report"
+      printf 'Round %s also saved **%s** (`%s`): not this bug (kind %s, ok on %s); kept.\n\n' \
+        "$round" "$k" "$f" "$expect" "$hardened" >>"$report"
       sfz_info "demo: round $round saved $k, not the catalogue bug: kept, looking on"
     done <"$out/fuzz-$round/findings.tsv"
   done
@@ -122,7 +125,7 @@ sfz_cmd_demo() {
     {
       echo "## 3. Minimize"
       echo
-      echo "\`shmfuzz minimize FILE\`: $(wc -c <"$finding") -> $(wc -c <"$min") bytes, $(grep -c '^p[0-9]' "$min.txt") ops, still $kind:"
+      echo "\`shmfuzz minimize FILE\`: $(wc -c <"$finding") -> $(wc -c <"$min") bytes, $(grep -c '^p[0-9]' "$min.txt") op(s), still $kind:"
       sfz_demo_note "$out" "minimize  $(wc -c <"$finding") -> $(wc -c <"$min") bytes, $(grep -c '^p[0-9]' "$min.txt") op(s), still $kind: $min.txt" >&2
       echo
       echo '```'
