@@ -25,6 +25,14 @@ fi
 run_sfz repro "$SFZ_SRC/corpus/shmipc-kv/seeds/lifecycle.txt"
 expect_status 0 "a seed without # target: header: target from corpus/<target>/"
 
+if command -v valgrind >/dev/null; then
+  leak=$SFZ_SRC/corpus/regressions/shmipc-kv/handle-leak.txt
+  run_sfz repro "$leak" --valgrind
+  expect_status 1 "repro --valgrind: the heap leak of bug-handle-leak (in a forked worker)"
+  run_sfz repro "$leak" --valgrind --target shmipc-kv
+  expect_status 0 "repro --valgrind: the hardened shmipc-kv leaks nothing"
+fi
+
 cp "$repro" "$WORK/a.txt"; cp "$repro" "$WORK/b"
 cp "$SFZ_SRC/corpus/shmipc-ring/seeds/pingpong.txt" "$WORK/ok-seed"
 mkdir "$WORK/t" && mv "$WORK/a.txt" "$WORK/b" "$WORK/ok-seed" "$WORK/t/"
