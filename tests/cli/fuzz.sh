@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh ENGINE SOURCE_DIR DEV_BUILD ENGINE_BUILD: a real short campaign per engine.
-#  - bug-ring-off-by-one (--fresh: seeds that show the bug set aside) is found, the finding is
-#    saved under findings/, named by kind in summary.md, and repro reproduces it from the
+#  - a catalogue bug is found (libFuzzer: bug-unchecked-shmat, whose fault plan the fuzzer must
+#    invent; AFL++: bug-ring-off-by-one with --fresh, its showing seed set aside), the finding
+#    is saved under findings/, named by kind in summary.md, and repro reproduces it from the
 #    out-dir layout alone; then minimize (libfuzzer) keeps its kind with fewer ops
 #  - a campaign on a hardened target stopped by SIGTERM exits with the summary written and
 #    leaves no engine process behind
@@ -12,31 +13,35 @@ engine=$1 SFZ_SRC=$2
 . "$(dirname "$0")/lib.sh"
 need_dir "$3/bin"
 need_dir "$4/bin"
-[[ -x $4/bin/sfz-bug-ring-off-by-one-$engine ]] || { echo "skipped: $engine drivers not built"; exit 77; }
+bug=unchecked-shmat kind=crash
+[[ $engine == afl ]] && bug=ring-off-by-one kind=data
+[[ -x $4/bin/sfz-bug-$bug-$engine ]] || { echo "skipped: $engine drivers not built"; exit 77; }
 [[ $engine == afl ]] && ! command -v afl-fuzz >/dev/null && { echo "skipped: afl-fuzz missing"; exit 77; }
 export SHMFUZZ_BUILD_dev=$3 "SHMFUZZ_BUILD_$engine=$4"
 jobs=1; [[ $engine == afl ]] && jobs=2
 
 camp=$WORK/bug
-run_sfz fuzz bug-ring-off-by-one --engine "$engine" --jobs "$jobs" --time 60 --seed 2 --fresh --out "$camp"
-expect_status 1 "$engine finds bug-ring-off-by-one"
-expect_in "$(cat "$camp/summary.md")" '^\| data \|' "summary.md names the finding's kind (data)"
+run_sfz fuzz "bug-$bug" --engine "$engine" --jobs "$jobs" --time 60 --seed 2 --fresh --out "$camp"
+expect_status 1 "$engine finds bug-$bug"
+expect_in "$(cat "$camp/summary.md")" "^\\| $kind \\|" "summary.md names the finding's kind ($kind)"
 expect_in "$err" "fuzz: [0-9]+/60 s +execs" "plain progress lines without a terminal"
-[[ -d $camp/seeds-with-findings ]] && pass "--fresh set aside the seed that shows the bug" ||
-  fail "--fresh set nothing aside"
+if [[ $engine == afl ]]; then
+  [[ -d $camp/seeds-with-findings ]] && pass "--fresh set aside the seed that shows the bug" ||
+    fail "--fresh set nothing aside"
+fi
 [[ $engine == afl ]] && { [[ -d $camp/afl/main && -d $camp/afl/s1 ]] && pass "AFL++ ran -M main and -S s1" || fail "no main/s1"; }
-finding=$(cut -f2 "$camp/findings.tsv" | head -n 1)
+finding=$(awk -F '\t' -v k="$kind" '$1 == k { print $2; exit }' "$camp/findings.tsv")
 run_sfz repro "$finding"
 expect_status 1 "repro of the saved finding (target from campaign.txt)"
 
 if [[ $engine == libfuzzer ]]; then
   run_sfz minimize "$finding" --time 5 --out "$WORK/min"
   expect_status 0 "minimize"
-  expect_in "$(cat "$WORK/min.txt")" "^# finding: data" "the minimized input keeps the kind"
-  before=$("$3/bin/sfz-bug-ring-off-by-one-replay" --decode "$finding" | grep -c '^p[0-9]')
+  expect_in "$(cat "$WORK/min.txt")" "^# finding: $kind" "the minimized input keeps the kind"
+  before=$(env -u SHMFUZZ_BUILD_dev -u SHMFUZZ_BUILD_libfuzzer "$3/bin/sfz-bug-$bug-replay" --decode "$finding" | grep -c '^p[0-9]')
   after=$(grep -c '^p[0-9]' "$WORK/min.txt")
   [[ $after -le $before ]] && pass "minimize: $before -> $after ops" || fail "minimize grew: $before -> $after"
-  run_sfz repro "$WORK/min" --target bug-ring-off-by-one
+  run_sfz repro "$WORK/min" --target "bug-$bug"
   expect_status 1 "the minimized binary still reproduces"
 fi
 
