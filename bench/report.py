@@ -124,7 +124,8 @@ def ratio_text(row):
     if r is None:
         return ""
     if row["figure"] == "throughput":
-        return f"{r * 100:.0f} % of {row['baseline']}"
+        pct = r * 100
+        return f"{pct:.1f} % of {row['baseline']}" if pct < 10 else f"{pct:.0f} % of {row['baseline']}"
     return f"{r:.3g}x {row['baseline']}"
 
 

@@ -68,7 +68,7 @@ enum_preload() {
     rc=0
     LD_PRELOAD=$lib SHMFAULT_RULES=$rule "${prog[@]}" >/dev/null 2>"$BENCH_OUT/tmp/enum-preload.err" || rc=$?
     # libshmfault refusing the rule is a set-up error (2), not an outcome of the program.
-    if grep -q 'SHMFAULT' "$BENCH_OUT/tmp/enum-preload.err" && ((rc == 2)); then
+    if ((rc == 2)) && grep -q 'shmfault' "$BENCH_OUT/tmp/enum-preload.err"; then
       bench_log "libshmfault refused '$rule': $(head -n 1 "$BENCH_OUT/tmp/enum-preload.err")"
       return 1
     fi
@@ -107,7 +107,12 @@ fig_enumeration() {
   cells=$BENCH_OUT/tmp/enum-cells
   enum_cells "$limit" >"$cells" || { note enumeration "the black box did not run under strace: figure skipped"; return 0; }
   [[ -f $(preset_dir release)/lib/libshmfault.so ]] && have_lib=1
-  [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh ]] && have_cli=1
+  # shmfuzz enumerate builds and uses build/<preset>: only comparable with the same builds.
+  if [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh && $BENCH_BUILDS == "$BENCH_ROOT/build" ]]; then
+    have_cli=1
+  elif [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh ]]; then
+    note enumeration "shmfuzz-enumerate row skipped: --builds is not build/, and shmfuzz enumerate builds and uses build/<preset>"
+  fi
   ratio_to enumeration strace-inject plain-run
   ratio_to enumeration shmfuzz-preload strace-inject
   ratio_to enumeration shmfuzz-enumerate strace-inject
@@ -124,7 +129,7 @@ fig_enumeration() {
   done
   note enumeration "black box: bench-ceiling-kv lifecycle, 16 rounds of libshmipc kv create/put/get/destroy; matrix: $(wc -l <"$cells") cells = up to $limit calls of each of ${ENUM_FUNCS[*]} x {errno ($(for f in "${ENUM_FUNCS[@]}"; do printf '%s:%s ' "$f" "${ENUM_ERRNO[$f]}"; done)), SIGKILL}; one process run per cell for both tools; plain-run: the program alone, as often (the ceiling)"
   ((have_lib)) || note enumeration "shmfuzz rows missing: libshmfault.so is not built yet (faults/)"
-  if ((have_cli)); then
+  if ((have_cli)) || [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh ]]; then
     note enumeration "shmfuzz-enumerate: scripts/shmfuzz enumerate --preset release --errnos first --crash on the same points: 3 cells per point (first documented errno, SIGKILL before and after the call), each run in fresh IPC+mount+PID namespaces with a trace and a judgement of the outcome (more work per cell than strace's bare run); timed from its clean run, so its preset build is not counted"
   else
     note enumeration "shmfuzz enumerate is not there yet (scripts/lib/cmd-enumerate.sh): shmfuzz-preload is bench/run's own loop, one LD_PRELOAD run per cell"
