@@ -4,7 +4,7 @@
 #   System V keys 0x53460000-0x5346ffff (fixed per slot: raw and libshmipc adapters) and
 #   0x05300000-0x053fffff (raw ops without a private namespace: pid-tagged)
 #   POSIX names in /dev/shm: sfz.*, sfz-file-*, sem.sfz.*, shmfuzz-*
-#   temporary directories ${TMPDIR:-/tmp}/shmfuzz-* not touched for an hour
+#   temporary files ${TMPDIR:-/tmp}/shmfuzz-{repro,min,triage,cmin}.* not touched for an hour
 #   with --outputs: ./shmfuzz-out (campaign out dirs; their findings go with them)
 # Only the current user's objects are removed; a segment someone is still attached to stays.
 
@@ -15,7 +15,8 @@ usage: shmfuzz clean [--dry-run] [--outputs]
   Removes what shmfuzz itself creates and may leave behind after a killed run, and nothing
   else: System V segments and semaphore sets whose key is in shmfuzz's ranges
   (0x53460000-0x5346ffff, 0x05300000-0x053fffff), POSIX objects in /dev/shm named sfz.*,
-  sfz-file-*, sem.sfz.* or shmfuzz-*, and shmfuzz's temporary directories older than an hour.
+  sfz-file-*, sem.sfz.* or shmfuzz-*, and shmfuzz's temporary files
+  (${TMPDIR:-/tmp}/shmfuzz-{repro,min,triage,cmin}.*) untouched for an hour.
   Only objects of the current user; segments still attached are left alone. Campaigns and
   tests normally run in private namespaces and leave nothing; this is the safety net.
 
@@ -78,8 +79,9 @@ sfz_cmd_clean() {
   done
   while IFS= read -r -d '' f; do
     [[ $dry == 1 ]] || rm -rf -- "$f" || continue
-    sfz_clean_said "$dry" "temporary directory $f"; n=$((n + 1))
-  done < <(find "${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'shmfuzz-*' -user "$uid" -mmin +60 -print0 2>/dev/null)
+    sfz_clean_said "$dry" "temporary $f"; n=$((n + 1))
+  done < <(find "${TMPDIR:-/tmp}" -maxdepth 1 \( -name 'shmfuzz-repro.*' -o -name 'shmfuzz-min.*' \
+    -o -name 'shmfuzz-triage.*' -o -name 'shmfuzz-cmin.*' \) -user "$uid" -mmin +60 -print0 2>/dev/null)
   if [[ $outputs == 1 && -d shmfuzz-out ]]; then
     [[ $dry == 1 ]] || rm -rf -- shmfuzz-out
     sfz_clean_said "$dry" "out dirs $PWD/shmfuzz-out"; n=$((n + 1))
