@@ -64,5 +64,16 @@ afl_env() {
   env AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 "$@"
 }
 
+# json_field KEY: KEY of the one JSON object on stdin ("null" if absent); python3 is already
+# needed for the report, so no jq.
+json_field() {
+  python3 -c 'import json, sys
+try:
+    v = json.loads(sys.stdin.read()).get(sys.argv[1])
+except ValueError:
+    v = None
+print("null" if v is None else v)' "$1"
+}
+
 # afl_stat DIR KEY: one value of an AFL++ fuzzer_stats file.
 afl_stat() { awk -v k="$2" '$1 == k { print $3 }' "$1/default/fuzzer_stats" 2>/dev/null; }

@@ -94,7 +94,9 @@ enum_cli() {
   [[ -n $start && -f $report/report.json ]] || return 1
   local t
   t=$(elapsed "$start")
-  cells=$(jq '[.cells[] | select((.cell | tostring) != "0")] | length' "$report/report.json" 2>/dev/null) || return 1
+  cells=$(python3 -c 'import json, sys
+print(sum(1 for c in json.load(open(sys.argv[1]))["cells"] if str(c.get("cell")) != "0"))' \
+            "$report/report.json" 2>/dev/null) || return 1
   [[ $cells -gt 0 ]] || return 1
   div "$cells" "$t"
 }

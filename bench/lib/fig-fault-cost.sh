@@ -76,7 +76,7 @@ fig_fault_cost() {
         continue
       fi
       while read -r line; do
-        fig=$(jq -r .figure <<<"$line") med=$(jq -r .median_ns <<<"$line") || continue
+        fig=$(json_field figure <<<"$line") med=$(json_field median_ns <<<"$line") || continue
         [[ $fig == null || $med == null ]] && continue
         # libfiu wraps none of the shm calls: only the call both wrap is comparable.
         [[ $way == libfiu && $fig != mmap* ]] && continue

@@ -12,7 +12,7 @@ tp_ceiling() {
   local bin
   bin=$(preset_dir "$1")/bin/bench-ceiling-kv
   [[ -x $bin ]] || return 1
-  "$bin" "$2" "$3" | jq -r .per_sec
+  "$bin" "$2" "$3" | json_field per_sec
 }
 
 # replay rate: the release replay driver given the same encoded input over and over.

@@ -4,7 +4,7 @@
 # Exit 0 ok, 1 a file is missing or malformed, 77 a tool bench/run needs is not installed.
 set -euo pipefail
 src=$1 builds=$2 out=$3
-for tool in jq python3 gnuplot cmake; do
+for tool in python3 gnuplot cmake; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed (scripts/install-deps)"; exit 77; }
 done
 rm -rf "$out"
@@ -17,11 +17,26 @@ fail=0
 check() { if ! "$@" >/dev/null; then echo "FAIL: $*"; fail=1; fi; }
 
 # results.json: an array; the first object describes the machine; every object has the keys.
-check jq -e --exit-status 'type == "array" and length >= 1' "$out/results.json"
-check jq -e --exit-status '.[0].figure == "machine" and (.[0].machine.cpu | length > 0) and (.[0].machine.kernel | length > 0) and (.[0].machine.cores | length > 0)' "$out/results.json"
-check jq -e --exit-status 'all(.[]; has("figure") and has("variant") and has("unit") and has("median") and has("min") and has("max") and has("n") and has("ratio"))' "$out/results.json"
-check jq -e --exit-status 'all(.[1:][]; (.figure | IN("fault-cost", "throughput", "enumeration", "time-to-find", "valgrind")) and (.n | type == "number"))' "$out/results.json"
-check jq -e --exit-status 'all(.[1:][]; .median == null or (.median | type == "number"))' "$out/results.json"
+check python3 - "$out/results.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert isinstance(rows, list) and rows, "not a non-empty array"
+m = rows[0]
+assert m["figure"] == "machine", "first object is not the machine"
+for key in ("cpu", "kernel", "cores"):
+    assert str(m["machine"].get(key, "")), f"machine.{key} missing"
+keys = ("figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline", "found",
+        "seeds", "note")
+figures = {"fault-cost", "throughput", "enumeration", "time-to-find", "valgrind"}
+for r in rows:
+    missing = [k for k in keys if k not in r]
+    assert not missing, f"{r.get('variant')}: keys missing: {missing}"
+for r in rows[1:]:
+    assert r["figure"] in figures, f"unknown figure {r['figure']}"
+    assert isinstance(r["n"], int), f"{r['variant']}: n is not a number"
+    for k in ("median", "min", "max", "ratio"):
+        assert r[k] is None or isinstance(r[k], (int, float)), f"{r['variant']}: {k} not a number"
+PY
 
 # results.md: the machine line and one section per figure.
 check grep -q '^Machine: .*cores, kernel ' "$out/results.md"
@@ -38,5 +53,5 @@ if [[ $fail -ne 0 ]]; then
   tail -n 20 "$out.log"
   exit 1
 fi
-echo "ok: $(jq 'length - 1' "$out/results.json") result rows in $out"
+echo "ok: $(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))) - 1)' "$out/results.json") result rows in $out"
 grep -E '^(bench: done|bench: figure .* took)' "$out.log" || true
