@@ -22,6 +22,13 @@ static struct {
 pid_t sfz_pool_pid(unsigned w) { return pool[w].pid; }
 int sfz_pool_alive(unsigned w) { return pool[w].pid > 0; }
 
+/* A sanitizer report (UBSan, ASan) in a worker ends in the runtime's Die(), which calls the
+   engine's death callback: libFuzzer's dumps "the current input", in a worker a stale copy of
+   an earlier one. A worker reports, exits with the sanitizer's exit code, and the executor
+   judges the death with the right input. */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+static void no_death_callback(void) {}
+
 /* Crashes must reach the executor as what they are: the engine's and the sanitizers' handlers
    (inherited at fork) would turn a SIGSEGV into an exit code or run the engine's crash path. */
 static void worker_signals(void)
@@ -30,6 +37,8 @@ static void worker_signals(void)
                                         SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE};
     for (unsigned i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
         signal(crash_signals[i], SIG_DFL);
+    if (__sanitizer_set_death_callback != NULL)
+        __sanitizer_set_death_callback(no_death_callback);
 }
 
 static void worker_start(unsigned w, int fd, pid_t parent)
