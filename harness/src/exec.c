@@ -105,7 +105,7 @@ static void record(struct run *r, enum sfz_finding_kind kind, int op, const char
         return; /* the first finding is the one to report */
     r->res->kind = kind;
     r->res->finding_op = op;
-    snprintf(r->res->why, sizeof(r->res->why), "%s", why);
+    snprintf(r->res->why, sizeof(r->res->why), "%.*s", (int)sizeof(r->res->why) - 1, why);
 }
 
 static void describe_op(struct run *r, int op, char *buf, size_t size)

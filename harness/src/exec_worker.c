@@ -43,8 +43,9 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
         shmfault_rules_clear();
     } else if (shmfault_rules_set(ctl->rules, &err) != 0) {
         /* the harness wrote a rule libshmfault refuses: the harness is broken, not the target */
-        snprintf(ctl->why, sizeof(ctl->why), "libshmfault refused rule '%.60s': %.160s", ctl->rules,
-                 err.msg);
+        char why[sizeof(ctl->why)]; /* formatted apart: gcc -O2 cannot tell why from rules */
+        snprintf(why, sizeof(why), "libshmfault refused rule '%.60s': %.160s", ctl->rules, err.msg);
+        memcpy(ctl->why, why, sizeof(why));
         ctl->status = -1;
     }
     (void)w;

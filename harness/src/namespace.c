@@ -31,7 +31,7 @@ void sfz_ns_enter(int *private_sysv, int *private_posix)
 {
     sysv_private = unshare(CLONE_NEWIPC) == 0;
     posix_private = unshare(CLONE_NEWNS) == 0 &&
-                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+                    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0 && /* strings: Valgrind */
                     mount("none", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0;
     if (!sysv_private || !posix_private)
         fprintf(stderr, "shmfuzz: no private %s namespace (needs root): leaks are judged from "

@@ -105,9 +105,13 @@ check_afl() {
   fi
   local start=$SECONDS mutator=$bin/sfz-bug-$id-afl-mutator.so pid saved verdict seed
   [[ -f $mutator ]] && export AFL_CUSTOM_MUTATOR_LIBRARY=$mutator # program-level mutations
+  # -t above the harness's op timeout (1 s): a hang must be judged by the harness (a finding
+  # AFL++ saves as a crash), not cut short by AFL++'s own timeout.
   # Runs until the budget; every crash it saves is judged as it appears, because planted code
   # may show another kind first (rmid-early also swallows an injected shmctl failure).
-  AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1     afl-fuzz -V "$budget" -s 1 -x "$dict" -i "$corpus" -o "$work/out" -- "$fuzzer"     >"$work/log" 2>&1 &
+  AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+    afl-fuzz -V "$budget" -s 1 -t 5000 -x "$dict" -i "$corpus" -o "$work/out" -- "$fuzzer" \
+    >"$work/log" 2>&1 &
   pid=$!
   local -A judged=()
   while :; do
