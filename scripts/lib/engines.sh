@@ -71,6 +71,9 @@ sfz_engine_start_afl() {
   # AFL_BENCH_UNTIL_CRASH stops an instance at its first crash; any value (even 0) sets it.
   local envs=(AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1)
   [[ $keep == 1 ]] || envs+=(AFL_BENCH_UNTIL_CRASH=1)
+  # The program-level mutator built next to the target (harness/drivers/driver_afl_mutator.c).
+  local mutator=${bin%-afl}-afl-mutator.so
+  [[ -f $mutator ]] && envs+=(AFL_CUSTOM_MUTATOR_LIBRARY="$mutator")
   for ((i = 0; i < jobs; i++)); do
     if [[ $i -eq 0 ]]; then name=main; role=-M; else name=s$i; role=-S; fi
     # A private IPC namespace per instance: afl-fuzz's coverage map and test-case segments
