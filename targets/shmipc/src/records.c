@@ -236,25 +236,12 @@ int shmipc_records_commit(struct shmipc_records *t, const struct shmipc_record *
     return unlock_or_restore(t, i, &old);
 }
 
-/* EIDRM/EINVAL from a semop may mean the set was removed; the kernel confirms, because a
-   semop can fail with EINVAL for other reasons and the lock would then stay held. */
-static int set_is_gone(const struct shmipc_records *t)
-{
-    struct semid_ds ds;
-    if (errno != EIDRM && errno != EINVAL)
-        return 0;
-    int err = errno;
-    int gone = semctl(t->semid, 0, IPC_STAT, &ds) == -1 && (errno == EIDRM || errno == EINVAL);
-    errno = err;
-    return gone;
-}
-
 int shmipc_records_abort(struct shmipc_records *t)
 {
     if (t->txn == 0)
         return 0;
     /* A set a peer destroyed has no lock left to hold (confirmed with the kernel). */
-    if (!BUG(LOST_UPDATE) && table_unlock(t) == -1 && !set_is_gone(t))
+    if (!BUG(LOST_UPDATE) && table_unlock(t) == -1 && !shmipc_semset_gone(t->semid))
         return -1; /* still holding the lock: the transaction stays open, abort again */
     t->txn = 0;
     return 0;

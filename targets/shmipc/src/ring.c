@@ -282,31 +282,17 @@ ssize_t shmipc_ring_recv(struct shmipc_ring *r, void *buf, size_t bufsize, int t
     return (ssize_t)len;
 }
 
-/* EIDRM/EINVAL: someone removed the ring; a removed set has no count left to lower. The
-   kernel is asked to confirm: a semop can fail with EINVAL for other reasons, and then the
-   count would stay raised while close reported success. */
-static int set_is_gone(const struct shmipc_ring *r)
-{
-    struct semid_ds ds;
-    if (errno != EIDRM && errno != EINVAL)
-        return 0;
-    int err = errno;
-    int gone = semctl(r->semid, 0, IPC_STAT, &ds) == -1 && (errno == EIDRM || errno == EINVAL);
-    errno = err;
-    return gone;
-}
-
 /* A producer leaves. Ask twice before believing the set is gone, so that one transient
    failure is not mistaken for removal (and the count not left raised). */
 static int producer_leave(struct shmipc_ring *r)
 {
     if (producer_count(r, -1) == 0)
         return 0;
-    if (!set_is_gone(r))
+    if (!shmipc_semset_gone(r->semid))
         return -1;
     if (producer_count(r, -1) == 0)
         return 0;
-    return set_is_gone(r) ? 0 : -1;
+    return shmipc_semset_gone(r->semid) ? 0 : -1;
 }
 
 int shmipc_ring_close(struct shmipc_ring *r)

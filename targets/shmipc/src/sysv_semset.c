@@ -139,3 +139,14 @@ int shmipc_semset_remove(int semid)
         return 0;
     return semctl(semid, 0, IPC_RMID);
 }
+
+int shmipc_semset_gone(int semid)
+{
+    struct semid_ds ds;
+    if (errno != EIDRM && errno != EINVAL)
+        return 0;
+    int err = errno;
+    int gone = semctl(semid, 0, IPC_STAT, &ds) == -1 && (errno == EIDRM || errno == EINVAL);
+    errno = err;
+    return gone;
+}

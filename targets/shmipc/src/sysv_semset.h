@@ -23,5 +23,8 @@ int shmipc_semset_post(int semid, struct sembuf *ops, size_t nops);
 /* GETVAL. */
 int shmipc_semset_value(int semid, int num);
 int shmipc_semset_remove(int semid);
+/* After a semop failed with errno EIDRM or EINVAL: 1 if the kernel confirms SEMID is gone (a
+   semop can fail with EINVAL for other reasons). Keeps errno. */
+int shmipc_semset_gone(int semid);
 
 #endif /* SHMIPC_SYSV_SEMSET_H */
