@@ -57,6 +57,11 @@ void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
         st->exists = 0;
 }
 
+int sfzt_stale(const struct sfzt_slot_state *st, unsigned slot, unsigned k)
+{
+    return handle_gen[slot][k] != st->gen;
+}
+
 void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 {
     if (handle_gen[slot][k] == st->gen)

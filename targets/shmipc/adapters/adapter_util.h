@@ -31,6 +31,9 @@ struct sfzt_slot_state {
 void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k);
 void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k);
 void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
+/* Whether handle K of SLOT was made for an object since destroyed and re-created: reads and
+   writes through it reach the old object, which the model no longer describes. */
+int sfzt_stale(const struct sfzt_slot_state *st, unsigned slot, unsigned k);
 /* A destroy through handle K failed: the object may or may not be reachable by key now. */
 void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
 /* Whether an open of the slot by key must succeed (the model is sure the object is there). */

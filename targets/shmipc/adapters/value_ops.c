@@ -90,6 +90,8 @@ static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
     if (value_backend.put(h, text, len) == -1)
         return sfzt_status(-1);
     struct value_slot_model *m = model_of(ctx, argv[0]);
+    if (sfzt_stale(&m->st, argv[0], 0))
+        return SFZ_OK; /* it went to the old object */
     m->len = len;
     memcpy(m->text, text, len + 1);
     return SFZ_OK;
@@ -105,7 +107,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     const struct value_slot_model *m = model_of(ctx, argv[0]);
     if (n == -1)
         return sfzt_corruption_report(ctx, &m->st, "get");
-    if (sfzt_tainted(&m->st) || !m->st.exists)
+    if (sfzt_tainted(&m->st) || !m->st.exists || sfzt_stale(&m->st, argv[0], 0))
         return SFZ_OK;
     if ((size_t)n != m->len || memcmp(buf, m->text, m->len) != 0 || buf[n] != '\0')
         return sfz_finding(ctx, "get returned %zd bytes \"%.40s\", the last put stored %u bytes "
