@@ -8,6 +8,18 @@
 # (docs/cli.md "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go
 # through the harness's own fault plan and oracles instead.
 
+# The faults tried at each point of FN: its documented errnos (or the first), and with CRASH=1
+# a SIGKILL before and after the call. Sets SFZ_ENUM_FAULTS.
+sfz_enum_faults() {
+  local fn=$1 errnos=$2 crash=$3
+  SFZ_ENUM_FAULTS=()
+  mapfile -t SFZ_ENUM_FAULTS < <("$SFZ_ENUM_INFO" errnos "$fn")
+  if [[ $errnos == first && ${#SFZ_ENUM_FAULTS[@]} -gt 1 ]]; then
+    SFZ_ENUM_FAULTS=("${SFZ_ENUM_FAULTS[0]}")
+  fi
+  if [[ $crash == 1 ]]; then SFZ_ENUM_FAULTS+=(SIGKILL "SIGKILL,after"); fi
+}
+
 sfz_enumerate_usage() {
   cat <<'USAGE'
 usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
@@ -270,22 +282,15 @@ sfz_enum_matrix() {
     "$(cat "$runs/clean/status" 2>/dev/null)" "${base_judged#*$'\t'}" >>"$tsv"
 
   local p fn call e cell=0 total=0 bad=0 judged outcome
-  local -a faults
   for p in "${points[@]}"; do
     fn=${p%%$'\t'*}; call=${p#*$'\t'}
-    faults=()
-    mapfile -t faults < <("$SFZ_ENUM_INFO" errnos "$fn")
-    [[ $errnos == first && ${#faults[@]} -gt 1 ]] && faults=("${faults[0]}")
-    [[ $crash == 1 ]] && faults+=(SIGKILL "SIGKILL,after")
-    total=$((total + ${#faults[@]}))
+    sfz_enum_faults "$fn" "$errnos" "$crash"
+    total=$((total + ${#SFZ_ENUM_FAULTS[@]}))
   done
   for p in "${points[@]}"; do
     fn=${p%%$'\t'*}; call=${p#*$'\t'}
-    faults=()
-    mapfile -t faults < <("$SFZ_ENUM_INFO" errnos "$fn")
-    [[ $errnos == first && ${#faults[@]} -gt 1 ]] && faults=("${faults[0]}")
-    [[ $crash == 1 ]] && faults+=(SIGKILL "SIGKILL,after")
-    for e in "${faults[@]}"; do
+    sfz_enum_faults "$fn" "$errnos" "$crash"
+    for e in "${SFZ_ENUM_FAULTS[@]}"; do
       cell=$((cell + 1))
       local rule="$fn@$call=$e" kind=errno
       [[ $e == SIGKILL* ]] && kind=crash
