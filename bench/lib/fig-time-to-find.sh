@@ -59,8 +59,13 @@ ttf_afl() {
       return 0
     fi
   done
-  afl_env AFL_BENCH_UNTIL_CRASH=1 timeout $((budget + 30)) afl-fuzz -V "$budget" -s "$seed" \
-    -x "$BENCH_ROOT/corpus/shmipc-$3.dict" -i "$dir/corpus/bug-$id" -o "$work/out" -- \
+  # As shmfuzz fuzz runs it: the target's program-level mutator, and -t above the harness's
+  # op timeout so hangs are judged by the harness.
+  local mutator=()
+  [[ -f $dir/bin/sfz-bug-$id-afl-mutator.so ]] &&
+    mutator=(AFL_CUSTOM_MUTATOR_LIBRARY="$dir/bin/sfz-bug-$id-afl-mutator.so")
+  afl_env AFL_BENCH_UNTIL_CRASH=1 "${mutator[@]}" timeout $((budget + 30)) afl-fuzz -V "$budget" \
+    -s "$seed" -t 5000 -x "$BENCH_ROOT/corpus/shmipc-$3.dict" -i "$dir/corpus/bug-$id" -o "$work/out" -- \
     "$dir/bin/sfz-bug-$id-afl" >"$work/log" 2>&1 || true
   t=$(elapsed "$start")
   saved=$(find "$work/out" -path '*/crashes/id:*' -type f 2>/dev/null | head -n 1)
