@@ -114,6 +114,9 @@ unsigned shmfault_function_count(void);
 const char *shmfault_function_name(unsigned i);
 /* Index of NAME, or -1. */
 int shmfault_function_lookup(const char *name);
+/* 1 if function I is one through which code removes IPC objects (shmctl, semctl, shm_unlink,
+   sem_unlink: the table's object effect), 0 otherwise or out of range. */
+int shmfault_function_removes(unsigned i);
 /* The errnos function I documents (Linux man pages); returns their count, *list points at them. */
 unsigned shmfault_function_errnos(unsigned i, const int **list);
 /* "ENOMEM" for ENOMEM; NULL for a value this library does not know. */

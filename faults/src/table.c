@@ -94,6 +94,19 @@ int shmfault_function_lookup(const char *name)
     return -1;
 }
 
+int shmfault_function_removes(unsigned i)
+{
+    if (i >= SF_NFN)
+        return 0;
+    switch (sf_functions[i].effect) {
+    case SF_EFF_REMOVE_SYSV_SHM:
+    case SF_EFF_REMOVE_SYSV_SEM:
+    case SF_EFF_REMOVE_POSIX_SHM:
+    case SF_EFF_REMOVE_POSIX_SEM: return 1;
+    default: return 0;
+    }
+}
+
 unsigned shmfault_function_errnos(unsigned i, const int **list)
 {
     if (i >= SF_NFN) {

@@ -51,19 +51,13 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
     (void)w;
 }
 
-/* The calls through which code removes objects: when the plan fails one, the object may stay
-   whatever the code does (a cleanup cannot undo a failed IPC_RMID), so leaks are not judged. */
+/* When the plan fails a call through which code removes objects, the object may stay whatever
+   the code does (a cleanup cannot undo a failed IPC_RMID), so leaks are not judged. */
 static int last_injection_removes(void)
 {
-    static const char *const removers[] = {"shmctl", "semctl", "shm_unlink", "sem_unlink"};
     struct shmfault_injection inj;
-    if (shmfault_last_injection(&inj) != 0 || inj.action != SHMFAULT_ACT_ERRNO)
-        return 0;
-    const char *fn = shmfault_function_name((unsigned)inj.function);
-    for (unsigned i = 0; fn && i < sizeof(removers) / sizeof(removers[0]); i++)
-        if (strcmp(fn, removers[i]) == 0)
-            return 1;
-    return 0;
+    return shmfault_last_injection(&inj) == 0 && inj.action == SHMFAULT_ACT_ERRNO &&
+           inj.function >= 0 && shmfault_function_removes((unsigned)inj.function);
 }
 
 static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cmd)

@@ -27,6 +27,7 @@ int shmfault_last_injection(struct shmfault_injection *out) { (void)out; return 
 unsigned shmfault_function_count(void) { return 0; }
 const char *shmfault_function_name(unsigned i) { (void)i; return NULL; }
 int shmfault_function_lookup(const char *name) { (void)name; return -1; }
+int shmfault_function_removes(unsigned i) { (void)i; return 0; }
 unsigned shmfault_function_errnos(unsigned i, const int **list) { (void)i; *list = NULL; return 0; }
 const char *shmfault_errno_name(int err) { (void)err; return NULL; }
 int shmfault_errno_lookup(const char *name) { (void)name; return -1; }
