@@ -95,8 +95,8 @@ struct run {
     struct sfz_result *res;
     int inprocess;
     int dead[SFZ_MAX_PROCS];
-    pid_t crashed[SFZ_MAX_PROCS]; /* workers the fault plan killed inside a call */
-    unsigned ncrashed;
+    pid_t crashed[SFZ_MAX_PROCS]; /* workers the fault plan killed inside a call: as many as
+                                     sfz_state.area->injected_deaths counts */
 };
 
 static void record(struct run *r, enum sfz_finding_kind kind, int op, const char *why)
@@ -144,10 +144,9 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
         reply = sfz_pool_call(w, cmd, sfz_state.op_timeout_ms, &wstatus);
         if (reply == SFZ_REPLY_DIED && sfz_death_planned(ctl, pid, wstatus)) {
             r->dead[w] = 1;
-            if (sfz_death_injected(pid, wstatus) && r->ncrashed < SFZ_MAX_PROCS) {
-                r->crashed[r->ncrashed++] = pid;
-                sfz_state.area->injected_deaths++;
-            }
+            unsigned *n = &sfz_state.area->injected_deaths;
+            if (sfz_death_injected(pid, wstatus) && *n < SFZ_MAX_PROCS)
+                r->crashed[(*n)++] = pid;
             if (op >= 0) {
                 r->res->ops[op].fate = SFZ_FATE_DIED;
                 r->res->ops[op].wstatus = wstatus;
@@ -214,7 +213,8 @@ static void finish(struct run *r)
     if (a->teardown)
         a->teardown(&ctx);
     what[0] = '\0';
-    unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed, r->ncrashed);
+    unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed,
+                                 sfz_state.area->injected_deaths);
     if (left > 0 && !sfz_state.area->removal_failed) {
         snprintf(why, sizeof(why), "%s%s", what, left > 1 ? " (and more)" : "");
         record(r, SFZ_FIND_LEAK_IPC, -1, why);
@@ -227,7 +227,7 @@ static void finish(struct run *r)
 enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz_program *prog,
                                    struct sfz_result *res)
 {
-    struct run r = {prog, res, runs_in_process(prog), {0}, {0}, 0};
+    struct run r = {prog, res, runs_in_process(prog), {0}, {0}};
     (void)set;
     memset(res, 0, sizeof(*res));
     res->finding_op = -1;

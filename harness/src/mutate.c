@@ -120,9 +120,8 @@ static void random_fault(struct rng *r, const struct sfz_program *p, struct sfz_
     f->function = (uint8_t)rnd(r, shmfault_function_count());
     f->nth = (uint8_t)(1u + rnd(r, 8));
     f->from_on = (uint8_t)(rnd(r, 4) == 0);
-    unsigned nerr = 0;
     const int *errs = NULL;
-    nerr = shmfault_function_errnos(f->function, &errs);
+    unsigned nerr = shmfault_function_errnos(f->function, &errs);
     /* errnos three times as often as crashes: most error paths are errno paths */
     unsigned crash = rnd(r, 4) == 0;
     f->action = (uint8_t)(crash || nerr == 0 ? nerr + rnd(r, SFZ_NCRASH) : rnd(r, nerr));
