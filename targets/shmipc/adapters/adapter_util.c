@@ -40,10 +40,19 @@ int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what
 /* This worker's handles: the generation each was made for (workers are processes). */
 static uint32_t handle_gen[SFZ_SLOTS][SFZT_MAX_HANDLES];
 
-void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k)
+static void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 {
     st->exists = 1;
     handle_gen[slot][k] = ++st->gen;
+}
+
+void sfzt_model_created(void *model, size_t size, unsigned slot, unsigned k)
+{
+    struct sfzt_slot_state *st = model;
+    uint32_t gen = st->gen;
+    memset(model, 0, size);
+    st->gen = gen;
+    sfzt_created(st, slot, k);
 }
 
 void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k)
@@ -53,7 +62,7 @@ void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k)
 
 void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 {
-    if (handle_gen[slot][k] == st->gen)
+    if (!sfzt_stale(st, slot, k))
         st->exists = 0;
 }
 
@@ -64,7 +73,7 @@ int sfzt_stale(const struct sfzt_slot_state *st, unsigned slot, unsigned k)
 
 void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 {
-    if (handle_gen[slot][k] == st->gen)
+    if (!sfzt_stale(st, slot, k))
         st->unsure = 1;
 }
 

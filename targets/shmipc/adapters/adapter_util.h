@@ -28,7 +28,9 @@ struct sfzt_slot_state {
  * apart (role, "as"); at most SFZT_MAX_HANDLES per slot.
  */
 #define SFZT_MAX_HANDLES 4
-void sfzt_created(struct sfzt_slot_state *st, unsigned slot, unsigned k);
+/* A create through handle K succeeded: zero the slot's MODEL (SIZE bytes, a struct whose first
+   member is its sfzt_slot_state) for the new object, keeping the generation count. */
+void sfzt_model_created(void *model, size_t size, unsigned slot, unsigned k);
 void sfzt_opened(const struct sfzt_slot_state *st, unsigned slot, unsigned k);
 void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
 /* Whether handle K of SLOT was made for an object since destroyed and re-created: reads and

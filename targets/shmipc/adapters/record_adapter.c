@@ -79,10 +79,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
     if (hd->h == NULL)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    uint32_t gen = m->st.gen;
-    memset(m, 0, sizeof(*m));
-    m->st.gen = gen;
-    sfzt_created(&m->st, argv[0], argv[2]);
+    sfzt_model_created(m, sizeof(*m), argv[0], argv[2]);
     m->count = count_values[argv[1]];
     return SFZ_OK;
 }

@@ -84,10 +84,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h == NULL)
         return sfzt_status(-1);
     struct ring_slot_model *m = model_of(ctx, argv[0]);
-    uint32_t gen = m->st.gen;
-    memset(m, 0, sizeof(*m));
-    m->st.gen = gen;
-    sfzt_created(&m->st, argv[0], argv[3]);
+    sfzt_model_created(m, sizeof(*m), argv[0], argv[3]);
     m->slots = slots_values[argv[1]];
     m->msg_max = msg_values[argv[2]];
     return SFZ_OK;

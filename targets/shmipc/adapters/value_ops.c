@@ -43,10 +43,7 @@ static int op_create(struct sfz_ctx *ctx, const uint32_t *argv)
     if (*h == NULL)
         return sfzt_status(-1);
     struct value_slot_model *m = model_of(ctx, argv[0]);
-    uint32_t gen = m->st.gen;
-    memset(m, 0, sizeof(*m));
-    m->st.gen = gen;
-    sfzt_created(&m->st, argv[0], 0);
+    sfzt_model_created(m, sizeof(*m), argv[0], 0);
     m->capacity = capacities[argv[1]];
     int perms = value_backend.perms(argv[0]);
     if (perms != -1 && perms != 0600)
