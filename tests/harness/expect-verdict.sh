@@ -5,10 +5,9 @@
 # IPC namespace; without it the verdicts of leak tests differ).
 set -uo pipefail
 replay=$1 program=$2
-if ! unshare -im true 2>/dev/null; then
-  echo "skipped: needs root for private IPC and mount namespaces"
-  exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_namespaces
 expect=$(sed -n 's/^# expect: //p' "$program" | head -n 1)
 if [[ -z $expect ]]; then
   echo "$program has no '# expect:' line"

@@ -5,7 +5,9 @@
 set -uo pipefail
 fuzzer=$1 seeds=$2 secs=$3 kind=$4
 [[ -x $fuzzer ]] || { echo "skipped: $fuzzer is not built"; exit 77; }
-unshare -im true 2>/dev/null || { echo "skipped: needs root for namespaces"; exit 77; }
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_namespaces
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"

@@ -6,10 +6,9 @@
 set -uo pipefail
 replay=$1
 shift
-if ! unshare -im true 2>/dev/null; then
-  echo "skipped: needs root for private IPC and mount namespaces"
-  exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_namespaces
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0

@@ -2,10 +2,9 @@
 # in-namespace.sh COMMAND [ARGS...]: run COMMAND in a private IPC namespace with a private
 # tmpfs on /dev/shm, so the System V and POSIX objects a test creates (or leaks) are its own
 # and vanish with it. Exit 77 (ctest: skipped) when namespaces are not available.
-if ! unshare -im true 2>/dev/null; then
-  echo "skipped: cannot create IPC + mount namespaces (needs root)"
-  exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_namespaces
 # SHMFUZZ_PRIVATE_IPC tells scripts that may remove *every* object they see that they are safe.
 SHMFUZZ_PRIVATE_IPC=1
 export SHMFUZZ_PRIVATE_IPC
