@@ -25,6 +25,51 @@ static uint64_t fd_size(int fd)
     return rc == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* Shrinking zeroes what was cut off: a regrown object reads zeros there. */
+static void model_resize(struct raw_model *m, uint16_t gen, uint64_t size)
+{
+    if (gen == 0)
+        return;
+    if (size < m->size[gen] && m->nwrites < RAW_MAX_WRITES) {
+        uint64_t cut = m->size[gen] - size;
+        m->writes[m->nwrites++] = (struct raw_write){gen, 0, (uint32_t)size,
+                                                     cut > UINT32_MAX ? UINT32_MAX : (uint32_t)cut};
+    } else if (size < m->size[gen]) {
+        m->tainted[gen] = 1;
+    }
+    m->size[gen] = size;
+}
+
+/* A resize that may or may not happen: the call can fail, or the fault plan can kill the worker
+   right after it. Until the outcome is known the model takes the smaller size (an access past
+   it may fault with SIGBUS) and judges no data of the object; a worker that dies in between
+   leaves it that way. */
+struct resize {
+    uint16_t gen;
+    uint8_t tainted;
+    uint64_t size;
+};
+
+static struct resize resize_begin(struct raw_model *m, uint16_t gen, uint64_t size)
+{
+    struct resize r = {gen, gen ? m->tainted[gen] : 0, gen ? m->size[gen] : 0};
+    if (gen && size < m->size[gen]) {
+        m->size[gen] = size;
+        m->tainted[gen] = 1;
+    }
+    return r;
+}
+
+static void resize_end(struct raw_model *m, struct resize r, int done, uint64_t size)
+{
+    if (r.gen == 0)
+        return;
+    m->size[r.gen] = r.size;
+    m->tainted[r.gen] = r.tainted;
+    if (done)
+        model_resize(m, r.gen, size);
+}
+
 static int adopt_fd(struct sfz_ctx *ctx, unsigned slot, int fd, uint16_t gen)
 {
     struct raw_local *l = raw_local(ctx);
@@ -42,11 +87,14 @@ int raw_shm_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (raw_local(ctx)->has_pfd[slot])
         return SFZ_SKIPPED;
     raw_name(name, sizeof(name), "shm", slot);
+    /* O_TRUNC empties an existing object in place: every mapping of it sees size 0 */
+    int existed = m->posix_exists[slot], truncating = argv[1] == OPEN_CREAT_TRUNC && existed;
+    struct resize r = resize_begin(m, truncating ? m->posix_gen[slot] : 0, 0);
     int fd = shm_open(name, open_flags[argv[1]] | O_CLOEXEC, 0600);
+    resize_end(m, r, fd != -1, 0);
     if (fd == -1)
         return SFZ_FAILED;
-    if (!m->posix_exists[slot] || argv[1] == OPEN_CREAT_TRUNC) {
-        /* a new object, or the old one emptied: either way nothing written before is there */
+    if (!existed) {
         m->posix_exists[slot] = 1;
         m->posix_gen[slot] = raw_new_gen(m, fd_size(fd));
     }
@@ -64,31 +112,17 @@ int raw_memfd(struct sfz_ctx *ctx, const uint32_t *argv)
     return adopt_fd(ctx, slot, fd, raw_new_gen(raw_model(ctx), 0));
 }
 
-/* Shrinking zeroes what was cut off: a regrown object reads zeros there. */
-static void model_resize(struct raw_model *m, uint16_t gen, uint64_t size)
-{
-    if (gen == 0)
-        return;
-    if (size < m->size[gen] && m->nwrites < RAW_MAX_WRITES) {
-        uint64_t cut = m->size[gen] - size;
-        m->writes[m->nwrites++] = (struct raw_write){gen, 0, (uint32_t)size,
-                                                     cut > UINT32_MAX ? UINT32_MAX : (uint32_t)cut};
-    } else if (size < m->size[gen]) {
-        m->tainted[gen] = 1;
-    }
-    m->size[gen] = size;
-}
-
 int raw_ftruncate(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     struct raw_local *l = raw_local(ctx);
     unsigned slot = argv[0];
     if (!l->has_pfd[slot])
         return SFZ_SKIPPED;
-    if (ftruncate(l->pfd[slot], (off_t)argv[1]) == -1)
-        return SFZ_FAILED;
-    model_resize(raw_model(ctx), l->pfd_gen[slot], argv[1]);
-    return SFZ_OK;
+    struct raw_model *m = raw_model(ctx);
+    struct resize r = resize_begin(m, l->pfd_gen[slot], argv[1]);
+    int rc = ftruncate(l->pfd[slot], (off_t)argv[1]);
+    resize_end(m, r, rc == 0, argv[1]);
+    return raw_status(rc);
 }
 
 int raw_mmap(struct sfz_ctx *ctx, const uint32_t *argv)
