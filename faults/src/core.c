@@ -36,7 +36,8 @@ SF_TLS int sf_depth;
 void *sf_real_ptr[SF_NFN];
 
 static int init_state; /* 0 not yet, 1 in progress, 2 done */
-static uint64_t seed = 0x5eedf00dULL;
+#define SF_DEFAULT_SEED 0x5eedf00dULL
+static uint64_t seed = SF_DEFAULT_SEED;
 static unsigned long draws;
 static unsigned long forks;
 static struct sf_ruleset scratch; /* parse target: rule changes are not concurrent (docs) */
@@ -112,6 +113,16 @@ void sf_after_fork_child(void)
     draws = 0;
     forks = 0;
     sf_trace_reopen();
+}
+
+void sf_tree_restart(void)
+{
+    sf_pid = (pid_t)syscall(SYS_getpid);
+    memset(sf_shared, 0, sizeof(*sf_shared));
+    sf_shared->root = sf_pid;
+    seed = SF_DEFAULT_SEED;
+    draws = 0;
+    forks = 0;
 }
 
 static void read_afl_ids(void)

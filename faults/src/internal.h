@@ -237,6 +237,16 @@ int sf_map_known(void *addr) SF_HIDDEN;
 void sf_after_fork_child(void) SF_HIDDEN;
 void sf_trace_reopen(void) SF_HIDDEN;
 int sf_trace_open(const char *pattern) SF_HIDDEN;
+/* A fork server's cell: this process becomes the root of a new tree, as if just exec'd
+   (pid, shared area, generator); the settings are then read again from the environment. */
+void sf_tree_restart(void) SF_HIDDEN;
+
+/* ---- LD_PRELOAD build only --------------------------------------------------------------- */
+
+/* "shmfault: A B C" on stderr, exit status 2 (a setting the user gave cannot be honoured). */
+__attribute__((noreturn)) void sf_die(const char *a, const char *b, const char *c) SF_HIDDEN;
+/* SHMFAULT_FORKSERVER (forkserver.c): serve cells; returns only in a cell's process. */
+void sf_forkserver_serve(const char *fdspec) SF_HIDDEN;
 
 /* Every family file defines its marker: referencing them pulls every interposer object out of
  * libshmfault.a even when a sanitizer runtime already resolved the libc name weakly. */

@@ -46,7 +46,7 @@ static void say(const char *a, const char *b, const char *c, const char *d)
     sf_write_all(2, line, buf.len);
 }
 
-__attribute__((noreturn)) static void die(const char *a, const char *b, const char *c)
+void sf_die(const char *a, const char *b, const char *c)
 {
     say(a, b, c, NULL);
     _exit(2);
@@ -121,9 +121,9 @@ static void load_rules(void)
         if (fd >= 0)
             close(fd);
         if (n < 0)
-            die("cannot read SHMFAULT_RULES_FILE ", path, NULL);
+            sf_die("cannot read SHMFAULT_RULES_FILE ", path, NULL);
         if ((size_t)n == sizeof(file_rules) - 1)
-            die("SHMFAULT_RULES_FILE ", path, " is larger than 64 KiB");
+            sf_die("SHMFAULT_RULES_FILE ", path, " is larger than 64 KiB");
         file_rules[n] = '\0';
         if (shmfault_rules_set(file_rules, &err) != 0)
             bad_rule(file_rules, &err, path);
@@ -139,7 +139,7 @@ static void load_settings(void)
         char *end;
         unsigned long long s = strtoull(v, &end, 0);
         if (*end != '\0')
-            die("SHMFAULT_SEED='", v, "' is not a number");
+            sf_die("SHMFAULT_SEED='", v, "' is not a number");
         shmfault_seed((uint64_t)s);
     }
     if ((v = getenv("SHMFAULT_ARM")) && *v) {
@@ -150,35 +150,35 @@ static void load_settings(void)
         else if (strcmp(v, "never") == 0)
             arm_mode = ARM_NEVER;
         else
-            die("SHMFAULT_ARM='", v, "' is not main, load or never");
+            sf_die("SHMFAULT_ARM='", v, "' is not main, load or never");
     }
     if ((v = getenv("SHMFAULT_TRACE_ALL")) && strcmp(v, "1") == 0)
         sf_trace_all = 1;
     if ((v = getenv("SHMFAULT_TRACE")) && *v && sf_trace_open(v) != 0)
-        die("cannot open SHMFAULT_TRACE=", v, NULL);
+        sf_die("cannot open SHMFAULT_TRACE=", v, NULL);
     if ((v = getenv("SHMFAULT_LEDGER")) && *v) {
         ledger_fd = strcmp(v, "stderr") == 0 ? 2
                                               : open(v, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (ledger_fd < 0)
-            die("cannot open SHMFAULT_LEDGER=", v, NULL);
+            sf_die("cannot open SHMFAULT_LEDGER=", v, NULL);
     }
     if ((v = getenv("SHMFAULT_LEAK_EXIT")) && *v) {
         char *end;
         long n = strtol(v, &end, 10);
         if (*end != '\0' || n < 0 || n > 255)
-            die("SHMFAULT_LEAK_EXIT='", v, "' is not an exit status 0..255");
+            sf_die("SHMFAULT_LEAK_EXIT='", v, "' is not an exit status 0..255");
         leak_exit = (int)n;
     }
     if ((v = getenv("SHMFAULT_SUPPRESSIONS")) && *v) {
         int rc = sf_suppressions_load(v);
         if (rc < 0)
-            die("cannot read SHMFAULT_SUPPRESSIONS=", v, NULL);
+            sf_die("cannot read SHMFAULT_SUPPRESSIONS=", v, NULL);
         if (rc > 0) {
             char n[16];
             struct sf_buf b = {n, sizeof(n), 0};
             sf_put_dec(&b, rc);
             say("SHMFAULT_SUPPRESSIONS=", v, ": bad line ", n);
-            die("suppression lines are 'sysv-shm key=0x1234', 'sysv-sem key=N', "
+            sf_die("suppression lines are 'sysv-shm key=0x1234', 'sysv-sem key=N', "
                 "'posix-shm name=GLOB' or 'posix-sem name=GLOB'", NULL, NULL);
         }
     }
@@ -198,6 +198,12 @@ __attribute__((constructor(102))) static void sf_preload_init(void)
     warn_unknown();
     load_settings();
     load_rules();
+    const char *fs = getenv("SHMFAULT_FORKSERVER");
+    if (fs && *fs) {
+        sf_forkserver_serve(fs); /* returns only in a cell, with the cell's environment */
+        load_settings();
+        load_rules();
+    }
     if (arm_mode == ARM_LOAD)
         start_observing();
     else if (arm_mode == ARM_NEVER)
@@ -225,7 +231,7 @@ int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 {
     start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
     if (real == NULL)
-        die("cannot find libc's __libc_start_main", NULL, NULL);
+        sf_die("cannot find libc's __libc_start_main", NULL, NULL);
     real_main = main;
     return real(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
 }

@@ -1,12 +1,13 @@
 # summary: systematic fault enumeration: fail every shm call of a program, report the matrix
 # shellcheck shell=bash
-# Black box through LD_PRELOAD=libshmfault.so: one clean run lists the fault points (function,
-# per-process call number) from libshmfault's trace; then every point is failed with each
-# documented errno (and, with --crash, killed before and after the real call), each run in its
-# own IPC + mount + PID namespace and scratch directory, bounded in time. The outcome of each
-# cell is judged from the exit status, the trace and the objects left in the namespace
-# (docs/cli.md "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go
-# through the harness's own fault plan and oracles instead.
+# Black box: shmfault-enum (tools/) starts the program once under LD_PRELOAD=libshmfault.so, as
+# PID 1 of its own PID, IPC and mount namespaces, and runs every cell as a fork of it (the
+# library's fork server) in a fresh IPC namespace and /dev/shm: one clean run lists the fault
+# points (function, per-process call number) from libshmfault's trace; then every point is
+# failed with each documented errno (and, with --crash, killed before and after the real call),
+# bounded in time, and judged from the exit status, the trace and the objects left (docs/cli.md
+# "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the
+# harness's own fault plan and oracles instead, one replay per cell.
 
 # The faults tried at each point of FN: its documented errnos (or the first), and with CRASH=1
 # a SIGKILL before and after the call. Sets SFZ_ENUM_FAULTS.
@@ -86,8 +87,9 @@ sfz_cmd_enumerate() {
   build=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"
   SFZ_ENUM_LIB=$build/lib/libshmfault.so
   SFZ_ENUM_INFO=$build/bin/shmfault-info
-  [[ -f $SFZ_ENUM_LIB && -x $SFZ_ENUM_INFO ]] ||
-    sfz_die "enumerate: $SFZ_ENUM_LIB or $SFZ_ENUM_INFO is not built (preset $preset)"
+  SFZ_ENUM_TOOL=$build/bin/shmfault-enum
+  [[ -f $SFZ_ENUM_LIB && -x $SFZ_ENUM_INFO && -x $SFZ_ENUM_TOOL ]] ||
+    sfz_die "enumerate: $SFZ_ENUM_LIB, $SFZ_ENUM_INFO or $SFZ_ENUM_TOOL is not built (preset $preset)"
   SFZ_ENUM_TIMEOUT=$tmo
   if [[ -n $target ]]; then
     local replay=$build/bin/sfz-$target-replay
@@ -105,52 +107,74 @@ sfz_cmd_enumerate() {
   mkdir -p "$report" || sfz_die "enumerate: cannot create $report"
   report=$(cd "$report" && pwd)
 
+  if [[ $SFZ_ENUM_MODE == preload ]]; then
+    local -a opts=(--errnos "$errnos" --timeout "$tmo")
+    [[ $crash == 1 ]] && opts+=(--crash)
+    [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
+    [[ -n $rule ]] && opts+=(--rule "$rule")
+    sfz_enum_forkserver "$report" "${opts[@]}"
+    return $?
+  fi
   if [[ -n $rule ]]; then
-    if [[ $SFZ_ENUM_MODE == preload ]]; then
-      "$SFZ_ENUM_INFO" check "$rule" >/dev/null 2>&1 ||
-        sfz_die_usage "enumerate: bad --rule: $("$SFZ_ENUM_INFO" check "$rule" 2>&1 | sed 's/^shmfault-info: //')"
-    fi
     sfz_enum_one "$report" "$rule"
     return $?
   fi
   sfz_enum_matrix "$report" "$errnos" "$crash" "$maxp"
 }
 
-# ---- one run ---------------------------------------------------------------------------------
-# sfz_enum_exec DIR RULE: run the program once with RULE ("" = none) in fresh namespaces and a
-# scratch directory DIR/cwd. Leaves DIR/{status,stdout,stderr,trace.jsonl,ledger,left}:
-# "left" lists the IPC objects still in the namespace when the program is done, one a line.
+# ---- black box: the fork server ----------------------------------------------------------------
+# sfz_enum_forkserver REPORT SHMFAULT-ENUM-OPTIONS...: the whole matrix (or the --rule cell) in
+# one run of shmfault-enum; then the report (or, for --rule, everything about the cell).
+sfz_enum_forkserver() {
+  local report=$1 runs=$1/runs rc=0 f
+  shift
+  rm -rf "$runs"
+  sfz_info "enumerate: ${SFZ_ENUM_PROG[*]} (fork server)"
+  "$SFZ_ENUM_TOOL" --lib "$SFZ_ENUM_LIB" --runs "$runs" "$@" -- "${SFZ_ENUM_PROG[@]}" || rc=$?
+  [[ $rc -le 1 && -f $runs/cells.tsv ]] || exit "$SFZ_EXIT_USAGE"
+  mv "$runs/cells.tsv" "$report/cells.tsv"
+  if [[ $* == *--rule* ]]; then
+    local row
+    row=$(sed -n 2p "$report/cells.tsv")
+    echo "== rule: $(cut -f4 <<<"$row")"
+    echo "== exit status: $(cut -f6 <<<"$row")"
+    for f in stdout stderr left ledger trace.jsonl; do
+      [[ -s $runs/cell/$f ]] || continue
+      echo "== $f"
+      cat "$runs/cell/$f"
+    done
+    echo "== outcome: $(cut -f5 <<<"$row"): $(cut -f7 <<<"$row")"
+    return "$rc"
+  fi
+  sfz_enum_summary "$report" "$report/cells.tsv"
+}
+
+# The report files and the summary on stderr; the exit status says whether every cell is ok.
+sfz_enum_summary() {
+  local report=$1 tsv=$2 cells bad
+  sfz_enum_write_report "$report" "$tsv"
+  cells=$(($(wc -l <"$tsv") - 2))
+  bad=$(awk -F '\t' 'NR > 1 && $5 != "ok"' "$tsv" | wc -l)
+  sfz_info "enumerate: $cells cell(s), $bad not ok; report: $report/report.md"
+  awk -F '\t' 'NR > 1 && $5 != "ok" { printf "  %-10s %-22s %s\n", $5, ($4 ~ /clean/ ? "clean run" : $2 "@" $3 "=" $4), $7 }' "$tsv" | head -n 40 >&2
+  [[ $bad == 0 ]] && return "$SFZ_EXIT_OK"
+  return "$SFZ_EXIT_FINDING"
+}
+
+# ---- harness inputs: one replay per cell ------------------------------------------------------
+# sfz_enum_exec DIR RULE: replay the input once with RULE ("" = none) added to its fault plan, in
+# fresh namespaces and a scratch directory DIR/cwd. Leaves DIR/{status,stdout,stderr,trace.jsonl}.
 sfz_enum_exec() {
   local dir=$1 rule=$2
   mkdir -p "$dir/cwd"
-  if [[ $SFZ_ENUM_MODE == harness ]]; then
-    sfz_enum_harness_input "$dir" "$rule"
-    unshare -ipmf --mount-proc --propagation private -- sh -c '
-      dir=$1; tmo=$2; shift 2
-      mount -t tmpfs -o mode=1777 shmfuzz /dev/shm || exit 125
-      cd "$dir/cwd" || exit 125
-      timeout -k 2 "$tmo" "$@" --trace "$dir/trace.jsonl" "$dir/input.txt" >"$dir/stdout" 2>"$dir/stderr"
-      echo $? >"$dir/status"
-      : >"$dir/left"
-      exit 0' sfz-enum "$dir" "$SFZ_ENUM_TIMEOUT" "${SFZ_ENUM_PROG[@]:0:2}" || true
-    return 0
-  fi
+  sfz_enum_harness_input "$dir" "$rule"
   unshare -ipmf --mount-proc --propagation private -- sh -c '
-    dir=$1; tmo=$2; lib=$3; rule=$4; shift 4
+    dir=$1; tmo=$2; shift 2
     mount -t tmpfs -o mode=1777 shmfuzz /dev/shm || exit 125
     cd "$dir/cwd" || exit 125
-    timeout -s KILL "$tmo" env SHMFAULT_RULES="$rule" SHMFAULT_TRACE="$dir/trace.jsonl" \
-      SHMFAULT_LEDGER="$dir/ledger" LD_PRELOAD="$lib" "$@" >"$dir/stdout" 2>"$dir/stderr" </dev/null
+    timeout -k 2 "$tmo" "$@" --trace "$dir/trace.jsonl" "$dir/input.txt" >"$dir/stdout" 2>"$dir/stderr"
     echo $? >"$dir/status"
-    # What is left in this namespace is exactly what the program left (SHM_DEST: removed).
-    {
-      # perms are octal: an odd thousands digit is SHM_DEST (removed, still attached)
-      awk "NR > 1 && substr(\$3, length(\$3) - 3, 1) !~ /[1357]/ { printf \"sysv-shm key=0x%08x size=%s\\n\", \$1, \$4 }" /proc/sysvipc/shm
-      awk "NR > 1 { printf \"sysv-sem key=0x%08x nsems=%s\\n\", \$1, \$4 }" /proc/sysvipc/sem
-      for f in /dev/shm/*; do [ -e "$f" ] && echo "posix name=/${f#/dev/shm/}"; done
-    } >"$dir/left" 2>/dev/null
-    exit 0' sfz-enum "$dir" "$SFZ_ENUM_TIMEOUT" "$SFZ_ENUM_LIB" "$rule" \
-    "${SFZ_ENUM_PROG[@]}" || true
+    exit 0' sfz-enum "$dir" "$SFZ_ENUM_TIMEOUT" "${SFZ_ENUM_PROG[@]:0:2}" || true
 }
 
 # Harness mode: the input's program with one more fault line (rule "fn@N=ACTION" -> all workers).
@@ -165,82 +189,17 @@ sfz_enum_harness_input() {
 }
 
 # ---- judging ---------------------------------------------------------------------------------
-# sfz_enum_judge DIR RULE KIND BASE_DIR: prints "OUTCOME<TAB>why" for a run.
-#   KIND: none (the clean run), errno, crash (SIGKILL planned)
+# sfz_enum_judge DIR: "OUTCOME<TAB>why" of a replay: its verdict (ok or a finding kind).
 sfz_enum_judge() {
-  local dir=$1 rule=$2 kind=$3 base=$4 status fired new fn
+  local dir=$1 status v
   status=$(cat "$dir/status" 2>/dev/null || echo 125)
-  if [[ $SFZ_ENUM_MODE == harness ]]; then
-    local v
-    v=$(grep -m1 '^verdict:' "$dir/stdout" || true)
-    case $v in
-      "verdict: ok") printf 'ok\tverdict ok\n' ;;
-      "verdict: FINDING "*) v=${v#verdict: FINDING }; printf '%s\t%s\n' "${v%%:*}" "${v#*: }" ;;
-      *) [[ $status == 124 ]] && { printf 'hang\tno verdict in %s s\n' "$SFZ_ENUM_TIMEOUT"; return; }
-         printf 'error\treplay exit %s: %s\n' "$status" "$(head -c 200 "$dir/stderr" | tr '\n' ' ')" ;;
-    esac
-    return
-  fi
-  fired=0
-  grep -q '"injected":"' "$dir/trace.jsonl" 2>/dev/null && fired=1
-  fn=${rule%%@*}
-  # objects left that the clean run does not leave (multiset difference)
-  new=$(comm -23 <(sort "$dir/left" 2>/dev/null) <(sort "$base/left" 2>/dev/null) | head -n 3 | paste -sd ';' -)
-  [[ $kind == none ]] && new=$(head -n 3 "$dir/left" | paste -sd ';' -)
-  if [[ $status == 124 ]]; then printf 'hang\tstill running after %s s\n' "$SFZ_ENUM_TIMEOUT"; return; fi
-  if [[ $status == 125 ]]; then printf 'error\tthe run could not be set up\n'; return; fi
-  if [[ $status -gt 128 ]]; then
-    local sig=$((status - 128))
-    if [[ $kind == crash && $sig == 9 && $fired == 1 ]]; then
-      printf 'ok\tkilled as planned%s\n' "${new:+; left behind (a killed process cannot clean up): $new}"
-    else
-      printf 'crash\tkilled by signal %s (%s)\n' "$sig" "$(kill -l "$sig" 2>/dev/null || echo '?')"
-    fi
-    return
-  fi
-  if [[ $kind != none && $fired == 0 ]]; then
-    # The point was not reached this time (the program is not deterministic): nothing injected.
-    printf 'ok\tnot reached: nothing injected (exit %s)\n' "$status"; return
-  fi
-  if [[ $status == 0 ]]; then
-    if [[ -n $new ]]; then printf 'leak\texit 0, left behind: %s\n' "$new"; return; fi
-    if [[ $kind == errno ]] && ! sfz_enum_retried "$dir/trace.jsonl" "$fn"; then
-      printf 'swallowed\texit 0 although %s failed and was not retried\n' "$fn"; return
-    fi
-    if [[ $kind == none ]]; then printf 'ok\texit 0\n'; else printf 'ok\trecovered: retried %s, exit 0\n' "$fn"; fi
-    return
-  fi
-  # A non-zero exit: correct after an injected failure if it says why and leaks nothing.
-  if [[ $kind == none ]]; then printf 'error-exit\texit %s without any fault\n' "$status"; return; fi
-  if [[ ! -s $dir/stderr ]]; then printf 'error-exit\texit %s without an error message\n' "$status"; return; fi
-  if [[ -n $new ]]; then
-    case $fn in
-      shmctl|semctl|shm_unlink|sem_unlink)
-        printf 'ok\tfailed cleanly (exit %s); the failed removal left: %s\n' "$status" "$new"; return ;;
-    esac
-    printf 'leak\texit %s, left behind: %s\n' "$status" "$new"; return
-  fi
-  printf 'ok\tfailed cleanly: exit %s, "%s"\n' "$status" "$(head -n 1 "$dir/stderr" | cut -c1-80)"
-}
-
-# True when, after the injected call, the same process called FN again (a retry or fallback).
-sfz_enum_retried() {
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-path, fn = sys.argv[1], sys.argv[2]
-seen = {}
-retried = False
-for line in open(path, errors="replace"):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    if r.get("injected") and r.get("fn") == fn:
-        seen[r.get("pid")] = True
-    elif r.get("fn") == fn and seen.get(r.get("pid")):
-        retried = True
-sys.exit(0 if retried else 1)
-PY
+  v=$(grep -m1 '^verdict:' "$dir/stdout" || true)
+  case $v in
+    "verdict: ok") printf 'ok\tverdict ok\n' ;;
+    "verdict: FINDING "*) v=${v#verdict: FINDING }; printf '%s\t%s\n' "${v%%:*}" "${v#*: }" ;;
+    *) [[ $status == 124 ]] && { printf 'hang\tno verdict in %s s\n' "$SFZ_ENUM_TIMEOUT"; return; }
+       printf 'error\treplay exit %s: %s\n' "$status" "$(head -c 200 "$dir/stderr" | tr '\n' ' ')" ;;
+  esac
 }
 
 # ---- the matrix ------------------------------------------------------------------------------
@@ -268,10 +227,11 @@ sfz_enum_matrix() {
   sfz_info "enumerate: clean run of ${SFZ_ENUM_PROG[*]}"
   sfz_enum_exec "$runs/clean" ""
   local base_judged
-  base_judged=$(sfz_enum_judge "$runs/clean" "" none "$runs/clean")
+  base_judged=$(sfz_enum_judge "$runs/clean")
   local -a points=()
   mapfile -t points < <(sfz_enum_points "$runs/clean/trace.jsonl" 2>/dev/null)
-  [[ $SFZ_ENUM_MODE == harness ]] && mapfile -t points < <(printf '%s\n' "${points[@]}" | awk -F '\t' '$2 <= 8')
+  # the first 8 calls of each function: the harness's fault plan numbers calls per worker
+  mapfile -t points < <(printf '%s\n' "${points[@]}" | awk -F '\t' '$2 <= 8')
   [[ $maxp -gt 0 && ${#points[@]} -gt $maxp ]] && points=("${points[@]:0:maxp}")
   [[ ${#points[@]} -gt 0 && -n ${points[0]} ]] || points=()
   sfz_info "enumerate: ${#points[@]} fault point(s); clean run: ${base_judged%%$'\t'*}"
@@ -292,11 +252,10 @@ sfz_enum_matrix() {
     sfz_enum_faults "$fn" "$errnos" "$crash"
     for e in "${SFZ_ENUM_FAULTS[@]}"; do
       cell=$((cell + 1))
-      local rule="$fn@$call=$e" kind=errno
-      [[ $e == SIGKILL* ]] && kind=crash
+      local rule="$fn@$call=$e"
       sfz_status "enumerate: cell $cell/$total  $rule  (not ok so far: $bad)"
       sfz_enum_exec "$runs/$cell" "$rule"
-      judged=$(sfz_enum_judge "$runs/$cell" "$rule" "$kind" "$runs/clean")
+      judged=$(sfz_enum_judge "$runs/$cell")
       outcome=${judged%%$'\t'*}
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cell" "$fn" "$call" "$e" "$outcome" \
         "$(cat "$runs/$cell/status" 2>/dev/null)" "${judged#*$'\t'}" >>"$tsv"
@@ -304,12 +263,7 @@ sfz_enum_matrix() {
     done
   done
   sfz_status_end
-  [[ ${base_judged%%$'\t'*} == ok ]] || bad=$((bad + 1))
-  sfz_enum_write_report "$report" "$tsv"
-  sfz_info "enumerate: $cell cell(s), $bad not ok; report: $report/report.md"
-  awk -F '\t' 'NR > 1 && $5 != "ok" { printf "  %-10s %-22s %s\n", $5, ($4 ~ /clean/ ? "clean run" : $2 "@" $3 "=" $4), $7 }' "$tsv" | head -n 40 >&2
-  [[ $bad == 0 ]] && return "$SFZ_EXIT_OK"
-  return "$SFZ_EXIT_FINDING"
+  sfz_enum_summary "$report" "$tsv"
 }
 
 # report.md and report.json from cells.tsv, with a reproducer command for each non-ok cell.
@@ -360,18 +314,15 @@ with open(f"{out}/report.md", "w") as f:
 PY
 }
 
-# --rule: one cell, everything shown.
+# --rule with a harness input: one cell, everything shown.
 sfz_enum_one() {
-  local report=$1 rule=$2 runs=$1/runs kind=errno judged f
+  local report=$1 rule=$2 runs=$1/runs judged f
   rm -rf "$runs"; mkdir -p "$runs"
-  sfz_enum_exec "$runs/clean" ""
-  [[ $rule == *SIGKILL* ]] && kind=crash
-  [[ -z $rule ]] && kind=none
   sfz_enum_exec "$runs/cell" "$rule"
-  judged=$(sfz_enum_judge "$runs/cell" "$rule" "$kind" "$runs/clean")
+  judged=$(sfz_enum_judge "$runs/cell")
   echo "== rule: ${rule:-none}"
   echo "== exit status: $(cat "$runs/cell/status")"
-  for f in stdout stderr left ledger trace.jsonl; do
+  for f in input.txt stdout stderr trace.jsonl; do
     [[ -s $runs/cell/$f ]] || continue
     echo "== $f"
     cat "$runs/cell/$f"

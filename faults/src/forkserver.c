@@ -1,0 +1,249 @@
+/*
+ * forkserver.c - the enumerator's fork server (LD_PRELOAD build; protocol in
+ * shmfault_forkserver.h). It runs in libshmfault's constructor, before the program's own
+ * constructors and main, so each forked cell starts where an exec'd run would. The server
+ * itself never arms a fault and never returns; only the cells' children go on into main.
+ *
+ * Isolation is per cell: the server moves to a new IPC namespace and mounts a new tmpfs on
+ * /dev/shm before forking, so a cell sees no object of an earlier one, and after the cell it
+ * kills every other process of its PID namespace (it must be PID 1 there: kill(-1) then ends
+ * exactly the cell) and lists what the cell left from inside the cell's namespaces.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "shmfault_forkserver.h"
+
+#ifdef SHMFAULT_PRELOAD
+
+struct saved_signals {
+    sigset_t mask;
+    struct sigaction chld;
+};
+
+static int fresh_namespaces(void)
+{
+    if (unshare(CLONE_NEWIPC) != 0)
+        return errno ? errno : EPERM;
+    (void)umount2("/dev/shm", MNT_DETACH); /* the previous cell's tmpfs, if any */
+    if (mount("shmfault", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+        return errno ? errno : EPERM;
+    return 0;
+}
+
+/* DIR followed by FILE, in BUF (paths are bounded by the request's fields). */
+static const char *join(char *buf, size_t size, const char *dir, const char *file)
+{
+    struct sf_buf b = {buf, size - 1, 0};
+    sf_put(&b, dir);
+    sf_put(&b, file);
+    buf[b.len] = '\0';
+    return buf;
+}
+
+static void redirect(int fd, const char *path, int flags)
+{
+    int f = open(path, flags, 0644);
+    if (f >= 0 && f != fd) {
+        dup2(f, fd);
+        close(f);
+    }
+}
+
+/* The cell's child: the environment and descriptors an exec'd run of the cell would have. */
+static void become_cell(int sock, const struct shmfault_fs_request *rq,
+                        const struct saved_signals *saved)
+{
+    char path[1100];
+    close(sock);
+    sigaction(SIGCHLD, &saved->chld, NULL);
+    sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+    if (chdir(join(path, sizeof(path), rq->dir, "/cwd")) != 0)
+        _exit(125);
+    redirect(0, "/dev/null", O_RDONLY);
+    redirect(1, join(path, sizeof(path), rq->dir, "/stdout"), O_WRONLY | O_CREAT | O_TRUNC);
+    redirect(2, join(path, sizeof(path), rq->dir, "/stderr"), O_WRONLY | O_CREAT | O_TRUNC);
+    unsetenv("SHMFAULT_FORKSERVER");
+    setenv("SHMFAULT_RULES", rq->rules, 1);
+    setenv("SHMFAULT_TRACE", join(path, sizeof(path), rq->dir, "/trace.jsonl"), 1);
+    setenv("SHMFAULT_LEDGER", join(path, sizeof(path), rq->dir, "/ledger"), 1);
+    sf_tree_restart();
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (b->tv_sec - a->tv_sec) * 1000L + (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
+/* 0 and *WSTATUS when CHILD ended within TIMEOUT_MS; 1 when it did not. SIGCHLD is blocked. */
+static int wait_cell(pid_t child, uint32_t timeout_ms, int *wstatus)
+{
+    struct timespec start, now;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        int st;
+        pid_t p;
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+            if (p == child) {
+                *wstatus = st;
+                return 0;
+            }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = (long)timeout_ms - ms_between(&start, &now);
+        if (left <= 0)
+            return 1;
+        struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
+        (void)sigtimedwait(&chld, NULL, &ts);
+    }
+}
+
+/* Every process of the cell ends (the server is PID 1: kill(-1) reaches all the others). */
+static void end_cell(void)
+{
+    kill(-1, SIGKILL);
+    for (;;)
+        if (waitpid(-1, NULL, 0) < 0 && errno != EINTR)
+            break;
+}
+
+/* The whole of a small /proc file in BUF, NUL-terminated; its length (0 if unreadable). */
+static size_t slurp(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t len = 0;
+    ssize_t n = 1;
+    while (fd >= 0 && len < size - 1 && n > 0)
+        if ((n = read(fd, buf + len, size - 1 - len)) > 0)
+            len += (size_t)n;
+    if (fd >= 0)
+        close(fd);
+    buf[len] = '\0';
+    return len;
+}
+
+/* One line per object of /proc/sysvipc/shm or sem ("key id perms size|nsems ..."). */
+static void list_sysv(struct sf_buf *out, const char *path, const char *kind, const char *what)
+{
+    static char text[1 << 16];
+    slurp(path, text, sizeof(text));
+    char *line = strchr(text, '\n'); /* past the header */
+    while (line != NULL && *++line != '\0') {
+        char *p = line;
+        long key = strtol(p, &p, 10);
+        (void)strtol(p, &p, 10);                  /* id */
+        (void)strtoul(p, &p, 8);                  /* perms */
+        unsigned long size = strtoul(p, &p, 10);
+        sf_put(out, kind);
+        sf_put(out, " key=");
+        sf_put_hex(out, (unsigned)key, 8);
+        sf_putc(out, ' ');
+        sf_put(out, what);
+        sf_putc(out, '=');
+        sf_put_udec(out, size);
+        sf_putc(out, '\n');
+        line = strchr(line, '\n');
+    }
+}
+
+/* What the cell left, in the format `shmfuzz enumerate` compares: one object a line. */
+static void list_left(const char *dir)
+{
+    static char text[1 << 16];
+    char path[1100];
+    struct sf_buf out = {text, sizeof(text), 0};
+    list_sysv(&out, "/proc/sysvipc/shm", "sysv-shm", "size");
+    list_sysv(&out, "/proc/sysvipc/sem", "sysv-sem", "nsems");
+    DIR *d = opendir("/dev/shm"); /* the server's own time, off every interposed path */
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        sf_put(&out, "posix name=/");
+        sf_put(&out, e->d_name);
+        sf_putc(&out, '\n');
+    }
+    if (d)
+        closedir(d);
+    int fd = open(join(path, sizeof(path), dir, "/left"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0644);
+    if (fd >= 0) {
+        sf_write_all(fd, text, out.len);
+        close(fd);
+    }
+}
+
+static void reply(int sock, int32_t status, int32_t timed_out, int32_t error)
+{
+    struct shmfault_fs_reply r = {status, timed_out, error};
+    if (send(sock, &r, sizeof(r), MSG_NOSIGNAL) != (ssize_t)sizeof(r))
+        _exit(0); /* the enumerator went away: nothing is left to serve */
+}
+
+/* Runs one cell; returns 0 in the server, 1 in the cell's child (which goes on into main). */
+static int run_cell(int sock, const struct shmfault_fs_request *rq,
+                    const struct saved_signals *saved)
+{
+    int err = fresh_namespaces();
+    if (err != 0) {
+        reply(sock, 0, 0, err);
+        return 0;
+    }
+    pid_t child = ((pid_t(*)(void))sf_real(SF_FN_fork))();
+    if (child < 0) {
+        reply(sock, 0, 0, errno);
+        return 0;
+    }
+    if (child == 0) {
+        become_cell(sock, rq, saved);
+        return 1;
+    }
+    int wstatus = 0, timed_out = wait_cell(child, rq->timeout_ms, &wstatus);
+    end_cell();
+    list_left(rq->dir);
+    reply(sock, wstatus, timed_out, 0);
+    return 0;
+}
+
+void sf_forkserver_serve(const char *fdspec)
+{
+    char *end;
+    long fd = strtol(fdspec, &end, 10);
+    if (*end != '\0' || fd < 0 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0)
+        sf_die("SHMFAULT_FORKSERVER=", fdspec, " is not an open descriptor");
+    if (getpid() != 1)
+        sf_die("SHMFAULT_FORKSERVER: the fork server runs only as PID 1 of its own PID "
+               "namespace (shmfault-enum starts it so)", NULL, NULL);
+    struct saved_signals saved;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &saved.mask);
+    struct sigaction dfl = {0};
+    dfl.sa_handler = SIG_DFL; /* SIG_IGN would reap the cells before the server sees them */
+    sigaction(SIGCHLD, &dfl, &saved.chld);
+    reply((int)fd, SHMFAULT_FS_HELLO, 0, 0);
+    for (;;) {
+        struct shmfault_fs_request rq;
+        ssize_t n = recv((int)fd, &rq, sizeof(rq), 0);
+        if (n != (ssize_t)sizeof(rq))
+            _exit(n == 0 ? 0 : 2);
+        rq.dir[sizeof(rq.dir) - 1] = '\0';
+        rq.rules[sizeof(rq.rules) - 1] = '\0';
+        if (run_cell((int)fd, &rq, &saved))
+            return;
+    }
+}
+
+#endif /* SHMFAULT_PRELOAD */
