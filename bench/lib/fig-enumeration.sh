@@ -79,7 +79,7 @@ enum_preload() {
 
 # The CLI's own enumerate on the same points (the first LIMIT calls of each function are the
 # first 4*LIMIT points in call order): its own cells, {first errno, SIGKILL before, SIGKILL
-# after} per point, each in fresh namespaces with a trace and a judgement. Timed from its
+# after} per point, each a fork-server cell in fresh namespaces with a trace and a judgement. Timed from its
 # clean run on, so building the preset (its first step) is not counted; rate = its cells
 # (report.json) over that time.
 enum_cli() {
@@ -132,7 +132,7 @@ fig_enumeration() {
   note enumeration "black box: bench-ceiling-kv lifecycle, 16 rounds of libshmipc kv create/put/get/destroy; matrix: $(wc -l <"$cells") cells = up to $limit calls of each of ${ENUM_FUNCS[*]} x {errno ($(for f in "${ENUM_FUNCS[@]}"; do printf '%s:%s ' "$f" "${ENUM_ERRNO[$f]}"; done)), SIGKILL}; one process run per cell for both tools; plain-run: the program alone, as often (the ceiling)"
   ((have_lib)) || note enumeration "shmfuzz rows missing: libshmfault.so is not built yet (faults/)"
   if ((have_cli)) || [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh ]]; then
-    note enumeration "shmfuzz-enumerate: scripts/shmfuzz enumerate --preset release --errnos first --crash on the same points: 3 cells per point (first documented errno, SIGKILL before and after the call), each run in fresh IPC+mount+PID namespaces with a trace and a judgement of the outcome (more work per cell than strace's bare run); timed from its clean run, so its preset build is not counted"
+    note enumeration "shmfuzz-enumerate: scripts/shmfuzz enumerate --preset release --errnos first --crash on the same points: 3 cells per point (first documented errno, SIGKILL before and after the call), each a fork of the program stopped in libshmfault's constructor (the fork server: one exec per matrix), in a fresh IPC namespace and /dev/shm, with a trace and a judgement of the outcome (more work per cell than strace's bare run); timed from its clean run, so its preset build is not counted"
   else
     note enumeration "shmfuzz enumerate is not there yet (scripts/lib/cmd-enumerate.sh): shmfuzz-preload is bench/run's own loop, one LD_PRELOAD run per cell"
   fi

@@ -129,7 +129,7 @@ sfz_enum_forkserver() {
   local report=$1 runs=$1/runs rc=0 f
   shift
   rm -rf "$runs"
-  sfz_info "enumerate: ${SFZ_ENUM_PROG[*]} (fork server)"
+  sfz_info "enumerate: clean run of ${SFZ_ENUM_PROG[*]} (then every cell, through the fork server)"
   "$SFZ_ENUM_TOOL" --lib "$SFZ_ENUM_LIB" --runs "$runs" "$@" -- "${SFZ_ENUM_PROG[@]}" || rc=$?
   [[ $rc -le 1 && -f $runs/cells.tsv ]] || exit "$SFZ_EXIT_USAGE"
   mv "$runs/cells.tsv" "$report/cells.tsv"
