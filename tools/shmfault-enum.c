@@ -10,7 +10,10 @@
  * its trace, its stderr and the objects it left that the clean run does not leave.
  *
  *   shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]
- *                 [--max-points N] [--rule RULE] -- PROGRAM [ARGS...]
+ *                 [--max-points N] [--jobs N] [--rule RULE] -- PROGRAM [ARGS...]
+ *
+ * --jobs N starts N fork servers, each in its own namespaces, and keeps each busy with one
+ * cell at a time; cells are independent, so the matrix is the same for any N.
  *
  * Writes DIR/cells.tsv (cell, function, call, fault, outcome, status, why); each run's files
  * stay in DIR/clean and DIR/CELL when the cell is not ok (with --rule: DIR/cell, always).
@@ -39,12 +42,13 @@
 #define MAX_POINTS 4096
 #define MAX_FAULTS 64
 #define MAX_LEFT 64
+#define MAX_JOBS 64
 
 extern char **environ;
 
 struct options {
     const char *lib, *runs, *rule;
-    unsigned timeout_s, max_points;
+    unsigned timeout_s, max_points, jobs;
     int first_errno_only, crash;
     char **prog;
 };
@@ -69,8 +73,15 @@ struct run {
 
 enum kind { KIND_NONE, KIND_ERRNO, KIND_CRASH };
 
-static int server_sock = -1;
-static pid_t server_pid = -1;
+struct server {
+    pid_t pid;
+    int sock;
+    int busy;           /* a cell is running */
+    unsigned cell;      /* which (index into the matrix) */
+    char dir[1024];
+};
+static struct server servers[MAX_JOBS];
+static unsigned nservers;
 
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
@@ -80,15 +91,15 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    if (server_pid > 0)
-        kill(server_pid, SIGKILL);
+    for (unsigned i = 0; i < nservers; i++)
+        kill(servers[i].pid, SIGKILL);
     exit(2);
 }
 
 static int usage(void)
 {
     fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]\n"
-          "                     [--max-points N] [--rule RULE] -- PROGRAM [ARGS...]\n",
+          "                     [--max-points N] [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n",
           stderr);
     return 2;
 }
@@ -105,7 +116,7 @@ static unsigned parse_uint(const char *opt, const char *v)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.timeout_s = 5};
+    *o = (struct options){.timeout_s = 5, .jobs = 1};
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -125,13 +136,16 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->timeout_s = parse_uint(a, v);
         else if (strcmp(a, "--max-points") == 0)
             o->max_points = parse_uint(a, v);
+        else if (strcmp(a, "--jobs") == 0)
+            o->jobs = parse_uint(a, v);
         else if (strcmp(a, "--errnos") == 0 && (strcmp(v, "all") == 0 || strcmp(v, "first") == 0))
             o->first_errno_only = strcmp(v, "first") == 0;
         else
             return -1;
         i++;
     }
-    if (i + 1 >= argc || o->lib == NULL || o->runs == NULL || o->timeout_s == 0)
+    if (i + 1 >= argc || o->lib == NULL || o->runs == NULL || o->timeout_s == 0 || o->jobs == 0 ||
+        o->jobs > MAX_JOBS)
         return -1;
     o->prog = argv + i + 1;
     return 0;
@@ -191,41 +205,51 @@ static int server_main(void *arg)
     _exit(127);
 }
 
-static int receive(struct shmfault_fs_reply *r, int timeout_ms)
+static int receive(int sock, struct shmfault_fs_reply *r, int timeout_ms)
 {
-    struct pollfd p = {server_sock, POLLIN, 0};
+    struct pollfd p = {sock, POLLIN, 0};
     int n = poll(&p, 1, timeout_ms);
     if (n <= 0)
         return -1;
-    return recv(server_sock, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) ? 0 : -1;
+    return recv(sock, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) ? 0 : -1;
 }
 
-static void start_server(const struct options *o)
+static void start_server(const struct options *o, struct server *sv)
 {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         die("socketpair: %s", strerror(errno));
-    struct start s = {sv[1], o->prog, server_environment(o->lib)};
-    static char stack[256 * 1024];
-    signal(SIGPIPE, SIG_IGN);
-    server_pid = clone(server_main, stack + sizeof(stack),
-                       CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &s);
-    if (server_pid < 0)
+    struct start s = {pair[1], o->prog, server_environment(o->lib)};
+    static char stack[256 * 1024]; /* the clone child execs at once: one stack serves all */
+    sv->pid = clone(server_main, stack + sizeof(stack),
+                    CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &s);
+    if (sv->pid < 0)
         die("cannot create PID, IPC and mount namespaces (%s): run as root", strerror(errno));
-    close(sv[1]);
-    server_sock = sv[0];
+    close(pair[1]);
+    sv->sock = pair[0];
+    nservers++;
     struct shmfault_fs_reply hello;
-    if (receive(&hello, 10000) != 0 || hello.status != SHMFAULT_FS_HELLO)
+    if (receive(sv->sock, &hello, 10000) != 0 || hello.status != SHMFAULT_FS_HELLO)
         die("%s did not start libshmfault's fork server (%s is not loaded into it: a static "
             "or set-id program?)", o->prog[0], o->lib);
 }
 
-static void stop_server(void)
+static void start_servers(const struct options *o)
 {
-    close(server_sock);
-    int st;
-    while (waitpid(server_pid, &st, 0) < 0 && errno == EINTR)
-        ;
+    signal(SIGPIPE, SIG_IGN);
+    for (unsigned i = 0; i < o->jobs; i++)
+        start_server(o, &servers[i]);
+}
+
+static void stop_servers(void)
+{
+    for (unsigned i = 0; i < nservers; i++)
+        close(servers[i].sock);
+    for (unsigned i = 0; i < nservers; i++) {
+        int st;
+        while (waitpid(servers[i].pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
 }
 
 /* ---- one run ----------------------------------------------------------------------------- */
@@ -299,13 +323,11 @@ static void scan_trace(struct run *r, int fn)
         fclose(f);
 }
 
-static void run_cell(const struct options *o, struct run *r, const char *dir, const char *rule,
-                     int fn)
+/* Starts a cell on SV: a fresh DIR with cwd/, and the request. */
+static void send_cell(const struct options *o, struct server *sv, const char *dir, const char *rule)
 {
     struct shmfault_fs_request rq;
     memset(&rq, 0, sizeof(rq));
-    memset(r, 0, sizeof(*r));
-    snprintf(r->dir, sizeof(r->dir), "%s", dir);
     char cwd[1100];
     snprintf(cwd, sizeof(cwd), "%s/cwd", dir);
     remove_tree(dir);
@@ -316,11 +338,21 @@ static void run_cell(const struct options *o, struct run *r, const char *dir, co
     rq.timeout_ms = o->timeout_s * 1000u;
     strcpy(rq.dir, dir);
     strcpy(rq.rules, rule);
-    if (send(server_sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq))
+    if (send(sv->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq))
         die("the fork server is gone (before cell %s)", dir);
+    strcpy(sv->dir, rq.dir); /* fits: checked against the request's field above */
+    sv->busy = 1;
+}
+
+/* Waits for SV's cell and reads what it produced into R (FN: the function it failed, or -1). */
+static void collect_cell(const struct options *o, struct server *sv, struct run *r, int fn)
+{
     struct shmfault_fs_reply rep;
-    if (receive(&rep, (int)rq.timeout_ms + 30000) != 0)
-        die("the fork server is gone (during cell %s, rule '%s')", dir, rule);
+    memset(r, 0, sizeof(*r));
+    snprintf(r->dir, sizeof(r->dir), "%s", sv->dir);
+    if (receive(sv->sock, &rep, (int)(o->timeout_s * 1000u) + 30000) != 0)
+        die("the fork server is gone (during cell %s)", sv->dir);
+    sv->busy = 0;
     if (rep.error != 0)
         die("the fork server could not set up a cell: %s", strerror(rep.error));
     r->timed_out = rep.timed_out;
@@ -328,17 +360,24 @@ static void run_cell(const struct options *o, struct run *r, const char *dir, co
                 : WIFSIGNALED(rep.status) ? 128 + WTERMSIG(rep.status)
                                           : WEXITSTATUS(rep.status);
     char err[1][160];
-    if (read_lines(dir, "stderr", err, 1) == 1) {
+    if (read_lines(r->dir, "stderr", err, 1) == 1) {
         r->said_why = 1;
         snprintf(r->first_err, sizeof(r->first_err), "%.80s", err[0]);
     } else {
         struct stat st;
         char path[1200];
-        snprintf(path, sizeof(path), "%s/stderr", dir);
+        snprintf(path, sizeof(path), "%s/stderr", r->dir);
         r->said_why = stat(path, &st) == 0 && st.st_size > 0;
     }
-    r->nleft = read_lines(dir, "left", r->left, MAX_LEFT);
+    r->nleft = read_lines(r->dir, "left", r->left, MAX_LEFT);
     scan_trace(r, fn);
+}
+
+static void run_cell(const struct options *o, struct run *r, const char *dir, const char *rule,
+                     int fn)
+{
+    send_cell(o, &servers[0], dir, rule);
+    collect_cell(o, &servers[0], r, fn);
 }
 
 /* ---- judging (docs/cli.md "enumerate: the matrix") ---------------------------------------- */
@@ -484,44 +523,136 @@ static void progress(unsigned cell, unsigned total, const char *rule, unsigned b
                 rule, bad);
 }
 
+/* One cell of the matrix and, once judged, its row. */
+struct cell {
+    struct point pt;
+    const char *fault;
+    const char *outcome; /* NULL until judged */
+    int status;
+    char *why;
+};
+
+static enum kind kind_of(const char *fault)
+{
+    return strncmp(fault, "SIGKILL", 7) == 0 ? KIND_CRASH : KIND_ERRNO;
+}
+
+static struct cell *plan_cells(const struct options *o, const struct point *pts, unsigned npts,
+                               unsigned *total)
+{
+    const char *faults[MAX_FAULTS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < npts; i++)
+        n += faults_of(o, pts[i].fn, faults);
+    struct cell *cells = calloc(n ? n : 1, sizeof(*cells));
+    if (cells == NULL)
+        die("out of memory (%u cells)", n);
+    *total = 0;
+    for (unsigned i = 0; i < npts; i++) {
+        unsigned nf = faults_of(o, pts[i].fn, faults);
+        for (unsigned k = 0; k < nf; k++)
+            cells[(*total)++] = (struct cell){pts[i], faults[k], NULL, 0, NULL};
+    }
+    return cells;
+}
+
+static void cell_rule(const struct cell *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s@%lu=%s", shmfault_function_name(c->pt.fn), c->pt.call, c->fault);
+}
+
+static void cell_dir(const struct options *o, unsigned i, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%u", o->runs, i + 1);
+}
+
+/* Judges the cell SV ran; its directory stays only when it is not ok. */
+static int finish_cell(const struct options *o, struct server *sv, struct cell *c,
+                       const struct run *clean)
+{
+    static struct run r;
+    char why[1024];
+    collect_cell(o, sv, &r, (int)c->pt.fn);
+    c->outcome = judge(o, &r, clean, kind_of(c->fault), (int)c->pt.fn, why, sizeof(why));
+    c->status = r.status;
+    c->why = strdup(why);
+    if (c->why == NULL)
+        die("out of memory");
+    if (strcmp(c->outcome, "ok") != 0)
+        return 1;
+    remove_tree(r.dir);
+    return 0;
+}
+
+/* Rows are written in cell order as soon as every earlier cell is judged. */
+static void flush_rows(FILE *tsv, const struct cell *cells, unsigned total, unsigned *written)
+{
+    char call[24];
+    for (; *written < total && cells[*written].outcome != NULL; (*written)++) {
+        const struct cell *c = &cells[*written];
+        snprintf(call, sizeof(call), "%lu", c->pt.call);
+        tsv_row(tsv, *written + 1, shmfault_function_name(c->pt.fn), call, c->fault, c->outcome,
+                c->status, c->why);
+    }
+    fflush(tsv);
+}
+
+/* Keeps every server busy with one cell until the matrix is done. */
+static unsigned run_cells(const struct options *o, struct cell *cells, unsigned total,
+                          const struct run *clean, FILE *tsv, unsigned bad)
+{
+    unsigned next = 0, done = 0, written = 0;
+    char dir[1100], rule[256];
+    while (done < total) {
+        for (unsigned s = 0; s < nservers && next < total; s++) {
+            if (servers[s].busy)
+                continue;
+            servers[s].cell = next;
+            cell_dir(o, next, dir, sizeof(dir));
+            cell_rule(&cells[next], rule, sizeof(rule));
+            send_cell(o, &servers[s], dir, rule);
+            next++;
+        }
+        struct pollfd p[MAX_JOBS];
+        for (unsigned s = 0; s < nservers; s++)
+            p[s] = (struct pollfd){servers[s].busy ? servers[s].sock : -1, POLLIN, 0};
+        if (poll(p, nservers, (int)(o->timeout_s * 1000u) + 30000) <= 0)
+            die("no fork server answered within its cell's time box");
+        for (unsigned s = 0; s < nservers; s++) {
+            if (!(p[s].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            struct cell *c = &cells[servers[s].cell];
+            bad += (unsigned)finish_cell(o, &servers[s], c, clean);
+            done++;
+            cell_rule(c, rule, sizeof(rule));
+            progress(done, total, rule, bad);
+        }
+        flush_rows(tsv, cells, total, &written);
+    }
+    return bad;
+}
+
 static int run_matrix(const struct options *o, FILE *tsv)
 {
-    static struct run clean, cell;
+    static struct run clean;
     static struct point pts[MAX_POINTS];
-    char dir[1100], why[1024], rule[256], callbuf[24];
-    const char *faults[MAX_FAULTS];
+    char dir[1100], why[1024];
     snprintf(dir, sizeof(dir), "%s/clean", o->runs);
     run_cell(o, &clean, dir, "", -1);
     const char *base = judge(o, &clean, NULL, KIND_NONE, -1, why, sizeof(why));
     tsv_row(tsv, 0, "-", "-", "none (clean run)", base, clean.status, why);
-    unsigned npts = list_points(&clean, pts, MAX_POINTS), total = 0, cellno = 0;
-    unsigned bad = strcmp(base, "ok") != 0;
+    unsigned npts = list_points(&clean, pts, MAX_POINTS), total = 0;
     if (o->max_points && npts > o->max_points)
         npts = o->max_points;
-    for (unsigned i = 0; i < npts; i++)
-        total += faults_of(o, pts[i].fn, faults);
-    fprintf(stderr, "enumerate: %u fault point(s), %u cell(s); clean run: %s\n", npts, total, base);
-    for (unsigned i = 0; i < npts; i++) {
-        const char *fn = shmfault_function_name(pts[i].fn);
-        unsigned nf = faults_of(o, pts[i].fn, faults);
-        snprintf(callbuf, sizeof(callbuf), "%lu", pts[i].call);
-        for (unsigned k = 0; k < nf; k++) {
-            enum kind kind = strncmp(faults[k], "SIGKILL", 7) == 0 ? KIND_CRASH : KIND_ERRNO;
-            snprintf(rule, sizeof(rule), "%s@%lu=%s", fn, pts[i].call, faults[k]);
-            snprintf(dir, sizeof(dir), "%s/%u", o->runs, ++cellno);
-            progress(cellno, total, rule, bad);
-            run_cell(o, &cell, dir, rule, (int)pts[i].fn);
-            const char *outcome = judge(o, &cell, &clean, kind, (int)pts[i].fn, why, sizeof(why));
-            tsv_row(tsv, cellno, fn, callbuf, faults[k], outcome, cell.status, why);
-            fflush(tsv);
-            if (strcmp(outcome, "ok") == 0)
-                remove_tree(dir);
-            else
-                bad++;
-        }
-    }
+    struct cell *cells = plan_cells(o, pts, npts, &total);
+    fprintf(stderr, "enumerate: %u fault point(s), %u cell(s), %u job(s); clean run: %s\n", npts,
+            total, nservers, base);
+    unsigned bad = run_cells(o, cells, total, &clean, tsv, strcmp(base, "ok") != 0);
     if (isatty(2) && total > 0)
         fputs("\r\033[K", stderr);
+    for (unsigned i = 0; i < total; i++)
+        free(cells[i].why);
+    free(cells);
     return bad ? 1 : 0;
 }
 
@@ -567,9 +698,9 @@ int main(int argc, char **argv)
     if (tsv == NULL)
         die("cannot write %s: %s", path, strerror(errno));
     fputs("cell\tfunction\tcall\tfault\toutcome\tstatus\twhy\n", tsv);
-    start_server(&o);
+    start_servers(&o);
     int rc = o.rule ? run_one(&o, tsv) : run_matrix(&o, tsv);
-    stop_server();
+    stop_servers();
     if (fclose(tsv) != 0)
         die("cannot write %s", path);
     return rc;

@@ -39,6 +39,7 @@ usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
   --rule RULE         run one cell only (RULE as libshmfault takes it, e.g. 'shmat@1=ENOMEM')
                       and show everything about it: the reproducer the report gives
   --max-points N      only the first N fault points (default: all)
+  --jobs N            N fork servers run cells side by side (default 1; black box only)
   --preset P          the build whose libshmfault.so and tools are used (default dev)
 
 exit status: 0 every cell ok, 1 a non-ok cell (or the clean run itself is not ok),
@@ -47,7 +48,7 @@ USAGE
 }
 
 sfz_cmd_enumerate() {
-  local errnos=all crash=0 tmo=5 report="" rule="" maxp=0 preset=dev target="" input=""
+  local errnos=all crash=0 tmo=5 report="" rule="" maxp=0 preset=dev target="" input="" jobs=1
   local -a prog=()
   while [[ $# -gt 0 ]]; do
     case $1 in
@@ -60,6 +61,8 @@ sfz_cmd_enumerate() {
       --rule) sfz_need_arg enumerate "$1" $#; rule=$2; shift ;;
       --max-points) sfz_need_arg enumerate "$1" $#; sfz_need_uint enumerate "$1" "$2"; maxp=$((10#$2)); shift ;;
       --preset) sfz_need_arg enumerate "$1" $#; preset=$2; shift ;;
+      --jobs) sfz_need_arg enumerate "$1" $#; sfz_need_uint enumerate "$1" "$2"; jobs=$((10#$2)); shift
+        [[ $jobs -ge 1 && $jobs -le 64 ]] || sfz_die_usage "enumerate: --jobs is 1..64" ;;
       --target) sfz_need_arg enumerate "$1" $#; target=$2; shift ;;
       --) shift; prog=("$@"); break ;;
       -*) sfz_bad_option enumerate "$1" ;;
@@ -108,7 +111,7 @@ sfz_cmd_enumerate() {
   report=$(cd "$report" && pwd)
 
   if [[ $SFZ_ENUM_MODE == preload ]]; then
-    local -a opts=(--errnos "$errnos" --timeout "$tmo")
+    local -a opts=(--errnos "$errnos" --timeout "$tmo" --jobs "$jobs")
     [[ $crash == 1 ]] && opts+=(--crash)
     [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
     [[ -n $rule ]] && opts+=(--rule "$rule")

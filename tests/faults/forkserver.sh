@@ -28,7 +28,7 @@ want=$(for e in $("$(dirname "$enum")/shmfault-info" errnos ftruncate); do echo 
   bad "posix: non-ok cells: $(outcomes "$work/posix")"
 grep -q 'posix name=/edge' "$work/posix/cells.tsv" && ok "the leaked name is named" || bad "no 'posix name=/edge' in the matrix"
 mismatch=0 rows=0
-while IFS=$'\t' read -r cell fn call fault outcome status why; do
+while IFS=$'\t' read -r cell fn call fault _outcome status _why; do
   [[ $cell == cell || $cell == 0 ]] && continue
   rows=$((rows + 1))
   exec_status=$(unshare -ipmf --mount-proc sh -c 'mount -t tmpfs none /dev/shm || exit 125
@@ -38,6 +38,13 @@ while IFS=$'\t' read -r cell fn call fault outcome status why; do
 done <"$work/posix/cells.tsv"
 [[ $mismatch == 0 && $rows -gt 10 ]] && ok "$rows cells: the fork server's exit status is the exec'd run's" ||
   bad "fork server and exec disagree ($rows cells)"
+
+# Cells are independent: three servers side by side give the same matrix, row for row.
+"$enum" --lib "$lib" --runs "$work/posix3" --crash --jobs 3 -- "$edge" posix 2>/dev/null
+cut -f1-6 "$work/posix/cells.tsv" >"$work/one.tsv"
+cut -f1-6 "$work/posix3/cells.tsv" >"$work/three.tsv"
+cmp -s "$work/one.tsv" "$work/three.tsv" && ok "--jobs 3: the same matrix as one server" ||
+  bad "--jobs 3 differs: $(diff "$work/one.tsv" "$work/three.tsv" | head -n 4)"
 
 # 3. A cell that hangs is stopped at its time box and the next cells still run.
 "$enum" --lib "$lib" --runs "$work/hang" --timeout 1 --errnos first -- "$edge" hang 2>/dev/null
