@@ -195,7 +195,7 @@ static int server_main(void *arg)
                 strerror(errno));
         _exit(125);
     }
-    if (dup2(s->sock, 3) != 3)
+    if (dup2(s->sock, 3) != 3 || fcntl(3, F_SETFD, 0) != 0) /* 3 stays open across exec */
         _exit(125);
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0)
@@ -236,7 +236,6 @@ static void start_server(const struct options *o, struct server *sv)
 
 static void start_servers(const struct options *o)
 {
-    signal(SIGPIPE, SIG_IGN);
     for (unsigned i = 0; i < o->jobs; i++)
         start_server(o, &servers[i]);
 }
@@ -694,7 +693,7 @@ int main(int argc, char **argv)
         die("cannot create %s: %s", o.runs, strerror(errno));
     char path[1100];
     snprintf(path, sizeof(path), "%s/cells.tsv", o.runs);
-    FILE *tsv = fopen(path, "w");
+    FILE *tsv = fopen(path, "we");
     if (tsv == NULL)
         die("cannot write %s: %s", path, strerror(errno));
     fputs("cell\tfunction\tcall\tfault\toutcome\tstatus\twhy\n", tsv);
