@@ -661,6 +661,7 @@ static int run_one(const struct options *o, FILE *tsv)
     static struct run clean, cell;
     char dir[1100], why[1024];
     struct shmfault_error err;
+    memset(&err, 0, sizeof(err));
     if (shmfault_rules_check(o->rule, &err) != 0)
         die("bad --rule '%s' at position %d: %s", o->rule, err.pos, err.msg);
     char name[64];

@@ -399,15 +399,15 @@ static int blank(char ch)
 
 int sf_parse(const char *spec, struct sf_ruleset *set, struct shmfault_error *err)
 {
-    struct parser p = {spec, 0, 0, 0, 0, err};
-    int last_sep_semicolon = 1; /* the start counts as one: ";x" is an empty rule */
-    if (err) {
+    if (err) { /* an out-parameter: filled before anything else reads it */
         err->pos = -1;
         err->msg[0] = '\0';
         err->rule = 0;
         err->rule_pos = -1;
         err->rule_len = 0;
     }
+    struct parser p = {spec, 0, 0, 0, 0, err};
+    int last_sep_semicolon = 1; /* the start counts as one: ";x" is an empty rule */
     if (spec == NULL)
         return 0;
     size_t n = strlen(spec);
