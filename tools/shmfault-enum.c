@@ -17,6 +17,8 @@
  *
  * Writes DIR/cells.tsv (cell, function, call, fault, outcome, status, why); each run's files
  * stay in DIR/clean and DIR/CELL when the cell is not ok (with --rule: DIR/cell, always).
+ *   shmfault-enum --faults FUNCTION [--errnos all|first] [--crash]
+ *                 the faults each point of FUNCTION gets, one a line
  * Exit status: 0 every cell ok, 1 some cell not ok, 2 usage or set-up error.
  */
 #define _GNU_SOURCE
@@ -99,7 +101,8 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
 static int usage(void)
 {
     fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]\n"
-          "                     [--max-points N] [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n",
+          "                     [--max-points N] [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n"
+          "       shmfault-enum --faults FUNCTION [--errnos all|first] [--crash]\n",
           stderr);
     return 2;
 }
@@ -681,9 +684,35 @@ static int run_one(const struct options *o, FILE *tsv)
     return strcmp(outcome, "ok") != 0;
 }
 
+/* --faults FUNCTION [--errnos all|first] [--crash]: the faults a point of FUNCTION gets, one a
+   line (the harness-input mode of `shmfuzz enumerate` builds its cells from this list). */
+static int list_faults(int argc, char **argv)
+{
+    struct options o = {0};
+    const char *faults[MAX_FAULTS];
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--crash") == 0)
+            o.crash = 1;
+        else if (strcmp(argv[i], "--errnos") == 0 && i + 1 < argc &&
+                 (strcmp(argv[i + 1], "all") == 0 || strcmp(argv[i + 1], "first") == 0))
+            o.first_errno_only = strcmp(argv[++i], "first") == 0;
+        else
+            return usage();
+    }
+    int fn = shmfault_function_lookup(argv[2]);
+    if (fn < 0)
+        die("'%s' is not an intercepted function", argv[2]);
+    unsigned n = faults_of(&o, (unsigned)fn, faults);
+    for (unsigned i = 0; i < n; i++)
+        puts(faults[i]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
+    if (argc >= 3 && strcmp(argv[1], "--faults") == 0)
+        return list_faults(argc, argv);
     if (parse_options(argc, argv, &o) != 0)
         return usage();
     if (o.prog[0][0] != '/')

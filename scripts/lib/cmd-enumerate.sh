@@ -9,16 +9,15 @@
 # "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the
 # harness's own fault plan and oracles instead, one replay per cell.
 
-# The faults tried at each point of FN: its documented errnos (or the first), and with CRASH=1
-# a SIGKILL before and after the call. Sets SFZ_ENUM_FAULTS.
+# The faults tried at each point of FN (shmfault-enum decides, for both modes): its
+# documented errnos (or the first), and with CRASH=1 a SIGKILL before and after the call.
+# Sets SFZ_ENUM_FAULTS.
 sfz_enum_faults() {
   local fn=$1 errnos=$2 crash=$3
+  local -a opts=(--errnos "$errnos")
+  [[ $crash == 1 ]] && opts+=(--crash)
   SFZ_ENUM_FAULTS=()
-  mapfile -t SFZ_ENUM_FAULTS < <("$SFZ_ENUM_INFO" errnos "$fn")
-  if [[ $errnos == first && ${#SFZ_ENUM_FAULTS[@]} -gt 1 ]]; then
-    SFZ_ENUM_FAULTS=("${SFZ_ENUM_FAULTS[0]}")
-  fi
-  if [[ $crash == 1 ]]; then SFZ_ENUM_FAULTS+=(SIGKILL "SIGKILL,after"); fi
+  mapfile -t SFZ_ENUM_FAULTS < <("$SFZ_ENUM_TOOL" --faults "$fn" "${opts[@]}")
 }
 
 sfz_enumerate_usage() {
@@ -89,10 +88,9 @@ sfz_cmd_enumerate() {
   local build
   build=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"
   SFZ_ENUM_LIB=$build/lib/libshmfault.so
-  SFZ_ENUM_INFO=$build/bin/shmfault-info
   SFZ_ENUM_TOOL=$build/bin/shmfault-enum
-  [[ -f $SFZ_ENUM_LIB && -x $SFZ_ENUM_INFO && -x $SFZ_ENUM_TOOL ]] ||
-    sfz_die "enumerate: $SFZ_ENUM_LIB, $SFZ_ENUM_INFO or $SFZ_ENUM_TOOL is not built (preset $preset)"
+  [[ -f $SFZ_ENUM_LIB && -x $SFZ_ENUM_TOOL ]] ||
+    sfz_die "enumerate: $SFZ_ENUM_LIB or $SFZ_ENUM_TOOL is not built (preset $preset)"
   SFZ_ENUM_TIMEOUT=$tmo
   if [[ -n $target ]]; then
     local replay=$build/bin/sfz-$target-replay
