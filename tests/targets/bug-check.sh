@@ -20,7 +20,7 @@ mode=$1 id=$2 finding=$3 pattern=$4 src=$5 bin=$6 corpus=${7:-}
 [[ -n "$corpus" && -d "$corpus" ]] && corpus=$(cd "$corpus" && pwd)
 repro=$src/corpus/regressions/shmipc-$pattern/$id.txt
 dict=$src/corpus/shmipc-$pattern.dict # whole encoded steps of the pattern's adapter
-budget=${SHMFUZZ_BUG_BUDGET:-60} # seconds of fuzzing before "not found"
+budget=${SHMFUZZ_BUG_BUDGET:-90} # seconds of fuzzing before "not found"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -69,11 +69,11 @@ check_libfuzzer() {
   pat=$(finding_pattern)
   # libFuzzer stops at its first finding; planted code may show another kind first, so a
   # run that ends on something else is followed by one with the next engine seed. One seed
-  # gets at most half the budget: a run that wandered off is not the whole test's chance.
+  # gets at most a third of the budget: a run that wandered off is not the whole test's chance.
   for ((seed = 1; ; seed++)); do
     left=$((budget - (SECONDS - start)))
     [[ $left -gt 0 ]] || break
-    ((left > budget / 2 && seed == 1)) && left=$((budget / 2))
+    ((left > budget / 3)) && left=$((budget / 3))
     (cd "$work" && "$fuzzer" -seed="$seed" -max_total_time="$left" -timeout=10 -dict="$dict" \
        -artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1)
     if grep -qE "$pat" "$work/log"; then
