@@ -361,16 +361,12 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     r->status = rep.timed_out ? 124
                 : WIFSIGNALED(rep.status) ? 128 + WTERMSIG(rep.status)
                                           : WEXITSTATUS(rep.status);
-    char err[1][160];
-    if (read_lines(r->dir, "stderr", err, 1) == 1) {
-        r->said_why = 1;
+    char err[1][160], path[1200];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/stderr", r->dir);
+    r->said_why = stat(path, &st) == 0 && st.st_size > 0;
+    if (read_lines(r->dir, "stderr", err, 1) == 1)
         snprintf(r->first_err, sizeof(r->first_err), "%.80s", err[0]);
-    } else {
-        struct stat st;
-        char path[1200];
-        snprintf(path, sizeof(path), "%s/stderr", r->dir);
-        r->said_why = stat(path, &st) == 0 && st.st_size > 0;
-    }
     r->nleft = read_lines(r->dir, "left", r->left, MAX_LEFT);
     scan_trace(r, fn);
 }

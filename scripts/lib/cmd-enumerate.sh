@@ -113,7 +113,7 @@ sfz_cmd_enumerate() {
     [[ $crash == 1 ]] && opts+=(--crash)
     [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
     [[ -n $rule ]] && opts+=(--rule "$rule")
-    sfz_enum_forkserver "$report" "${opts[@]}"
+    sfz_enum_forkserver "$report" "$rule" "${opts[@]}"
     return $?
   fi
   if [[ -n $rule ]]; then
@@ -124,30 +124,37 @@ sfz_cmd_enumerate() {
 }
 
 # ---- black box: the fork server ----------------------------------------------------------------
-# sfz_enum_forkserver REPORT SHMFAULT-ENUM-OPTIONS...: the whole matrix (or the --rule cell) in
-# one run of shmfault-enum; then the report (or, for --rule, everything about the cell).
+# sfz_enum_forkserver REPORT RULE SHMFAULT-ENUM-OPTIONS...: the whole matrix (RULE "") or the
+# one cell of RULE in one run of shmfault-enum; then the report, or everything about the cell.
 sfz_enum_forkserver() {
-  local report=$1 runs=$1/runs rc=0 f
-  shift
+  local report=$1 rule=$2 runs=$1/runs rc=0
+  shift 2
   rm -rf "$runs"
   sfz_info "enumerate: clean run of ${SFZ_ENUM_PROG[*]} (then every cell, through the fork server)"
   "$SFZ_ENUM_TOOL" --lib "$SFZ_ENUM_LIB" --runs "$runs" "$@" -- "${SFZ_ENUM_PROG[@]}" || rc=$?
   [[ $rc -le 1 && -f $runs/cells.tsv ]] || exit "$SFZ_EXIT_USAGE"
   mv "$runs/cells.tsv" "$report/cells.tsv"
-  if [[ $* == *--rule* ]]; then
+  if [[ -n $rule ]]; then
     local row
     row=$(sed -n 2p "$report/cells.tsv")
-    echo "== rule: $(cut -f4 <<<"$row")"
-    echo "== exit status: $(cut -f6 <<<"$row")"
-    for f in stdout stderr left ledger trace.jsonl; do
-      [[ -s $runs/cell/$f ]] || continue
-      echo "== $f"
-      cat "$runs/cell/$f"
-    done
-    echo "== outcome: $(cut -f5 <<<"$row"): $(cut -f7 <<<"$row")"
+    sfz_enum_show_cell "$runs/cell" "$(cut -f4 <<<"$row")" "$(cut -f6 <<<"$row")" \
+      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" stdout stderr left ledger trace.jsonl
     return "$rc"
   fi
   sfz_enum_summary "$report" "$report/cells.tsv"
+}
+
+# sfz_enum_show_cell DIR RULE STATUS OUTCOME WHY FILE...: what --rule prints about its cell.
+sfz_enum_show_cell() {
+  local dir=$1 f
+  echo "== rule: $2"
+  echo "== exit status: $3"
+  for f in "${@:6}"; do
+    [[ -s $dir/$f ]] || continue
+    echo "== $f"
+    cat "$dir/$f"
+  done
+  echo "== outcome: $4: $5"
 }
 
 # The report files and the summary on stderr; the exit status says whether every cell is ok.
@@ -317,18 +324,12 @@ PY
 
 # --rule with a harness input: one cell, everything shown.
 sfz_enum_one() {
-  local report=$1 rule=$2 runs=$1/runs judged f
+  local report=$1 rule=$2 runs=$1/runs judged
   rm -rf "$runs"; mkdir -p "$runs"
   sfz_enum_exec "$runs/cell" "$rule"
   judged=$(sfz_enum_judge "$runs/cell")
-  echo "== rule: ${rule:-none}"
-  echo "== exit status: $(cat "$runs/cell/status")"
-  for f in input.txt stdout stderr trace.jsonl; do
-    [[ -s $runs/cell/$f ]] || continue
-    echo "== $f"
-    cat "$runs/cell/$f"
-  done
-  echo "== outcome: ${judged%%$'\t'*}: ${judged#*$'\t'}"
+  sfz_enum_show_cell "$runs/cell" "${rule:-none}" "$(cat "$runs/cell/status")" \
+    "${judged%%$'\t'*}" "${judged#*$'\t'}" input.txt stdout stderr trace.jsonl
   [[ ${judged%%$'\t'*} == ok ]] && return "$SFZ_EXIT_OK"
   return "$SFZ_EXIT_FINDING"
 }
