@@ -4,8 +4,10 @@
  * The same library works two ways:
  *   - LD_PRELOAD=libshmfault.so PROGRAM: rules come from SHMFAULT_* environment variables
  *     (docs/faults.md); nothing here needs to be called.
- *   - linked into a harness (libshmfault.a / -lshmfault): the harness sets rules, arms the
- *     fault window around the code under test, and reads back what fired and what leaked.
+ *   - linked into a harness (libshmfault-api.a or .so, `pkg-config shmfault`): the harness sets
+ *     rules, arms the fault window around the code under test, and reads back what fired and
+ *     what leaked. This library reads no environment variable at all: a set-id program that
+ *     links it cannot be steered by its caller's SHMFAULT_* settings.
  * Both paths go through the same rule parser (shmfault_rules_set).
  *
  * Conventions: functions return 0 / a count on success and -1 on failure; they never print and
@@ -22,7 +24,14 @@
 extern "C" {
 #endif
 
-#define SHMFAULT_API_VERSION 1
+/*
+ * Version 2 (ABI change from 1): struct shmfault_error gained rule, rule_pos and rule_len;
+ * struct shmfault_object's name holds a whole POSIX name (SHMFAULT_NAME_MAX). A program built
+ * against one version must run with a library of the same: compare shmfault_api_version().
+ */
+#define SHMFAULT_API_VERSION 2
+/* The API version of the library actually loaded (SHMFAULT_API_VERSION when they match). */
+int shmfault_api_version(void);
 
 /* ---- rules ------------------------------------------------------------------------------ */
 
@@ -30,7 +39,7 @@ extern "C" {
 struct shmfault_error {
     int pos;       /* 0-based offset of the offending character in the spec, -1 if none */
     char msg[200]; /* e.g. "shmat cannot fail with ENOENT (documented: EACCES EIDRM EINVAL ENOMEM)" */
-    /* added after API version 1: which rule (1-based, 0 if none) and where it starts/its length
+    /* since API version 2: which rule (1-based, 0 if none) and where it starts/its length
      * in the spec, so a caller can quote the rule in its own message */
     int rule;
     int rule_pos;
@@ -132,11 +141,13 @@ enum shmfault_object_kind {
     SHMFAULT_OBJ_POSIX_SHM,    /* shm_open name */
     SHMFAULT_OBJ_POSIX_SEM     /* sem_open name */
 };
+/* "/" + NAME_MAX (255) + NUL: any name shm_open or sem_open accepts, never cut short */
+#define SHMFAULT_NAME_MAX 257
 struct shmfault_object {
     enum shmfault_object_kind kind;
     long id;             /* SysV id, -1 for POSIX objects */
     long key;            /* SysV key (IPC_PRIVATE = 0), -1 for POSIX objects */
-    char name[64];       /* POSIX name ("/ring"), "" for SysV */
+    char name[SHMFAULT_NAME_MAX]; /* POSIX name ("/ring"), "" for SysV */
     pid_t creator;       /* process that created it */
     uintptr_t site;      /* return address of the creating call */
 };

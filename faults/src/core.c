@@ -334,7 +334,7 @@ static void trace_line(const struct sf_call *c, const char *ret, int err, const 
     sf_put_hex(&b, c->caller, 0);
     sf_put(&b, "\"}");
     line[b.len++] = '\n';
-    sf_write_all(sf_trace_fd, line, b.len); /* one write: whole lines even with O_APPEND */
+    sf_trace_write(line, b.len); /* checked; one write: whole lines even with O_APPEND */
 }
 
 static void failure_text(unsigned fn, char *buf, size_t size)

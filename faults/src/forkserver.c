@@ -73,10 +73,17 @@ static void become_cell(int sock, const struct shmfault_fs_request *rq,
     redirect(0, "/dev/null", O_RDONLY);
     redirect(1, join(path, sizeof(path), rq->dir, "/stdout"), O_WRONLY | O_CREAT | O_TRUNC);
     redirect(2, join(path, sizeof(path), rq->dir, "/stderr"), O_WRONLY | O_CREAT | O_TRUNC);
-    unsetenv("SHMFAULT_FORKSERVER");
-    setenv("SHMFAULT_RULES", rq->rules, 1);
-    setenv("SHMFAULT_TRACE", join(path, sizeof(path), rq->dir, "/trace.jsonl"), 1);
-    setenv("SHMFAULT_LEDGER", join(path, sizeof(path), rq->dir, "/ledger"), 1);
+    /* The cell's settings, and never the server's socket: a child of the program must not
+     * take SHMFAULT_FORKSERVER for an instruction (environ.c says why not unsetenv). */
+    static char rules[sizeof("SHMFAULT_RULES=") + sizeof(rq->rules)];
+    static char trace[sizeof("SHMFAULT_TRACE=") + sizeof(rq->dir) + sizeof("/trace.jsonl")];
+    static char ledger[sizeof("SHMFAULT_LEDGER=") + sizeof(rq->dir) + sizeof("/ledger")];
+    sf_env_remove("SHMFAULT_FORKSERVER");
+    join(rules, sizeof(rules), "SHMFAULT_RULES=", rq->rules);
+    join(trace, sizeof(trace), "SHMFAULT_TRACE=", join(path, sizeof(path), rq->dir, "/trace.jsonl"));
+    join(ledger, sizeof(ledger), "SHMFAULT_LEDGER=", join(path, sizeof(path), rq->dir, "/ledger"));
+    if (sf_env_put(rules) != 0 || sf_env_put(trace) != 0 || sf_env_put(ledger) != 0)
+        _exit(125);
     sf_tree_restart();
 }
 
@@ -216,15 +223,20 @@ static int run_cell(int sock, const struct shmfault_fs_request *rq,
     return 0;
 }
 
-void sf_forkserver_serve(const char *fdspec)
+int sf_forkserver_serve(const char *fdspec)
 {
     char *end;
+    /* Only the image shmfault-enum exec'd as PID 1 of a fresh PID namespace is the server.
+     * Anyone else who sees the variable inherited it: it is not theirs, they run as usual. */
+    sf_env_remove("SHMFAULT_FORKSERVER");
+    if (getpid() != 1) {
+        sf_outfd_warn("SHMFAULT_FORKSERVER", " ignored: only PID 1 of its own PID namespace "
+                                             "serves (shmfault-enum starts it so)");
+        return 0;
+    }
     long fd = strtol(fdspec, &end, 10);
     if (*end != '\0' || fd < 0 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0)
         sf_die("SHMFAULT_FORKSERVER=", fdspec, " is not an open descriptor");
-    if (getpid() != 1)
-        sf_die("SHMFAULT_FORKSERVER: the fork server runs only as PID 1 of its own PID "
-               "namespace (shmfault-enum starts it so)", NULL, NULL);
     struct saved_signals saved;
     sigset_t chld;
     sigemptyset(&chld);
@@ -242,7 +254,7 @@ void sf_forkserver_serve(const char *fdspec)
         rq.dir[sizeof(rq.dir) - 1] = '\0';
         rq.rules[sizeof(rq.rules) - 1] = '\0';
         if (run_cell((int)fd, &rq, &saved))
-            return;
+            return 1;
     }
 }
 

@@ -232,6 +232,47 @@ void sf_map_note(void *addr) SF_HIDDEN;
 int sf_map_forget(void *addr) SF_HIDDEN; /* 1 if ADDR was a MAP_SHARED mapping we saw */
 int sf_map_known(void *addr) SF_HIDDEN;
 
+/* ---- owned output descriptors (outfd.c) -------------------------------------------------- */
+
+#define SF_PATH_MAX 4096           /* PATH_MAX: longer output paths are refused, not truncated */
+enum { SF_SLOT_TRACE = 0, SF_SLOT_LEDGER = 1, SF_SLOT_STDERR = 2 };
+
+struct sf_outfd {
+    int fd;                        /* owned descriptor, -1 none */
+    int slot;                      /* top of the table - slot: where it lives across exec */
+    int cloexec;
+    int warned;
+    int owned;                     /* 0: the caller's descriptor (C API), never closed here */
+    dev_t dev;
+    ino_t ino;
+    const char *what;              /* "SHMFAULT_TRACE" in a warning */
+    char path[SF_PATH_MAX];        /* "" when it cannot be reopened (a copy of stderr) */
+};
+
+/* Open PATH (O_APPEND|O_NOFOLLOW, 0644, never truncated) owned high; 0 or -1 with errno. */
+int sf_outfd_open(struct sf_outfd *o, const char *path, int slot, int cloexec) SF_HIDDEN;
+/* A private copy of descriptor FROM (close-on-exec), dropped if it is ever taken. */
+int sf_outfd_dup(struct sf_outfd *o, int from, int slot) SF_HIDDEN;
+/* A descriptor the caller owns (C API): remembered by dev+ino, never moved or reopened. */
+void sf_outfd_adopt_fd(struct sf_outfd *o, int fd) SF_HIDDEN;
+/* The checked descriptor: still the file it was opened on, or reopened, or -1 (dropped). */
+int sf_outfd_get(struct sf_outfd *o) SF_HIDDEN;
+int sf_outfd_write(struct sf_outfd *o, const char *p, size_t n) SF_HIDDEN;
+void sf_outfd_close(struct sf_outfd *o) SF_HIDDEN;
+/* The layer's own stderr: a copy made at load that survives the program closing fd 2. */
+void sf_outfd_keep_stderr(void) SF_HIDDEN;
+struct sf_outfd *sf_outfd_stderr(void) SF_HIDDEN;
+void sf_outfd_warn(const char *what, const char *msg) SF_HIDDEN;
+void sf_outfd_say(const char *p, size_t n) SF_HIDDEN; /* on the layer's own stderr */
+/* The checked trace write (trace.c): whole line in one write(2), or nothing. */
+void sf_trace_write(const char *p, size_t n) SF_HIDDEN;
+
+/* ---- the environment, edited without libc's setenv (environ.c) ---------------------------- */
+
+void sf_env_remove(const char *name) SF_HIDDEN;
+/* ENTRY is "NAME=VALUE" in storage that lives as long as the process. 0 or -1. */
+int sf_env_put(char *entry) SF_HIDDEN;
+
 /* ---- fork -------------------------------------------------------------------------------- */
 
 void sf_after_fork_child(void) SF_HIDDEN;
@@ -245,8 +286,9 @@ void sf_tree_restart(void) SF_HIDDEN;
 
 /* "shmfault: A B C" on stderr, exit status 2 (a setting the user gave cannot be honoured). */
 __attribute__((noreturn)) void sf_die(const char *a, const char *b, const char *c) SF_HIDDEN;
-/* SHMFAULT_FORKSERVER (forkserver.c): serve cells; returns only in a cell's process. */
-void sf_forkserver_serve(const char *fdspec) SF_HIDDEN;
+/* SHMFAULT_FORKSERVER (forkserver.c): serve cells; returns 1 in a cell's process, 0 at once in
+   a process that only inherited the variable (not PID 1: it is removed and ignored). */
+int sf_forkserver_serve(const char *fdspec) SF_HIDDEN;
 
 /* Every family file defines its marker: referencing them pulls every interposer object out of
  * libshmfault.a even when a sanitizer runtime already resolved the libc name weakly. */

@@ -54,7 +54,7 @@ static struct sf_ledger_entry *find_live(enum shmfault_object_kind kind, long id
 void sf_ledger_create(enum shmfault_object_kind kind, long id, long key, const char *name,
                       unsigned long size, uintptr_t site)
 {
-    char norm[64] = "";
+    char norm[SHMFAULT_NAME_MAX] = "";
     if (sf_shared == NULL || !sf_observe)
         return;
     if (name != NULL && name[0] != '\0')
@@ -79,7 +79,7 @@ void sf_ledger_create(enum shmfault_object_kind kind, long id, long key, const c
 
 void sf_ledger_remove(enum shmfault_object_kind kind, long id, const char *name)
 {
-    char norm[64] = "";
+    char norm[SHMFAULT_NAME_MAX] = "";
     if (sf_shared == NULL)
         return;
     if (name != NULL)
@@ -105,7 +105,7 @@ void sf_ledger_clear(void)
 
 int sf_posix_exists(enum shmfault_object_kind kind, const char *name)
 {
-    char path[128];
+    char path[sizeof("/dev/shm/sem.") + SHMFAULT_NAME_MAX];
     struct sf_buf b = {path, sizeof(path), 0};
     struct stat st;
     while (*name == '/')
@@ -115,12 +115,16 @@ int sf_posix_exists(enum shmfault_object_kind kind, const char *name)
         sf_put(&b, "sem.");
     sf_put(&b, name);
     int saved = errno;
+    if (b.len >= sizeof(path))
+        return 0; /* longer than any name the kernel takes */
+    path[b.len] = '\0';
     int rc = stat(path, &st);
     errno = saved;
     return rc == 0;
 }
 
-/* Fields of a /proc/sysvipc line, as numbers (perms is printed in octal). */
+/* Fields of a /proc/sysvipc line, as numbers (perms is printed in octal). The kernel prints
+ * the key as a signed int: key 0xdeadbeef reads "-559038737", and that line counts too. */
 static int fields(const char *line, unsigned long *f, int nf, int octal_field)
 {
     int k = 0;
@@ -128,13 +132,16 @@ static int fields(const char *line, unsigned long *f, int nf, int octal_field)
     while (k < nf) {
         while (*p == ' ' || *p == '\t')
             p++;
+        int neg = *p == '-';
+        if (neg)
+            p++;
         if (*p < '0' || *p > '9')
             return k;
         unsigned long v = 0;
         unsigned base = k == octal_field ? 8u : 10u;
         while (*p >= '0' && *p <= '9')
             v = v * base + (unsigned long)(*p++ - '0');
-        f[k++] = v;
+        f[k++] = neg ? (unsigned long)-(long)v : v;
     }
     return k;
 }
@@ -191,7 +198,7 @@ static struct {
     enum shmfault_object_kind kind;
     int by_key;
     long key;
-    char pattern[64];
+    char pattern[SHMFAULT_NAME_MAX];
 } supp[MAX_SUPP];
 static unsigned nsupp;
 
@@ -236,18 +243,34 @@ static int parse_supp_line(const char *line)
     return -1;
 }
 
-/* 0 loaded, -1 unreadable, N > 0: line N is malformed. */
+#define SUPP_FILE_MAX 65536
+
+/* 0 loaded, -1 unreadable, -2 larger than 64 KiB or not text, N > 0: line N is malformed.
+ * Read to the end (a FIFO gives it in pieces): nothing past a limit is silently ignored. */
 int sf_suppressions_load(const char *path)
 {
-    char buf[8192];
+    static char buf[SUPP_FILE_MAX + 2];
+    size_t n = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    while (n < SUPP_FILE_MAX + 1) {
+        ssize_t r = read(fd, buf + n, SUPP_FILE_MAX + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
     close(fd);
-    if (n < 0)
-        return -1;
+    if (n > SUPP_FILE_MAX || memchr(buf, '\0', n) != NULL)
+        return -2;
     buf[n] = '\0';
+    nsupp = 0;
     int lineno = 0;
     for (char *line = buf, *nl; line != NULL && *line; line = nl ? nl + 1 : NULL) {
         nl = strchr(line, '\n');
@@ -318,7 +341,7 @@ size_t shmfault_ledger_live(struct shmfault_object *out, size_t max)
 
 static void report_one(const struct sf_ledger_entry *e, unsigned long size, void *arg)
 {
-    char line[256];
+    char line[256 + SHMFAULT_NAME_MAX];
     struct sf_buf b = {line, sizeof(line) - 1, 0};
     const struct shmfault_object *o = &e->obj;
     sf_put(&b, "shmfault: leak ");

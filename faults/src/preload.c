@@ -3,12 +3,16 @@
  * SHMFAULT_* environment before main, refuse bad settings with exit status 2 (never run
  * silently without the faults asked for), arm when main starts by wrapping main through
  * __libc_start_main, and at exit write the leak report and call counts.
+ *
+ * A set-id program (AT_SECURE) reads none of it: the environment belongs to a less privileged
+ * user, so it must not choose files for the program to create or read (one line says so).
  */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -26,13 +30,14 @@ static const char *const known[] = {
 
 enum arm_mode { ARM_MAIN, ARM_LOAD, ARM_NEVER };
 static enum arm_mode arm_mode = ARM_MAIN;
-static int ledger_fd = -1;
+static struct sf_outfd ledger = {.fd = -1, .what = "SHMFAULT_LEDGER"};
+static int ledger_stderr; /* SHMFAULT_LEDGER=stderr: the copy of stderr made at load */
 static int leak_exit = -1;
 static int count_at_exit;
 
 static void say(const char *a, const char *b, const char *c, const char *d)
 {
-    char line[512];
+    char line[SF_PATH_MAX + 512];
     struct sf_buf buf = {line, sizeof(line) - 1, 0};
     sf_put(&buf, "shmfault: ");
     sf_put(&buf, a);
@@ -107,24 +112,67 @@ static void bad_rule(const char *spec, const struct shmfault_error *err, const c
     _exit(2);
 }
 
-static char file_rules[65536];
+/* "cannot open|read WHAT=VALUE: reason", exit 2; a symlink is named as the reason. */
+static void die_errno(const char *what, const char *value)
+{
+    int err = errno;
+    say(what, value, ": ", err == ELOOP ? "is a symbolic link (not followed)"
+                        : err == ENAMETOOLONG ? "path longer than PATH_MAX (4095 bytes)"
+                                               : strerror(err));
+    _exit(2);
+}
+
+#define RULES_FILE_MAX 65536
+static char file_rules[RULES_FILE_MAX + 2];
+
+/* The whole file, read to its end (a FIFO or <(...) gives it in pieces); 0 or -1 with errno,
+ * and *LEN == RULES_FILE_MAX + 1 when the file is larger than the limit. */
+static int read_whole(const char *path, char *buf, size_t max, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    *len = 0;
+    while (*len < max + 1) {
+        ssize_t r = read(fd, buf + *len, max + 1 - *len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        *len += (size_t)r;
+    }
+    close(fd);
+    buf[*len] = '\0';
+    return 0;
+}
 
 static void load_rules(void)
 {
     struct shmfault_error err;
     const char *path = getenv("SHMFAULT_RULES_FILE");
     const char *spec = getenv("SHMFAULT_RULES");
+    size_t n;
     shmfault_rules_clear();
     if (path && *path) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? read(fd, file_rules, sizeof(file_rules) - 1) : -1;
-        if (fd >= 0)
-            close(fd);
-        if (n < 0)
-            sf_die("cannot read SHMFAULT_RULES_FILE ", path, NULL);
-        if ((size_t)n == sizeof(file_rules) - 1)
-            sf_die("SHMFAULT_RULES_FILE ", path, " is larger than 64 KiB");
-        file_rules[n] = '\0';
+        if (read_whole(path, file_rules, RULES_FILE_MAX, &n) != 0)
+            die_errno("cannot read SHMFAULT_RULES_FILE=", path);
+        if (n > RULES_FILE_MAX)
+            sf_die("SHMFAULT_RULES_FILE=", path, " is larger than 64 KiB (65536 bytes)");
+        const char *nul = memchr(file_rules, '\0', n);
+        if (nul != NULL) {
+            char at[24];
+            struct sf_buf b = {at, sizeof(at) - 1, 0};
+            sf_put_udec(&b, (unsigned long)(nul - file_rules));
+            at[b.len] = '\0';
+            say("SHMFAULT_RULES_FILE=", path, ": a NUL byte at offset ", at);
+            sf_die("rules files are text (no rule after it would be read)", NULL, NULL);
+        }
         if (shmfault_rules_set(file_rules, &err) != 0)
             bad_rule(file_rules, &err, path);
     }
@@ -155,12 +203,16 @@ static void load_settings(void)
     if ((v = getenv("SHMFAULT_TRACE_ALL")) && strcmp(v, "1") == 0)
         sf_trace_all = 1;
     if ((v = getenv("SHMFAULT_TRACE")) && *v && sf_trace_open(v) != 0)
-        sf_die("cannot open SHMFAULT_TRACE=", v, NULL);
+        die_errno("cannot open SHMFAULT_TRACE=", v);
+    sf_outfd_close(&ledger);
+    ledger_stderr = 0;
     if ((v = getenv("SHMFAULT_LEDGER")) && *v) {
-        ledger_fd = strcmp(v, "stderr") == 0 ? 2
-                                              : open(v, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (ledger_fd < 0)
-            sf_die("cannot open SHMFAULT_LEDGER=", v, NULL);
+        /* appended, never truncated: every exec'd image of the tree adds its own report; kept
+         * open across exec at its slot so a child that switched user still reaches it */
+        if (strcmp(v, "stderr") == 0)
+            ledger_stderr = 1;
+        else if (sf_outfd_open(&ledger, v, SF_SLOT_LEDGER, 0) != 0)
+            die_errno("cannot open SHMFAULT_LEDGER=", v);
     }
     if ((v = getenv("SHMFAULT_LEAK_EXIT")) && *v) {
         char *end;
@@ -171,15 +223,17 @@ static void load_settings(void)
     }
     if ((v = getenv("SHMFAULT_SUPPRESSIONS")) && *v) {
         int rc = sf_suppressions_load(v);
+        if (rc == -2)
+            sf_die("SHMFAULT_SUPPRESSIONS=", v, " is larger than 64 KiB or holds a NUL byte");
         if (rc < 0)
-            sf_die("cannot read SHMFAULT_SUPPRESSIONS=", v, NULL);
+            die_errno("cannot read SHMFAULT_SUPPRESSIONS=", v);
         if (rc > 0) {
             char n[16];
             struct sf_buf b = {n, sizeof(n), 0};
             sf_put_dec(&b, rc);
             say("SHMFAULT_SUPPRESSIONS=", v, ": bad line ", n);
             sf_die("suppression lines are 'sysv-shm key=0x1234', 'sysv-sem key=N', "
-                "'posix-shm name=GLOB' or 'posix-sem name=GLOB'", NULL, NULL);
+                "'posix-shm name=GLOB' or 'posix-sem name=GLOB' (at most 64 of them)", NULL, NULL);
         }
     }
     if ((v = getenv("SHMFAULT_COUNT")) && strcmp(v, "1") == 0)
@@ -192,15 +246,33 @@ static void start_observing(void)
     shmfault_arm();
 }
 
+/* Set-id (AT_SECURE): say once that SHMFAULT_* is ignored, as the dynamic loader does. */
+static int secure(void)
+{
+    if (getauxval(AT_SECURE) == 0)
+        return 0;
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, "SHMFAULT_", 9) == 0) {
+            say("set-id program (AT_SECURE): every SHMFAULT_* variable is ignored", NULL, NULL,
+                NULL);
+            break;
+        }
+    return 1;
+}
+
 __attribute__((constructor(102))) static void sf_preload_init(void)
 {
     sf_init();
+    sf_outfd_keep_stderr();
+    if (secure())
+        return; /* nothing is read, opened or armed; the interposers pass calls through */
     warn_unknown();
     load_settings();
     load_rules();
     const char *fs = getenv("SHMFAULT_FORKSERVER");
-    if (fs && *fs) {
-        sf_forkserver_serve(fs); /* returns only in a cell, with the cell's environment */
+    if (fs && *fs && sf_forkserver_serve(fs)) {
+        /* a cell: its own stderr and settings, from the environment the server gave it */
+        sf_outfd_keep_stderr();
         load_settings();
         load_rules();
     }
@@ -253,7 +325,7 @@ static void print_counts(void)
         sf_put(&b, " calls=");
         sf_put_udec(&b, n);
         line[b.len++] = '\n';
-        sf_write_all(2, line, b.len);
+        sf_outfd_say(line, b.len);
     }
 }
 
@@ -265,8 +337,10 @@ __attribute__((destructor)) static void sf_preload_fini(void)
     if (sf_shared == NULL || sf_pid != sf_shared->root)
         return;
     size_t leaks = 0;
-    if (ledger_fd >= 0)
-        leaks = shmfault_ledger_report(ledger_fd);
+    /* checked now: the program may have closed or reused the number since load */
+    int fd = ledger_stderr ? sf_outfd_get(sf_outfd_stderr()) : sf_outfd_get(&ledger);
+    if (fd >= 0)
+        leaks = shmfault_ledger_report(fd);
     else if (leak_exit >= 0)
         leaks = shmfault_ledger_live(NULL, 0);
     if (leaks > 0 && leak_exit >= 0) {

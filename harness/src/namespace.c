@@ -104,8 +104,8 @@ static unsigned sweep_sysv_shm(char *what, size_t size)
         if (perms & SHM_DEST)
             continue; /* removed, still attached somewhere: not a leak */
         if (!is_excused(SHMFAULT_OBJ_SYSV_SHM, id, NULL))
-            note(&count, what, size, "System V segment (key 0x%lx, %ld bytes) left behind", key,
-                 (long)segsz);
+            note(&count, what, size, "System V segment (key 0x%08x, %ld bytes) left behind",
+                 (unsigned)key, (long)segsz); /* printed signed by the kernel */
         (void)shmctl(id, IPC_RMID, NULL);
     }
     fclose(f);
@@ -130,7 +130,8 @@ static unsigned sweep_sysv_sem(char *what, size_t size)
             continue;
         if (!is_excused(SHMFAULT_OBJ_SYSV_SEM, id, NULL))
             note(&count, what, size,
-                 "System V semaphore set (key 0x%lx, %ld semaphores) left behind", key, nsems);
+                 "System V semaphore set (key 0x%08x, %ld semaphores) left behind", (unsigned)key,
+                 nsems);
         (void)semctl(id, 0, IPC_RMID);
     }
     fclose(f);

@@ -20,8 +20,9 @@ sfz_isolate() {
     names=$(ls -A /dev/shm | wc -l)
     if [ "$shm" -gt 0 ] || [ "$sem" -gt 0 ] || [ "$names" -gt 0 ]; then
       echo "shmfuzz: isolate: left in the namespace: $shm shm segment(s), $sem semaphore set(s), $names /dev/shm name(s)" >&2
-      tail -n +2 /proc/sysvipc/shm | awk "{printf \"shmfuzz: isolate:   sysv-shm key=0x%08x id=%s size=%s\\n\", \$1, \$2, \$4}" >&2
-      tail -n +2 /proc/sysvipc/sem | awk "{printf \"shmfuzz: isolate:   sysv-sem key=0x%08x id=%s nsems=%s\\n\", \$1, \$2, \$4}" >&2
+      # the kernel prints a key as a signed int: 0xdeadbeef is -559038737 (awk clamps it to 0)
+      tail -n +2 /proc/sysvipc/shm | awk "{k = \$1; if (k < 0) k += 4294967296; printf \"shmfuzz: isolate:   sysv-shm key=0x%08x id=%s size=%s\\n\", k, \$2, \$4}" >&2
+      tail -n +2 /proc/sysvipc/sem | awk "{k = \$1; if (k < 0) k += 4294967296; printf \"shmfuzz: isolate:   sysv-sem key=0x%08x id=%s nsems=%s\\n\", k, \$2, \$4}" >&2
       ls -A /dev/shm | sed "s|^|shmfuzz: isolate:   /dev/shm/|" >&2
       if [ "$rc" -eq 0 ] && [ -n "${SFZ_ISOLATE_LEFT_STATUS:-}" ]; then rc=$SFZ_ISOLATE_LEFT_STATUS; fi
     fi
