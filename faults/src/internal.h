@@ -243,10 +243,11 @@ struct sf_outfd {
     int cloexec;
     int warned;
     int owned;                     /* 0: the caller's descriptor (C API), never closed here */
+    int create;                    /* reopen with O_CREAT (not for a copy of stderr) */
     dev_t dev;
     ino_t ino;
     const char *what;              /* "SHMFAULT_TRACE" in a warning */
-    char path[SF_PATH_MAX];        /* "" when it cannot be reopened (a copy of stderr) */
+    char path[SF_PATH_MAX];        /* "" when it cannot be reopened (stderr as a pipe) */
 };
 
 /* Open PATH (O_APPEND|O_NOFOLLOW, 0644, never truncated) owned high; 0 or -1 with errno. */

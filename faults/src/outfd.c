@@ -85,7 +85,9 @@ static int adopt(struct sf_outfd *o, int slot)
 static int open_path(const struct sf_outfd *o)
 {
     int saved = errno;
-    int fd = open(o->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = open(
+        o->path,
+        O_WRONLY | (o->create ? O_CREAT : 0) | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
     if (fd >= 0)
         errno = saved;
     return fd;
@@ -95,6 +97,7 @@ int sf_outfd_open(struct sf_outfd *o, const char *path, int slot, int cloexec)
 {
     struct sf_buf b = {o->path, sizeof(o->path), 0};
     o->owned = 1;
+    o->create = 1;
     struct stat st;
     if (strlen(path) >= sizeof(o->path)) {
         errno = ENAMETOOLONG;
@@ -121,6 +124,26 @@ int sf_outfd_open(struct sf_outfd *o, const char *path, int slot, int cloexec)
     return 0;
 }
 
+/* The path of FROM when it names a file or terminal that can be opened again (a daemon that
+ * closes every descriptor still gets its report there); "" for a pipe or socket. */
+static void reopenable_path(struct sf_outfd *o, int from, const struct stat *st)
+{
+    char link[32];
+    struct sf_buf b = {link, sizeof(link) - 1, 0};
+    struct stat again;
+    o->path[0] = '\0';
+    if (!S_ISREG(st->st_mode) && !S_ISCHR(st->st_mode))
+        return;
+    sf_put(&b, "/proc/self/fd/");
+    sf_put_dec(&b, from);
+    link[b.len] = '\0';
+    ssize_t n = readlink(link, o->path, sizeof(o->path) - 1);
+    o->path[n > 0 ? n : 0] = '\0';
+    if (n <= 0 || o->path[0] != '/' || lstat(o->path, &again) != 0 || again.st_dev != st->st_dev ||
+        again.st_ino != st->st_ino)
+        o->path[0] = '\0'; /* deleted, renamed, or not a path: a copy only */
+}
+
 int sf_outfd_dup(struct sf_outfd *o, int from, int slot)
 {
     struct stat st;
@@ -129,8 +152,10 @@ int sf_outfd_dup(struct sf_outfd *o, int from, int slot)
     o->cloexec = 1;
     o->warned = 0;
     o->owned = 1;
+    o->create = 0;
     if (fstat(from, &st) != 0)
         return -1;
+    reopenable_path(o, from, &st);
     int fd = fcntl(from, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
         return -1;
@@ -174,8 +199,7 @@ static int retake(struct sf_outfd *o, int fd)
     if (nfd >= 0)
         close(nfd);
     int expected = fd;
-    if (__atomic_compare_exchange_n(&o->fd, &expected, -1, 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE) &&
+    if (__atomic_compare_exchange_n(&o->fd, &expected, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
         !__atomic_exchange_n(&o->warned, 1, __ATOMIC_ACQ_REL))
         sf_outfd_warn(o->what, " was closed or reused by the program and cannot be reopened: "
                                "dropped");
