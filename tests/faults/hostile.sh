@@ -140,7 +140,7 @@ case_setid() {
     cp "$(dirname "$hostile")/faults_hostile_$kind" "$bin"
     chown 0:0 "$bin" && chmod 4755 "$bin"
     reset_ns
-    setpriv --reuid=$nobody --regid=$nobody --clear-groups env SHMFAULT_TRACE="$work/root/trace" \
+    setpriv --reuid="$nobody" --regid="$nobody" --clear-groups env SHMFAULT_TRACE="$work/root/trace" \
       SHMFAULT_LEDGER="$work/root/ledger" SHMFAULT_RULES_FILE="$work/root/secret" \
       SHMFAULT_RULES="shmget@1=EACCES" "$bin" key 0x4c50 >"$work/out" 2>"$work/err"
     status=$?
