@@ -139,6 +139,7 @@ case_setid() {
     local bin=$work/hostile-$kind
     cp "$(dirname "$hostile")/faults_hostile_$kind" "$bin"
     chown 0:0 "$bin" && chmod 4755 "$bin"
+    rm -f "$work/root/trace" && echo precious >"$work/root/ledger"
     reset_ns
     setpriv --reuid="$nobody" --regid="$nobody" --clear-groups env SHMFAULT_TRACE="$work/root/trace" \
       SHMFAULT_LEDGER="$work/root/ledger" SHMFAULT_RULES_FILE="$work/root/secret" \
