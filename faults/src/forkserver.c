@@ -71,8 +71,10 @@ static void become_cell(int sock, const struct shmfault_fs_request *rq,
     if (chdir(join(path, sizeof(path), rq->dir, "/cwd")) != 0)
         _exit(125);
     redirect(0, "/dev/null", O_RDONLY);
-    redirect(1, join(path, sizeof(path), rq->dir, "/stdout"), O_WRONLY | O_CREAT | O_TRUNC);
-    redirect(2, join(path, sizeof(path), rq->dir, "/stderr"), O_WRONLY | O_CREAT | O_TRUNC);
+    redirect(1, join(path, sizeof(path), rq->dir, "/stdout"),
+             O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW);
+    redirect(2, join(path, sizeof(path), rq->dir, "/stderr"),
+             O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW);
     /* The cell's settings, and never the server's socket: a child of the program must not
      * take SHMFAULT_FORKSERVER for an instruction (environ.c says why not unsetenv). */
     static char rules[sizeof("SHMFAULT_RULES=") + sizeof(rq->rules)];
@@ -80,7 +82,8 @@ static void become_cell(int sock, const struct shmfault_fs_request *rq,
     static char ledger[sizeof("SHMFAULT_LEDGER=") + sizeof(rq->dir) + sizeof("/ledger")];
     sf_env_remove("SHMFAULT_FORKSERVER");
     join(rules, sizeof(rules), "SHMFAULT_RULES=", rq->rules);
-    join(trace, sizeof(trace), "SHMFAULT_TRACE=", join(path, sizeof(path), rq->dir, "/trace.jsonl"));
+    join(trace, sizeof(trace),
+         "SHMFAULT_TRACE=", join(path, sizeof(path), rq->dir, "/trace.jsonl"));
     join(ledger, sizeof(ledger), "SHMFAULT_LEDGER=", join(path, sizeof(path), rq->dir, "/ledger"));
     if (sf_env_put(rules) != 0 || sf_env_put(trace) != 0 || sf_env_put(ledger) != 0)
         _exit(125);
@@ -183,8 +186,8 @@ static void list_left(const char *dir)
     }
     if (d)
         closedir(d);
-    int fd = open(join(path, sizeof(path), dir, "/left"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0644);
+    int fd = open(join(path, sizeof(path), dir, "/left"),
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0) {
         sf_write_all(fd, text, out.len);
         close(fd);

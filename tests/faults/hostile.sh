@@ -42,14 +42,18 @@ rules_of_size() {
 # closefrom(3), then the program's own data file: nothing of ours lands in it, trace and
 # ledger are complete; and a daemon that lets go of stderr still gets its report.
 case_closefrom() {
-  run SHMFAULT_TRACE="$work/trace" SHMFAULT_LEDGER="$work/ledger" -- "$hostile" closefrom "$work/data"
+  run SHMFAULT_TRACE="$work/trace" SHMFAULT_LEDGER="$work/ledger" -- \
+    "$hostile" closefrom "$work/data"
   check "closefrom: the program succeeded" test "$status" -eq 0
   check "closefrom: the data file holds only the program's data" test "$(cat "$work/data")" = data
-  check "closefrom: every shmget is traced (5)" test "$(grep -c '"fn":"shmget"' "$work/trace")" -eq 5
+  check "closefrom: every shmget is traced (5)" \
+    test "$(grep -c '"fn":"shmget"' "$work/trace")" -eq 5
   check "closefrom: the leak is in the ledger" has "$work/ledger" 'leak sysv-shm .*key=0x00004c4c'
   run SHMFAULT_LEDGER=stderr -- "$hostile" closefrom "$work/data2" 2
-  check "closefrom(2): the data file holds only the program's data" test "$(cat "$work/data2")" = data
-  check "closefrom(2): the report reached the original stderr" has "$work/err" 'leak sysv-shm .*key=0x00004c4c'
+  check "closefrom(2): the data file holds only the program's data" \
+    test "$(cat "$work/data2")" = data
+  check "closefrom(2): the report reached the original stderr" \
+    has "$work/err" 'leak sysv-shm .*key=0x00004c4c'
 }
 
 # Rules through a FIFO whose pipe holds one page: every read() gets a piece.
@@ -89,7 +93,8 @@ case_long() {
   mkdir -p "$dir"
   run SHMFAULT_TRACE="$dir/trace" SHMFAULT_LEDGER="$dir/ledger" -- "$hostile" key 0x4c4e
   check "trace path of ${#dir}+ bytes: written where it was asked" has "$dir/trace" '"fn":"shmget"'
-  check "ledger path of ${#dir}+ bytes: written where it was asked" has "$dir/ledger" 'key=0x00004c4e'
+  check "ledger path of ${#dir}+ bytes: written where it was asked" \
+    has "$dir/ledger" 'key=0x00004c4e'
   run SHMFAULT_TRACE="/$(printf 'x%.0s' {1..4200})" -- "$hostile" hello
   check "trace path over PATH_MAX: exit 2" test "$status" -eq 2
   check "trace path over PATH_MAX: says so" has "$work/err" 'PATH_MAX'
@@ -101,7 +106,8 @@ case_long() {
   run SHMFAULT_LEDGER=stderr -- "$hostile" key 0xdeadbeef
   check "key 0xdeadbeef: reported with its key" has "$work/err" 'leak sysv-shm .*key=0xdeadbeef'
   reset_ns
-  SHMFAULT_LIB=$lib "$root/scripts/shmfuzz" run --isolate -- "$hostile" key 0xdeadbeef >/dev/null 2>"$work/err"
+  SHMFAULT_LIB=$lib "$root/scripts/shmfuzz" run --isolate -- "$hostile" key 0xdeadbeef \
+    >/dev/null 2>"$work/err"
   check "run --isolate: lists key 0xdeadbeef" has "$work/err" 'isolate:   sysv-shm key=0xdeadbeef'
 }
 
@@ -141,8 +147,9 @@ case_setid() {
     chown 0:0 "$bin" && chmod 4755 "$bin"
     rm -f "$work/root/trace" && echo precious >"$work/root/ledger"
     reset_ns
-    setpriv --reuid="$nobody" --regid="$nobody" --clear-groups env SHMFAULT_TRACE="$work/root/trace" \
-      SHMFAULT_LEDGER="$work/root/ledger" SHMFAULT_RULES_FILE="$work/root/secret" \
+    setpriv --reuid="$nobody" --regid="$nobody" --clear-groups \
+      env SHMFAULT_TRACE="$work/root/trace" SHMFAULT_LEDGER="$work/root/ledger" \
+      SHMFAULT_RULES_FILE="$work/root/secret" \
       SHMFAULT_RULES="shmget@1=EACCES" "$bin" key 0x4c50 >"$work/out" 2>"$work/err"
     status=$?
     check "$kind: the set-id program ran untouched (no fault)" test "$status" -eq 0
