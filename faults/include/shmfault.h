@@ -4,7 +4,7 @@
  * The same library works two ways:
  *   - LD_PRELOAD=libshmfault.so PROGRAM: rules come from SHMFAULT_* environment variables
  *     (docs/faults.md); nothing here needs to be called.
- *   - linked into a harness (libshmfault-api.a or .so, `pkg-config shmfault`): the harness sets
+ *   - linked into a harness (libshmfault-api.a or .so, `pkg-config shmfuzz`): the harness sets
  *     rules, arms the fault window around the code under test, and reads back what fired and
  *     what leaked. This library reads no environment variable at all: a set-id program that
  *     links it cannot be steered by its caller's SHMFAULT_* settings.
