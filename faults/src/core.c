@@ -6,7 +6,10 @@
  * area made at load, inherited across fork): injections, per-rule fired counts, count=tree
  * counters, the last injection and the ledger, so a parent learns what its children did.
  * Hot path: one relaxed load of sf_gate when nothing is armed; when armed, one atomic counter
- * and a walk over the rules of this function only. No locks across the real call.
+ * and a walk over the rules of this function only. No locks anywhere: a process SIGKILLed at
+ * any instruction leaves nothing another process waits for (docs/faults.md), and the per-call
+ * work is reentrant (stack buffers, atomics), so a signal handler's call in the middle of it
+ * is decided, counted and traced like any other.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -35,7 +39,8 @@ unsigned long sf_fn_calls[SF_NFN];
 SF_TLS int sf_depth;
 void *sf_real_ptr[SF_NFN];
 
-static int init_state; /* 0 not yet, 1 in progress, 2 done */
+static int init_state; /* 0 not yet, 1 in progress, 2 done (process-private, not shared) */
+static SF_TLS int initializing; /* this thread is inside sf_init (a signal handler re-entered) */
 #define SF_DEFAULT_SEED 0x5eedf00dULL
 static uint64_t seed = SF_DEFAULT_SEED;
 static unsigned long draws;
@@ -149,12 +154,18 @@ void sf_init(void)
     int expected = 0;
     if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 2)
         return;
+    if (initializing)
+        return; /* re-entered from a signal handler of the initializing thread: never wait */
     if (!__atomic_compare_exchange_n(&init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
+        /* Another thread of this process is initializing. init_state is process-private, so
+         * the only thread waited for dies with the waiters: a SIGKILL cannot orphan this. */
         while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
             sched_yield();
         return;
     }
+    initializing = 1;
+    sf_depth++; /* dlsym, pthread_atfork: whatever they call is not the program's call */
     long area = syscall(SYS_mmap, NULL, sizeof(struct sf_shared), PROT_READ | PROT_WRITE,
                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (area < 0 && area > -4096) {
@@ -174,6 +185,8 @@ void sf_init(void)
     sf_observe = 1;   /* linked: the harness decides what to do with what the ledger saw */
     sf_count_all = 1; /* and reads shmfault_calls of any function */
 #endif
+    sf_depth--;
+    initializing = 0;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 
@@ -235,6 +248,11 @@ static int matches(unsigned idx, unsigned long cls, uintptr_t caller, unsigned l
     return take_shot(idx, r);
 }
 
+/*
+ * sf_depth > 0 only while the layer itself calls out (sf_init, resolving caller= ranges): a
+ * call made from there is the layer's, not the program's. It is never held across the real
+ * call nor around the per-call work, so a signal handler's calls are always seen.
+ */
 int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller)
 {
     if (sf_depth > 0 || sf_shared == NULL)
@@ -249,6 +267,8 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
     c->call = 0;
     if (armed) {
         c->call = __atomic_add_fetch(&sf_fn_calls[fn], 1UL, __ATOMIC_RELAXED);
+        if (SF_UNLIKELY(__atomic_load_n(&sf_shared->tree_calls[fn], __ATOMIC_RELAXED) == 0))
+            __atomic_store_n(&sf_shared->tree_calls[fn], 1UL, __ATOMIC_RELAXED);
         unsigned nr = sf_rules.nbyfn[fn];
         for (unsigned i = 0; i < nr; i++) {
             unsigned idx = sf_rules.byfn[fn][i];
@@ -258,23 +278,50 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
             }
         }
     }
-    if (c->rule < 0 && !c->tracing)
-        return 0;
-    sf_depth++;
-    return 1;
+    return c->rule >= 0 || c->tracing;
 }
 
+void sf_note_call(unsigned fn)
+{
+    if (sf_shared != NULL && __atomic_load_n(&sf_armed_flag, __ATOMIC_RELAXED))
+        __atomic_store_n(&sf_shared->tree_calls[fn], 1UL, __ATOMIC_RELAXED);
+}
+
+/* Claims a slot of the last-injection ring for TICKET: a free or complete one, never a busy
+ * one (its writer may be dead) nor a newer record. NULL when all are busy: the record is lost,
+ * the count is not. */
+static struct sf_last_slot *claim_slot(unsigned long ticket)
+{
+    for (unsigned j = 0; j < SF_LAST_SLOTS; j++) {
+        struct sf_last_slot *s = &sf_shared->last[(ticket + j) % SF_LAST_SLOTS];
+        unsigned long st = __atomic_load_n(&s->stamp, __ATOMIC_RELAXED);
+        if ((st & SF_SLOT_BUSY) || st > ticket)
+            continue;
+        if (__atomic_compare_exchange_n(&s->stamp, &st, ticket | SF_SLOT_BUSY, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            return s;
+    }
+    return NULL;
+}
+
+#define SF_PUT(field, v) __atomic_store_n(&s->field, v, __ATOMIC_RELAXED)
 static void record(const struct sf_call *c, const struct sf_rule *r, int after)
 {
-    struct shmfault_injection inj = {(int)c->fn, r->act, r->value, after, sf_pid, c->call,
-                                     (unsigned)c->rule};
-    __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
-    while (__atomic_exchange_n(&sf_shared->last_lock, 1, __ATOMIC_ACQUIRE))
-        ;
-    sf_shared->last = inj;
-    sf_shared->have_last = 1;
-    __atomic_store_n(&sf_shared->last_lock, 0, __ATOMIC_RELEASE);
+    unsigned long ticket = __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
+    struct sf_last_slot *s = claim_slot(ticket);
+    if (s == NULL)
+        return;
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* busy stamp before the fields (seqlock) */
+    SF_PUT(function, (int)c->fn);
+    SF_PUT(action, (int)r->act);
+    SF_PUT(value, r->value);
+    SF_PUT(after_call, after);
+    SF_PUT(pid, sf_pid);
+    SF_PUT(rule, (unsigned)c->rule);
+    SF_PUT(call_number, c->call);
+    __atomic_store_n(&s->stamp, ticket, __ATOMIC_RELEASE); /* published: written last */
 }
+#undef SF_PUT
 
 static void action_name(struct sf_buf *b, const struct sf_rule *r)
 {
@@ -381,7 +428,6 @@ int sf_before(struct sf_call *c)
         failure_text(c->fn, ret, sizeof(ret));
         record(c, r, 0);
         trace_line(c, ret, r->value, r);
-        sf_depth--;
         errno = r->value;
         return 1;
     }
@@ -410,7 +456,6 @@ void sf_after_int(struct sf_call *c, long ret)
     char text[32];
     struct sf_buf b = {text, sizeof(text), 0};
     sf_put_dec(&b, ret);
-    sf_depth--;
     after_common(c, text, ret == -1 ? saved : 0);
     errno = saved;
 }
@@ -423,7 +468,6 @@ void sf_after_ptr(struct sf_call *c, const void *ret, int failed)
     sf_putc(&b, '"');
     sf_put_hex(&b, (unsigned long)(uintptr_t)ret, 0);
     sf_putc(&b, '"');
-    sf_depth--;
     after_common(c, text, failed ? saved : 0);
     errno = saved;
 }
@@ -454,10 +498,51 @@ void sf_arg_hex(struct sf_call *c, const char *name, unsigned long v)
 
 void sf_arg_str(struct sf_call *c, const char *name, const char *s)
 {
+    char text[128];
     struct sf_buf b = {c->args, sizeof(c->args), c->alen};
     arg_name(c, &b, name);
-    sf_put(&b, s ? s : "(null)");
+    if (s == NULL)
+        sf_put(&b, "(null)");
+    else if (sf_peek_str(text, sizeof(text), s) < 0)
+        sf_put(&b, "(bad address)");
+    else
+        sf_put(&b, text);
     c->alen = b.len;
+}
+
+/* ---- the program's memory, read without trusting it -------------------------------------- */
+
+int sf_peek(void *dst, const void *src, size_t n)
+{
+    struct iovec local = {dst, n}, remote = {(void *)(uintptr_t)src, n};
+    int saved = errno;
+    /* the pid now, not the cached one: a child the atfork handlers did not see must not read
+     * its parent's memory */
+    long got = syscall(SYS_process_vm_readv, syscall(SYS_getpid), &local, 1UL, &remote, 1UL, 0UL);
+    errno = saved;
+    return got == (long)n ? 0 : -1;
+}
+
+int sf_peek_str(char *buf, size_t size, const char *s)
+{
+    size_t got = 0;
+    buf[0] = '\0';
+    while (got + 1 < size) {
+        /* one page at a time: the string may end just before an unmapped page */
+        uintptr_t at = (uintptr_t)s + got;
+        size_t chunk = 4096 - (at & 4095);
+        if (chunk > size - 1 - got)
+            chunk = size - 1 - got;
+        if (sf_peek(buf + got, s + got, chunk) != 0) {
+            buf[0] = '\0';
+            return -1;
+        }
+        if (memchr(buf + got, '\0', chunk) != NULL)
+            return 0;
+        got += chunk;
+    }
+    buf[size - 1] = '\0';
+    return 1;
 }
 
 /* ---- public API: rules ------------------------------------------------------------------- */
@@ -473,7 +558,9 @@ static void reset_counters(void)
     __atomic_store_n(&sf_shared->injections, 0UL, __ATOMIC_RELAXED);
     memset(sf_shared->fired, 0, sizeof(sf_shared->fired));
     memset(sf_shared->tree_seen, 0, sizeof(sf_shared->tree_seen));
-    sf_shared->have_last = 0;
+    memset(sf_shared->tree_calls, 0, sizeof(sf_shared->tree_calls));
+    for (unsigned i = 0; i < SF_LAST_SLOTS; i++)
+        __atomic_store_n(&sf_shared->last[i].stamp, 0UL, __ATOMIC_RELAXED);
 }
 
 static int install(const char *spec, struct shmfault_error *err, int append)
@@ -486,7 +573,9 @@ static int install(const char *spec, struct shmfault_error *err, int append)
     }
     if (sf_parse(spec, &scratch, err) != 0)
         return -1;
+    sf_depth++; /* dl_iterate_phdr: what it calls is the layer's, not the program's */
     sf_rules_resolve_callers(&scratch);
+    sf_depth--;
     sf_rules = scratch;
     reset_counters();
     return 0;
@@ -527,6 +616,8 @@ void shmfault_arm(void)
 {
     sf_init();
     __atomic_store_n(&sf_armed_flag, 1, __ATOMIC_RELAXED);
+    if (sf_shared != NULL)
+        __atomic_store_n(&sf_shared->armed_once, 1, __ATOMIC_RELAXED);
     sf_gate_update();
 }
 
@@ -571,16 +662,133 @@ unsigned long shmfault_calls(unsigned function)
     return function < SF_NFN ? __atomic_load_n(&sf_fn_calls[function], __ATOMIC_RELAXED) : 0;
 }
 
+#define SF_GET(field) __atomic_load_n(&s->field, __ATOMIC_RELAXED)
+/* The newest complete record: a slot being written (or whose writer died) is skipped, and a
+ * slot rewritten while it was copied (its stamp changed) does not count. Never waits. */
 int shmfault_last_injection(struct shmfault_injection *out)
 {
-    int have;
+    unsigned long best = 0;
+    struct shmfault_injection inj = {0};
     if (sf_shared == NULL)
         return -1;
-    while (__atomic_exchange_n(&sf_shared->last_lock, 1, __ATOMIC_ACQUIRE))
-        ;
-    have = sf_shared->have_last;
-    if (have && out)
-        *out = sf_shared->last;
-    __atomic_store_n(&sf_shared->last_lock, 0, __ATOMIC_RELEASE);
-    return have ? 0 : -1;
+    for (unsigned i = 0; i < SF_LAST_SLOTS; i++) {
+        const struct sf_last_slot *s = &sf_shared->last[i];
+        unsigned long st = __atomic_load_n(&s->stamp, __ATOMIC_ACQUIRE);
+        if (st == 0 || (st & SF_SLOT_BUSY) || st <= best)
+            continue;
+        struct shmfault_injection copy = {SF_GET(function), (enum shmfault_action)SF_GET(action),
+                                          SF_GET(value),    SF_GET(after_call),
+                                          SF_GET(pid),      SF_GET(call_number),
+                                          SF_GET(rule)};
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&s->stamp, __ATOMIC_RELAXED) != st)
+            continue;
+        best = st;
+        inj = copy;
+    }
+    if (best == 0)
+        return -1;
+    if (out)
+        *out = inj;
+    return 0;
+}
+#undef SF_GET
+
+/* ---- rules that never fired ---------------------------------------------------------------- */
+
+/* RULE as it could have been written (canonical spelling): for the unfired report. */
+static void rule_text(struct sf_buf *b, const struct sf_rule *r)
+{
+    sf_put(b, sf_functions[r->fn].name);
+    if (r->cls >= 0) {
+        sf_putc(b, '(');
+        sf_put(b, sf_classes[r->cls].name);
+        sf_putc(b, ')');
+    }
+    switch (r->when) {
+    case SF_WHEN_ALWAYS: break;
+    case SF_WHEN_NTH: sf_putc(b, '@'); sf_put_udec(b, r->n); break;
+    case SF_WHEN_FROM: sf_putc(b, '@'); sf_put_udec(b, r->n); sf_putc(b, '+'); break;
+    case SF_WHEN_EVERY: sf_putc(b, '%'); sf_put_udec(b, r->n); break;
+    case SF_WHEN_RANGE:
+        sf_putc(b, '@'); sf_put_udec(b, r->n); sf_putc(b, '-'); sf_put_udec(b, r->m); break;
+    case SF_WHEN_PROB:
+        if (r->prob_all) {
+            sf_put(b, "p1");
+        } else {
+            /* the threshold back to 9 decimals, trailing zeros dropped */
+            unsigned long v = (unsigned long)(((unsigned __int128)r->prob * 1000000000u +
+                                               ((unsigned __int128)1 << 63)) >> 64);
+            char d[10];
+            int last = 8;
+            for (int i = 8; i >= 0; i--, v /= 10)
+                d[i] = (char)('0' + v % 10);
+            while (last > 0 && d[last] == '0')
+                last--;
+            sf_put(b, "p0.");
+            sf_putn(b, d, (size_t)last + 1);
+        }
+        break;
+    }
+    sf_putc(b, '=');
+    if (r->act == SHMFAULT_ACT_ERRNO && r->forced)
+        sf_putc(b, '!');
+    action_name(b, r);
+    if (r->after)
+        sf_put(b, ",after");
+    if (r->times) {
+        sf_put(b, ",times=");
+        sf_put_udec(b, r->times);
+    }
+    if (r->proc != SF_PROC_ALL)
+        sf_put(b, r->proc == SF_PROC_FIRST ? ",proc=first" : ",proc=children");
+    if (r->tree)
+        sf_put(b, ",count=tree");
+    if (r->has_caller) {
+        sf_put(b, ",caller=");
+        sf_put(b, r->caller);
+    }
+}
+
+/* What "called" means for the functions that are fault points only on shared memory. */
+static const char *never_called_text(unsigned fn)
+{
+    switch (fn) {
+    case SF_FN_ftruncate: return " was never called on a shm_open/memfd_create descriptor";
+    case SF_FN_mmap: return " was never called with MAP_SHARED";
+    case SF_FN_munmap: return " was never called on a MAP_SHARED mapping";
+    default: return " was never called";
+    }
+}
+
+/*
+ * Only what is certain: the rule did not fire and no process of this tree made an armed call
+ * of its function. A rule whose function was called but whose call number, class or filter
+ * never matched is not reported (the program may simply have taken another path), and nothing
+ * is said when the tree was never armed (SHMFAULT_ARM=never asks for no faults).
+ */
+unsigned sf_report_unfired(int fd)
+{
+    unsigned lines = 0;
+    if (sf_shared == NULL || !__atomic_load_n(&sf_shared->armed_once, __ATOMIC_RELAXED))
+        return 0;
+    for (unsigned i = 0; i < sf_rules.n; i++) {
+        const struct sf_rule *r = &sf_rules.r[i];
+        if (__atomic_load_n(&sf_shared->fired[i], __ATOMIC_RELAXED) != 0 ||
+            __atomic_load_n(&sf_shared->tree_calls[r->fn], __ATOMIC_RELAXED) != 0)
+            continue;
+        char line[512];
+        struct sf_buf b = {line, sizeof(line) - 1, 0};
+        sf_put(&b, "shmfault: rule ");
+        sf_put_udec(&b, i);
+        sf_put(&b, " '");
+        rule_text(&b, r);
+        sf_put(&b, "' never fired: ");
+        sf_put(&b, sf_functions[r->fn].name);
+        sf_put(&b, never_called_text(r->fn));
+        line[b.len++] = '\n';
+        sf_write_all(fd, line, b.len);
+        lines++;
+    }
+    return lines;
 }

@@ -264,6 +264,7 @@ __attribute__((destructor)) static void sf_preload_fini(void)
         print_counts();
     if (sf_shared == NULL || sf_pid != sf_shared->root)
         return;
+    sf_report_unfired(2);
     size_t leaks = 0;
     if (ledger_fd >= 0)
         leaks = shmfault_ledger_report(ledger_fd);
