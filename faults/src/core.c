@@ -287,41 +287,23 @@ void sf_note_call(unsigned fn)
         __atomic_store_n(&sf_shared->tree_calls[fn], 1UL, __ATOMIC_RELAXED);
 }
 
-/* Claims a slot of the last-injection ring for TICKET: a free or complete one, never a busy
- * one (its writer may be dead) nor a newer record. NULL when all are busy: the record is lost,
- * the count is not. */
-static struct sf_last_slot *claim_slot(unsigned long ticket)
+static unsigned long tagged(unsigned long ticket, unsigned long payload)
 {
-    for (unsigned j = 0; j < SF_LAST_SLOTS; j++) {
-        struct sf_last_slot *s = &sf_shared->last[(ticket + j) % SF_LAST_SLOTS];
-        unsigned long st = __atomic_load_n(&s->stamp, __ATOMIC_RELAXED);
-        if ((st & SF_SLOT_BUSY) || st > ticket)
-            continue;
-        if (__atomic_compare_exchange_n(&s->stamp, &st, ticket | SF_SLOT_BUSY, 0,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-            return s;
-    }
-    return NULL;
+    return (ticket << 32) | (payload & 0xffffffffUL);
 }
 
-#define SF_PUT(field, v) __atomic_store_n(&s->field, v, __ATOMIC_RELAXED)
 static void record(const struct sf_call *c, const struct sf_rule *r, int after)
 {
     unsigned long ticket = __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
-    struct sf_last_slot *s = claim_slot(ticket);
-    if (s == NULL)
-        return;
-    __atomic_thread_fence(__ATOMIC_RELEASE); /* busy stamp before the fields (seqlock) */
-    SF_PUT(function, (int)c->fn);
-    SF_PUT(action, (int)r->act);
-    SF_PUT(value, r->value);
-    SF_PUT(after_call, after);
-    SF_PUT(pid, sf_pid);
-    SF_PUT(rule, (unsigned)c->rule);
-    SF_PUT(call_number, c->call);
-    __atomic_store_n(&s->stamp, ticket, __ATOMIC_RELEASE); /* published: written last */
+    struct sf_last_slot *s = &sf_shared->last[ticket % SF_LAST_SLOTS];
+    unsigned long w[5] = {
+        tagged(ticket, (c->fn & 0xffu) | ((unsigned)r->act & 0xffu) << 8 |
+                           ((unsigned)after & 0xffu) << 16 | ((unsigned)c->rule & 0xffu) << 24),
+        tagged(ticket, (unsigned)r->value), tagged(ticket, (unsigned)sf_pid),
+        tagged(ticket, c->call), tagged(ticket, c->call >> 32)};
+    for (unsigned i = 0; i < 5; i++)
+        __atomic_store_n(&s->w[i], w[i], __ATOMIC_RELAXED);
 }
-#undef SF_PUT
 
 static void action_name(struct sf_buf *b, const struct sf_rule *r)
 {
@@ -560,7 +542,8 @@ static void reset_counters(void)
     memset(sf_shared->tree_seen, 0, sizeof(sf_shared->tree_seen));
     memset(sf_shared->tree_calls, 0, sizeof(sf_shared->tree_calls));
     for (unsigned i = 0; i < SF_LAST_SLOTS; i++)
-        __atomic_store_n(&sf_shared->last[i].stamp, 0UL, __ATOMIC_RELAXED);
+        for (unsigned k = 0; k < 5; k++)
+            __atomic_store_n(&sf_shared->last[i].w[k], 0UL, __ATOMIC_RELAXED);
 }
 
 static int install(const char *spec, struct shmfault_error *err, int append)
@@ -662,37 +645,46 @@ unsigned long shmfault_calls(unsigned function)
     return function < SF_NFN ? __atomic_load_n(&sf_fn_calls[function], __ATOMIC_RELAXED) : 0;
 }
 
-#define SF_GET(field) __atomic_load_n(&s->field, __ATOMIC_RELAXED)
-/* The newest complete record: a slot being written (or whose writer died) is skipped, and a
- * slot rewritten while it was copied (its stamp changed) does not count. Never waits. */
+/* The newest complete record: a slot whose words carry different tags (being written, its
+ * writer killed, two writers) is skipped. Never waits. */
 int shmfault_last_injection(struct shmfault_injection *out)
 {
-    unsigned long best = 0;
-    struct shmfault_injection inj = {0};
+    unsigned long best[5] = {0};
+    int have = 0;
     if (sf_shared == NULL)
         return -1;
+    unsigned long got[SF_LAST_SLOTS][5];
+    for (unsigned i = 0; i < SF_LAST_SLOTS; i++)
+        for (unsigned k = 0; k < 5; k++)
+            got[i][k] = __atomic_load_n(&sf_shared->last[i].w[k], __ATOMIC_RELAXED);
+    /* read after the slots: every tag seen is at most NOW (in 32-bit arithmetic) */
+    uint32_t now = (uint32_t)__atomic_load_n(&sf_shared->injections, __ATOMIC_RELAXED);
+    uint32_t best_age = UINT32_MAX;
     for (unsigned i = 0; i < SF_LAST_SLOTS; i++) {
-        const struct sf_last_slot *s = &sf_shared->last[i];
-        unsigned long st = __atomic_load_n(&s->stamp, __ATOMIC_ACQUIRE);
-        if (st == 0 || (st & SF_SLOT_BUSY) || st <= best)
+        uint32_t tag = (uint32_t)(got[i][0] >> 32);
+        int whole = tag != 0;
+        for (unsigned k = 1; k < 5 && whole; k++)
+            whole = (uint32_t)(got[i][k] >> 32) == tag;
+        if (!whole || (uint32_t)(now - tag) >= best_age)
             continue;
-        struct shmfault_injection copy = {SF_GET(function), (enum shmfault_action)SF_GET(action),
-                                          SF_GET(value),    SF_GET(after_call),
-                                          SF_GET(pid),      SF_GET(call_number),
-                                          SF_GET(rule)};
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&s->stamp, __ATOMIC_RELAXED) != st)
-            continue;
-        best = st;
-        inj = copy;
+        best_age = (uint32_t)(now - tag);
+        memcpy(best, got[i], sizeof(best));
+        have = 1;
     }
-    if (best == 0)
+    if (!have)
         return -1;
-    if (out)
-        *out = inj;
+    if (out) {
+        uint32_t f = (uint32_t)best[0];
+        out->function = (int)(f & 0xffu);
+        out->action = (enum shmfault_action)((f >> 8) & 0xffu);
+        out->after_call = (int)((f >> 16) & 0xffu);
+        out->rule = (f >> 24) & 0xffu;
+        out->value = (int)(uint32_t)best[1];
+        out->pid = (pid_t)(uint32_t)best[2];
+        out->call_number = (best[3] & 0xffffffffUL) | (best[4] & 0xffffffffUL) << 32;
+    }
     return 0;
 }
-#undef SF_GET
 
 /* ---- rules that never fired ---------------------------------------------------------------- */
 

@@ -122,18 +122,15 @@ struct sf_ledger_entry {
 
 /*
  * The last injections, kill-safe (docs/faults.md, "Killed processes"): a record takes the
- * ticket of its injection (the injections counter), claims a slot by CAS of its stamp to
- * ticket|SF_SLOT_BUSY, writes the fields and publishes by storing the plain ticket last.
- * Readers take the highest complete stamp and never wait; a writer killed mid-record leaves
- * one busy slot behind, never a lock.
+ * ticket of its injection (the injections counter) and slot ticket % SF_LAST_SLOTS, and writes
+ * its fields as words that each carry the ticket's low 32 bits. A reader accepts a slot only
+ * when all its words carry the same tag (one writer wrote them all) and takes the newest; a
+ * writer killed half-way, or two writers on one slot, leave a slot that is skipped until it is
+ * written again. Nothing to claim, nothing to wait for.
  */
 #define SF_LAST_SLOTS 16
-#define SF_SLOT_BUSY (1UL << 63)
 struct sf_last_slot {
-    unsigned long stamp;         /* 0 empty, ticket|SF_SLOT_BUSY being written, ticket complete */
-    int function, action, value, after_call, pid;
-    unsigned rule;
-    unsigned long call_number;
+    unsigned long w[5]; /* tag<<32 | fn,action,after,rule / value / pid / call lo / call hi */
 };
 
 /* Lives in a MAP_SHARED|MAP_ANONYMOUS area made at load: seen by the whole process tree. */
