@@ -26,22 +26,22 @@ lines() { # lines FILE PATTERN: how many lines of FILE contain PATTERN
 # uncounted (the guard was held across the real call), so sem_post%2 hit other calls.
 case_signals() {
   local n=2000 plain want got
-  plain=$("$sigpost" $n)
+  plain=$("$sigpost" "$n")
   same "without the layer: every post succeeds" \
     "main posts ok=$n failed=0; handler posts ok=$n failed=0 other=0; waits=$n; value=$((2 * n))" "$plain"
   want="main posts ok=$n failed=0; handler posts ok=0 failed=$n other=0; waits=$n; value=$n"
   got=$(SHMFAULT_RULES='sem_post%2=EOVERFLOW' SHMFAULT_COUNT=1 LD_PRELOAD="$lib" \
-    "$sigpost" $n 2>"$work/count.untraced")
+    "$sigpost" "$n" 2>"$work/count.untraced")
   same "sem_post%2, untraced: exactly the handler's posts fail" "$want" "$got"
   got=$(SHMFAULT_RULES='sem_post%2=EOVERFLOW' SHMFAULT_COUNT=1 SHMFAULT_TRACE="$work/t1" \
-    LD_PRELOAD="$lib" "$sigpost" $n 2>"$work/count.traced")
+    LD_PRELOAD="$lib" "$sigpost" "$n" 2>"$work/count.traced")
   same "sem_post%2, traced: the same results" "$want" "$got"
   same "sem_post%2: the same sem_post count traced and untraced" \
     "$(grep -o 'fn=sem_post .*' "$work/count.untraced")" "$(grep -o 'fn=sem_post .*' "$work/count.traced")"
   check "sem_post count is 2N" grep -q "fn=sem_post calls=$((2 * n))\$" "$work/count.traced"
   check "every sem_post traced (2N lines)" test "$(lines "$work/t1" '"fn":"sem_post"')" -eq $((2 * n))
   check "N of them injected" test "$(lines "$work/t1" '"injected":"EOVERFLOW"')" -eq "$n"
-  got=$(SHMFAULT_TRACE="$work/t2" LD_PRELOAD="$lib" "$sigpost" $n)
+  got=$(SHMFAULT_TRACE="$work/t2" LD_PRELOAD="$lib" "$sigpost" "$n")
   same "trace without a rule: the program's own results" "$plain" "$got"
   check "trace without a rule: every sem_post traced" \
     test "$(lines "$work/t2" '"fn":"sem_post"')" -eq $((2 * n))
