@@ -12,14 +12,17 @@
  * is decided, counted and traced like any other.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -111,6 +114,8 @@ static void at_fork_parent(void)
 void sf_after_fork_child(void)
 {
     sf_pid = (pid_t)syscall(SYS_getpid);
+    if (sf_shared != NULL)
+        __atomic_store_n(&sf_shared->forked, 1, __ATOMIC_RELAXED);
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
@@ -754,14 +759,77 @@ static const char *never_called_text(unsigned fn)
 }
 
 /*
+ * Is this image started by a process that has the layer too (a program exec'd by a preloaded
+ * shell, a fork server's cell)? Then the tree began above us and its first image speaks for it:
+ * an exec'd command that never calls FN says nothing. Read from /proc/PPID/maps (our own
+ * object's file name); unreadable means no.
+ */
+static int parent_has_layer(void)
+{
+    Dl_info info;
+    char path[64], buf[4096 + 256];
+    struct sf_buf b = {path, sizeof(path), 0};
+    if (dladdr((void *)parent_has_layer, &info) == 0 || info.dli_fname == NULL)
+        return 0;
+    const char *name = strrchr(info.dli_fname, '/');
+    name = name ? name + 1 : info.dli_fname;
+    size_t nlen = strlen(name);
+    if (nlen == 0 || nlen >= 256)
+        return 0;
+    sf_put(&b, "/proc/");
+    sf_put_dec(&b, (long)getppid());
+    sf_put(&b, "/maps");
+    int saved = errno;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int found = 0;
+    size_t keep = 0;
+    while (fd >= 0 && !found) {
+        ssize_t n = read(fd, buf + keep, sizeof(buf) - 1 - keep);
+        if (n <= 0)
+            break;
+        size_t have = keep + (size_t)n;
+        buf[have] = '\0';
+        found = memmem(buf, have, name, nlen) != NULL;
+        /* a name split over two reads: carry the tail over */
+        keep = have < nlen ? have : nlen - 1;
+        memmove(buf, buf + have - keep, keep);
+    }
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return found;
+}
+
+/*
+ * Did any process of this tree make a process the tree cannot see into? A forked child may
+ * exec (its new image counts its own calls), and posix_spawn/system/vfork children run no
+ * atfork handler: the root's waited-for children show in RUSAGE_CHILDREN, its live ones in
+ * waitid (WNOWAIT: nothing is reaped).
+ */
+static int tree_made_processes(void)
+{
+    struct rusage ru;
+    siginfo_t si;
+    int saved = errno;
+    int made = __atomic_load_n(&sf_shared->forked, __ATOMIC_RELAXED) ||
+               (getrusage(RUSAGE_CHILDREN, &ru) == 0 && ru.ru_maxrss > 0) ||
+               waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+    errno = saved;
+    return made;
+}
+
+/*
  * Only what is certain: the rule did not fire and no process of this tree made an armed call
  * of its function. A rule whose function was called but whose call number, class or filter
- * never matched is not reported (the program may simply have taken another path), and nothing
- * is said when the tree was never armed (SHMFAULT_ARM=never asks for no faults).
+ * never matched is not reported (the program may simply have taken another path); nothing is
+ * said when the tree was never armed (SHMFAULT_ARM=never asks for no faults), nor when it made
+ * other processes (an exec'd image counts its calls in its own area, out of our sight) or began
+ * above us (parent_has_layer).
  */
 unsigned sf_report_unfired(int fd)
 {
     unsigned lines = 0;
+    int asked = 0; /* parent_has_layer, once and only when there is something to say */
     if (sf_shared == NULL || !__atomic_load_n(&sf_shared->armed_once, __ATOMIC_RELAXED))
         return 0;
     for (unsigned i = 0; i < sf_rules.n; i++) {
@@ -769,6 +837,9 @@ unsigned sf_report_unfired(int fd)
         if (__atomic_load_n(&sf_shared->fired[i], __ATOMIC_RELAXED) != 0 ||
             __atomic_load_n(&sf_shared->tree_calls[r->fn], __ATOMIC_RELAXED) != 0)
             continue;
+        if (!asked && (parent_has_layer() || tree_made_processes()))
+            return 0;
+        asked = 1;
         char line[512];
         struct sf_buf b = {line, sizeof(line) - 1, 0};
         sf_put(&b, "shmfault: rule ");

@@ -141,6 +141,7 @@ struct sf_shared {
     unsigned long tree_calls[SF_NFN]; /* non-zero once the tree made an armed call of it */
     pid_t root;
     int armed_once;               /* some process of the tree armed (sf_report_unfired) */
+    int forked;                   /* some process of the tree forked (its child may exec) */
     struct sf_last_slot last[SF_LAST_SLOTS];
     unsigned nledger;
     unsigned long ledger_dropped;

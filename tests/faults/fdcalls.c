@@ -7,6 +7,7 @@
  *                        files on the tmpfs mounted at DIR; then a real shm fd and its dup
  *   fdcalls lfs          shm_open, ftruncate, mmap(MAP_SHARED) of it, munmap
  *   fdcalls child-shmctl a forked child calls shmctl once; the parent never does
+ *   fdcalls nothing      no call at all
  * One line per call: "WHAT ok" or "WHAT failed ERRNO".
  */
 #include <errno.h>
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
         return lfs();
     if (argc == 2 && strcmp(argv[1], "child-shmctl") == 0)
         return child_shmctl();
-    fprintf(stderr, "usage: fdcalls reuse DIR | lfs | child-shmctl\n");
+    if (argc == 2 && strcmp(argv[1], "nothing") == 0)
+        return 0;
+    fprintf(stderr, "usage: fdcalls reuse DIR | lfs | child-shmctl | nothing\n");
     return 2;
 }

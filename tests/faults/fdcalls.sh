@@ -58,10 +58,18 @@ shmfault: rule 2 'semop=EINTR' never fired: semop was never called" "$err"
   same "called but never matched: nothing said" "" "$err"
   err=$(SHMFAULT_RULES='shmctl@5=EIDRM' LD_PRELOAD="$lib" "$prog" child-shmctl 2>&1 >/dev/null)
   same "called by a forked child only: nothing said" "" "$err"
+  err=$(SHMFAULT_RULES='semop@1=EINTR' LD_PRELOAD="$lib" "$prog" child-shmctl 2>&1 >/dev/null)
+  same "a tree that forked: nothing said (a child may have exec'd)" "" "$err"
+  # shellcheck disable=SC2016 # $1 is the inner shell's
+  err=$(SHMFAULT_RULES='shmctl@1=EIDRM' LD_PRELOAD="$lib" bash -c '"$1" lfs; "$1" lfs; true' sh "$prog" 2>&1 >/dev/null)
+  same "a preloaded shell and the images it runs: nothing said (their calls are out of sight)" "" "$err"
+  err=$(SHMFAULT_RULES='shmctl@1=EIDRM' LD_PRELOAD="$lib" bash -c '"$1" lfs' sh "$prog" 2>&1 >/dev/null)
+  same "one image exec'd by a preloaded shell: said by that image" \
+    "shmfault: rule 0 'shmctl@1=EIDRM' never fired: shmctl was never called" "$err"
   err=$(SHMFAULT_ARM=never SHMFAULT_RULES='shmctl@1=EIDRM' LD_PRELOAD="$lib" "$prog" lfs 2>&1 >/dev/null)
   same "never armed: nothing said" "" "$err"
   err=$(SHMFAULT_RULES='ftruncate=EIO,times=2;munmap@3-4=EINVAL;semop(SEM_UNDO)p0.25=EAGAIN,proc=children' \
-    LD_PRELOAD="$lib" "$prog" child-shmctl 2>&1 >/dev/null)
+    LD_PRELOAD="$lib" "$prog" nothing 2>&1 >/dev/null)
   same "the rule as written" \
     "shmfault: rule 0 'ftruncate=EIO,times=2' never fired: ftruncate was never called on a shm_open/memfd_create descriptor
 shmfault: rule 1 'munmap@3-4=EINVAL' never fired: munmap was never called on a MAP_SHARED mapping
