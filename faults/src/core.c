@@ -6,16 +6,23 @@
  * area made at load, inherited across fork): injections, per-rule fired counts, count=tree
  * counters, the last injection and the ledger, so a parent learns what its children did.
  * Hot path: one relaxed load of sf_gate when nothing is armed; when armed, one atomic counter
- * and a walk over the rules of this function only. No locks across the real call.
+ * and a walk over the rules of this function only. No locks anywhere: a process SIGKILLed at
+ * any instruction leaves nothing another process waits for (docs/faults.md), and the per-call
+ * work is reentrant (stack buffers, atomics), so a signal handler's call in the middle of it
+ * is decided, counted and traced like any other.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -35,7 +42,8 @@ unsigned long sf_fn_calls[SF_NFN];
 SF_TLS int sf_depth;
 void *sf_real_ptr[SF_NFN];
 
-static int init_state; /* 0 not yet, 1 in progress, 2 done */
+static int init_state; /* 0 not yet, 1 in progress, 2 done (process-private, not shared) */
+static SF_TLS int initializing; /* this thread is inside sf_init (a signal handler re-entered) */
 #define SF_DEFAULT_SEED 0x5eedf00dULL
 static uint64_t seed = SF_DEFAULT_SEED;
 static unsigned long draws;
@@ -106,6 +114,8 @@ static void at_fork_parent(void)
 void sf_after_fork_child(void)
 {
     sf_pid = (pid_t)syscall(SYS_getpid);
+    if (sf_shared != NULL)
+        __atomic_store_n(&sf_shared->forked, 1, __ATOMIC_RELAXED);
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
@@ -149,12 +159,18 @@ void sf_init(void)
     int expected = 0;
     if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 2)
         return;
+    if (initializing)
+        return; /* re-entered from a signal handler of the initializing thread: never wait */
     if (!__atomic_compare_exchange_n(&init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
+        /* Another thread of this process is initializing. init_state is process-private, so
+         * the only thread waited for dies with the waiters: a SIGKILL cannot orphan this. */
         while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
             sched_yield();
         return;
     }
+    initializing = 1;
+    sf_depth++; /* dlsym, pthread_atfork: whatever they call is not the program's call */
     long area = syscall(SYS_mmap, NULL, sizeof(struct sf_shared), PROT_READ | PROT_WRITE,
                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (area < 0 && area > -4096) {
@@ -174,6 +190,8 @@ void sf_init(void)
     sf_observe = 1;   /* linked: the harness decides what to do with what the ledger saw */
     sf_count_all = 1; /* and reads shmfault_calls of any function */
 #endif
+    sf_depth--;
+    initializing = 0;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 
@@ -235,6 +253,11 @@ static int matches(unsigned idx, unsigned long cls, uintptr_t caller, unsigned l
     return take_shot(idx, r);
 }
 
+/*
+ * sf_depth > 0 only while the layer itself calls out (sf_init, resolving caller= ranges): a
+ * call made from there is the layer's, not the program's. It is never held across the real
+ * call nor around the per-call work, so a signal handler's calls are always seen.
+ */
 int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller)
 {
     if (sf_depth > 0 || sf_shared == NULL)
@@ -249,6 +272,8 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
     c->call = 0;
     if (armed) {
         c->call = __atomic_add_fetch(&sf_fn_calls[fn], 1UL, __ATOMIC_RELAXED);
+        if (SF_UNLIKELY(__atomic_load_n(&sf_shared->tree_calls[fn], __ATOMIC_RELAXED) == 0))
+            __atomic_store_n(&sf_shared->tree_calls[fn], 1UL, __ATOMIC_RELAXED);
         unsigned nr = sf_rules.nbyfn[fn];
         for (unsigned i = 0; i < nr; i++) {
             unsigned idx = sf_rules.byfn[fn][i];
@@ -258,22 +283,31 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
             }
         }
     }
-    if (c->rule < 0 && !c->tracing)
-        return 0;
-    sf_depth++;
-    return 1;
+    return c->rule >= 0 || c->tracing;
+}
+
+void sf_note_call(unsigned fn)
+{
+    if (sf_shared != NULL && __atomic_load_n(&sf_armed_flag, __ATOMIC_RELAXED))
+        __atomic_store_n(&sf_shared->tree_calls[fn], 1UL, __ATOMIC_RELAXED);
+}
+
+static unsigned long tagged(unsigned long ticket, unsigned long payload)
+{
+    return (ticket << 32) | (payload & 0xffffffffUL);
 }
 
 static void record(const struct sf_call *c, const struct sf_rule *r, int after)
 {
-    struct shmfault_injection inj = {(int)c->fn, r->act, r->value, after, sf_pid, c->call,
-                                     (unsigned)c->rule};
-    __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
-    while (__atomic_exchange_n(&sf_shared->last_lock, 1, __ATOMIC_ACQUIRE))
-        ;
-    sf_shared->last = inj;
-    sf_shared->have_last = 1;
-    __atomic_store_n(&sf_shared->last_lock, 0, __ATOMIC_RELEASE);
+    unsigned long ticket = __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
+    struct sf_last_slot *s = &sf_shared->last[ticket % SF_LAST_SLOTS];
+    unsigned long w[5] = {
+        tagged(ticket, (c->fn & 0xffu) | ((unsigned)r->act & 0xffu) << 8 |
+                           ((unsigned)after & 0xffu) << 16 | ((unsigned)c->rule & 0xffu) << 24),
+        tagged(ticket, (unsigned)r->value), tagged(ticket, (unsigned)sf_pid),
+        tagged(ticket, c->call), tagged(ticket, c->call >> 32)};
+    for (unsigned i = 0; i < 5; i++)
+        __atomic_store_n(&s->w[i], w[i], __ATOMIC_RELAXED);
 }
 
 static void action_name(struct sf_buf *b, const struct sf_rule *r)
@@ -381,7 +415,6 @@ int sf_before(struct sf_call *c)
         failure_text(c->fn, ret, sizeof(ret));
         record(c, r, 0);
         trace_line(c, ret, r->value, r);
-        sf_depth--;
         errno = r->value;
         return 1;
     }
@@ -410,7 +443,6 @@ void sf_after_int(struct sf_call *c, long ret)
     char text[32];
     struct sf_buf b = {text, sizeof(text), 0};
     sf_put_dec(&b, ret);
-    sf_depth--;
     after_common(c, text, ret == -1 ? saved : 0);
     errno = saved;
 }
@@ -423,7 +455,6 @@ void sf_after_ptr(struct sf_call *c, const void *ret, int failed)
     sf_putc(&b, '"');
     sf_put_hex(&b, (unsigned long)(uintptr_t)ret, 0);
     sf_putc(&b, '"');
-    sf_depth--;
     after_common(c, text, failed ? saved : 0);
     errno = saved;
 }
@@ -454,10 +485,51 @@ void sf_arg_hex(struct sf_call *c, const char *name, unsigned long v)
 
 void sf_arg_str(struct sf_call *c, const char *name, const char *s)
 {
+    char text[128];
     struct sf_buf b = {c->args, sizeof(c->args), c->alen};
     arg_name(c, &b, name);
-    sf_put(&b, s ? s : "(null)");
+    if (s == NULL)
+        sf_put(&b, "(null)");
+    else if (sf_peek_str(text, sizeof(text), s) < 0)
+        sf_put(&b, "(bad address)");
+    else
+        sf_put(&b, text);
     c->alen = b.len;
+}
+
+/* ---- the program's memory, read without trusting it -------------------------------------- */
+
+int sf_peek(void *dst, const void *src, size_t n)
+{
+    struct iovec local = {dst, n}, remote = {(void *)(uintptr_t)src, n};
+    int saved = errno;
+    /* the pid now, not the cached one: a child the atfork handlers did not see must not read
+     * its parent's memory */
+    long got = syscall(SYS_process_vm_readv, syscall(SYS_getpid), &local, 1UL, &remote, 1UL, 0UL);
+    errno = saved;
+    return got == (long)n ? 0 : -1;
+}
+
+int sf_peek_str(char *buf, size_t size, const char *s)
+{
+    size_t got = 0;
+    buf[0] = '\0';
+    while (got + 1 < size) {
+        /* one page at a time: the string may end just before an unmapped page */
+        uintptr_t at = (uintptr_t)s + got;
+        size_t chunk = 4096 - (at & 4095);
+        if (chunk > size - 1 - got)
+            chunk = size - 1 - got;
+        if (sf_peek(buf + got, s + got, chunk) != 0) {
+            buf[0] = '\0';
+            return -1;
+        }
+        if (memchr(buf + got, '\0', chunk) != NULL)
+            return 0;
+        got += chunk;
+    }
+    buf[size - 1] = '\0';
+    return 1;
 }
 
 /* ---- public API: rules ------------------------------------------------------------------- */
@@ -473,7 +545,10 @@ static void reset_counters(void)
     __atomic_store_n(&sf_shared->injections, 0UL, __ATOMIC_RELAXED);
     memset(sf_shared->fired, 0, sizeof(sf_shared->fired));
     memset(sf_shared->tree_seen, 0, sizeof(sf_shared->tree_seen));
-    sf_shared->have_last = 0;
+    memset(sf_shared->tree_calls, 0, sizeof(sf_shared->tree_calls));
+    for (unsigned i = 0; i < SF_LAST_SLOTS; i++)
+        for (unsigned k = 0; k < 5; k++)
+            __atomic_store_n(&sf_shared->last[i].w[k], 0UL, __ATOMIC_RELAXED);
 }
 
 static int install(const char *spec, struct shmfault_error *err, int append)
@@ -486,7 +561,9 @@ static int install(const char *spec, struct shmfault_error *err, int append)
     }
     if (sf_parse(spec, &scratch, err) != 0)
         return -1;
+    sf_depth++; /* dl_iterate_phdr: what it calls is the layer's, not the program's */
     sf_rules_resolve_callers(&scratch);
+    sf_depth--;
     sf_rules = scratch;
     reset_counters();
     return 0;
@@ -527,6 +604,8 @@ void shmfault_arm(void)
 {
     sf_init();
     __atomic_store_n(&sf_armed_flag, 1, __ATOMIC_RELAXED);
+    if (sf_shared != NULL)
+        __atomic_store_n(&sf_shared->armed_once, 1, __ATOMIC_RELAXED);
     sf_gate_update();
 }
 
@@ -571,16 +650,208 @@ unsigned long shmfault_calls(unsigned function)
     return function < SF_NFN ? __atomic_load_n(&sf_fn_calls[function], __ATOMIC_RELAXED) : 0;
 }
 
+/* The newest complete record: a slot whose words carry different tags (being written, its
+ * writer killed, two writers) is skipped. Never waits. */
 int shmfault_last_injection(struct shmfault_injection *out)
 {
-    int have;
+    unsigned long best[5] = {0};
+    int have = 0;
     if (sf_shared == NULL)
         return -1;
-    while (__atomic_exchange_n(&sf_shared->last_lock, 1, __ATOMIC_ACQUIRE))
-        ;
-    have = sf_shared->have_last;
-    if (have && out)
-        *out = sf_shared->last;
-    __atomic_store_n(&sf_shared->last_lock, 0, __ATOMIC_RELEASE);
-    return have ? 0 : -1;
+    unsigned long got[SF_LAST_SLOTS][5];
+    for (unsigned i = 0; i < SF_LAST_SLOTS; i++)
+        for (unsigned k = 0; k < 5; k++)
+            got[i][k] = __atomic_load_n(&sf_shared->last[i].w[k], __ATOMIC_RELAXED);
+    /* read after the slots: every tag seen is at most NOW (in 32-bit arithmetic) */
+    uint32_t now = (uint32_t)__atomic_load_n(&sf_shared->injections, __ATOMIC_RELAXED);
+    uint32_t best_age = UINT32_MAX;
+    for (unsigned i = 0; i < SF_LAST_SLOTS; i++) {
+        uint32_t tag = (uint32_t)(got[i][0] >> 32);
+        int whole = tag != 0;
+        for (unsigned k = 1; k < 5 && whole; k++)
+            whole = (uint32_t)(got[i][k] >> 32) == tag;
+        if (!whole || (uint32_t)(now - tag) >= best_age)
+            continue;
+        best_age = (uint32_t)(now - tag);
+        memcpy(best, got[i], sizeof(best));
+        have = 1;
+    }
+    if (!have)
+        return -1;
+    if (out) {
+        uint32_t f = (uint32_t)best[0];
+        out->function = (int)(f & 0xffu);
+        out->action = (enum shmfault_action)((f >> 8) & 0xffu);
+        out->after_call = (int)((f >> 16) & 0xffu);
+        out->rule = (f >> 24) & 0xffu;
+        out->value = (int)(uint32_t)best[1];
+        out->pid = (pid_t)(uint32_t)best[2];
+        out->call_number = (best[3] & 0xffffffffUL) | (best[4] & 0xffffffffUL) << 32;
+    }
+    return 0;
+}
+
+/* ---- rules that never fired ---------------------------------------------------------------- */
+
+/* RULE as it could have been written (canonical spelling): for the unfired report. */
+static void rule_text(struct sf_buf *b, const struct sf_rule *r)
+{
+    sf_put(b, sf_functions[r->fn].name);
+    if (r->cls >= 0) {
+        sf_putc(b, '(');
+        sf_put(b, sf_classes[r->cls].name);
+        sf_putc(b, ')');
+    }
+    switch (r->when) {
+    case SF_WHEN_ALWAYS: break;
+    case SF_WHEN_NTH: sf_putc(b, '@'); sf_put_udec(b, r->n); break;
+    case SF_WHEN_FROM: sf_putc(b, '@'); sf_put_udec(b, r->n); sf_putc(b, '+'); break;
+    case SF_WHEN_EVERY: sf_putc(b, '%'); sf_put_udec(b, r->n); break;
+    case SF_WHEN_RANGE:
+        sf_putc(b, '@'); sf_put_udec(b, r->n); sf_putc(b, '-'); sf_put_udec(b, r->m); break;
+    case SF_WHEN_PROB:
+        if (r->prob_all) {
+            sf_put(b, "p1");
+        } else {
+            /* the threshold back to 9 decimals, trailing zeros dropped */
+            unsigned long v = (unsigned long)(((unsigned __int128)r->prob * 1000000000u +
+                                               ((unsigned __int128)1 << 63)) >> 64);
+            char d[10];
+            int last = 8;
+            for (int i = 8; i >= 0; i--, v /= 10)
+                d[i] = (char)('0' + v % 10);
+            while (last > 0 && d[last] == '0')
+                last--;
+            sf_put(b, "p0.");
+            sf_putn(b, d, (size_t)last + 1);
+        }
+        break;
+    }
+    sf_putc(b, '=');
+    if (r->act == SHMFAULT_ACT_ERRNO && r->forced)
+        sf_putc(b, '!');
+    action_name(b, r);
+    if (r->after)
+        sf_put(b, ",after");
+    if (r->times) {
+        sf_put(b, ",times=");
+        sf_put_udec(b, r->times);
+    }
+    if (r->proc != SF_PROC_ALL)
+        sf_put(b, r->proc == SF_PROC_FIRST ? ",proc=first" : ",proc=children");
+    if (r->tree)
+        sf_put(b, ",count=tree");
+    if (r->has_caller) {
+        sf_put(b, ",caller=");
+        sf_put(b, r->caller);
+    }
+}
+
+/* What "called" means for the functions that are fault points only on shared memory. */
+static const char *never_called_text(unsigned fn)
+{
+    switch (fn) {
+    case SF_FN_ftruncate: return " was never called on a shm_open/memfd_create descriptor";
+    case SF_FN_mmap: return " was never called with MAP_SHARED";
+    case SF_FN_munmap: return " was never called on a MAP_SHARED mapping";
+    default: return " was never called";
+    }
+}
+
+/*
+ * Is this image started by a process that has the layer too (a program exec'd by a preloaded
+ * shell, a fork server's cell)? Then the tree began above us and its first image speaks for it:
+ * an exec'd command that never calls FN says nothing. Read from /proc/PPID/maps (our own
+ * object's file name); unreadable means no.
+ */
+static int parent_has_layer(void)
+{
+    Dl_info info;
+    char path[64], buf[4096 + 256];
+    struct sf_buf b = {path, sizeof(path), 0};
+    if (dladdr((void *)parent_has_layer, &info) == 0 || info.dli_fname == NULL)
+        return 0;
+    const char *name = strrchr(info.dli_fname, '/');
+    name = name ? name + 1 : info.dli_fname;
+    size_t nlen = strlen(name);
+    if (nlen == 0 || nlen >= 256)
+        return 0;
+    sf_put(&b, "/proc/");
+    sf_put_dec(&b, (long)getppid());
+    sf_put(&b, "/maps");
+    int saved = errno;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int found = 0;
+    size_t keep = 0;
+    while (fd >= 0 && !found) {
+        ssize_t n = read(fd, buf + keep, sizeof(buf) - 1 - keep);
+        if (n <= 0)
+            break;
+        size_t have = keep + (size_t)n;
+        buf[have] = '\0';
+        found = memmem(buf, have, name, nlen) != NULL;
+        /* a name split over two reads: carry the tail over */
+        keep = have < nlen ? have : nlen - 1;
+        memmove(buf, buf + have - keep, keep);
+    }
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return found;
+}
+
+/*
+ * Did any process of this tree make a process the tree cannot see into? A forked child may
+ * exec (its new image counts its own calls), and posix_spawn/system/vfork children run no
+ * atfork handler: the root's waited-for children show in RUSAGE_CHILDREN, its live ones in
+ * waitid (WNOWAIT: nothing is reaped).
+ */
+static int tree_made_processes(void)
+{
+    struct rusage ru;
+    siginfo_t si;
+    int saved = errno;
+    int made = __atomic_load_n(&sf_shared->forked, __ATOMIC_RELAXED) ||
+               (getrusage(RUSAGE_CHILDREN, &ru) == 0 && ru.ru_maxrss > 0) ||
+               waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+    errno = saved;
+    return made;
+}
+
+/*
+ * Only what is certain: the rule did not fire and no process of this tree made an armed call
+ * of its function. A rule whose function was called but whose call number, class or filter
+ * never matched is not reported (the program may simply have taken another path); nothing is
+ * said when the tree was never armed (SHMFAULT_ARM=never asks for no faults), nor when it made
+ * other processes (an exec'd image counts its calls in its own area, out of our sight) or began
+ * above us (parent_has_layer).
+ */
+unsigned sf_report_unfired(int fd)
+{
+    unsigned lines = 0;
+    int asked = 0; /* parent_has_layer, once and only when there is something to say */
+    if (sf_shared == NULL || !__atomic_load_n(&sf_shared->armed_once, __ATOMIC_RELAXED))
+        return 0;
+    for (unsigned i = 0; i < sf_rules.n; i++) {
+        const struct sf_rule *r = &sf_rules.r[i];
+        if (__atomic_load_n(&sf_shared->fired[i], __ATOMIC_RELAXED) != 0 ||
+            __atomic_load_n(&sf_shared->tree_calls[r->fn], __ATOMIC_RELAXED) != 0)
+            continue;
+        if (!asked && (parent_has_layer() || tree_made_processes()))
+            return 0;
+        asked = 1;
+        char line[512];
+        struct sf_buf b = {line, sizeof(line) - 1, 0};
+        sf_put(&b, "shmfault: rule ");
+        sf_put_udec(&b, i);
+        sf_put(&b, " '");
+        rule_text(&b, r);
+        sf_put(&b, "' never fired: ");
+        sf_put(&b, sf_functions[r->fn].name);
+        sf_put(&b, never_called_text(r->fn));
+        line[b.len++] = '\n';
+        sf_write_all(fd, line, b.len);
+        lines++;
+    }
+    return lines;
 }

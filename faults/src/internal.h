@@ -120,16 +120,29 @@ struct sf_ledger_entry {
     unsigned long size;
 };
 
+/*
+ * The last injections, kill-safe (docs/faults.md, "Killed processes"): a record takes the
+ * ticket of its injection (the injections counter) and slot ticket % SF_LAST_SLOTS, and writes
+ * its fields as words that each carry the ticket's low 32 bits. A reader accepts a slot only
+ * when all its words carry the same tag (one writer wrote them all) and takes the newest; a
+ * writer killed half-way, or two writers on one slot, leave a slot that is skipped until it is
+ * written again. Nothing to claim, nothing to wait for.
+ */
+#define SF_LAST_SLOTS 16
+struct sf_last_slot {
+    unsigned long w[5]; /* tag<<32 | fn,action,after,rule / value / pid / call lo / call hi */
+};
+
 /* Lives in a MAP_SHARED|MAP_ANONYMOUS area made at load: seen by the whole process tree. */
 struct sf_shared {
     unsigned long injections;
     unsigned long fired[SF_MAX_RULES];
     unsigned long tree_seen[SF_MAX_RULES];
-    unsigned long tree_calls[SF_NFN];
+    unsigned long tree_calls[SF_NFN]; /* non-zero once the tree made an armed call of it */
     pid_t root;
-    int last_lock;
-    int have_last;
-    struct shmfault_injection last;
+    int armed_once;               /* some process of the tree armed (sf_report_unfired) */
+    int forked;                   /* some process of the tree forked (its child may exec) */
+    struct sf_last_slot last[SF_LAST_SLOTS];
     unsigned nledger;
     unsigned long ledger_dropped;
     struct sf_ledger_entry ledger[SF_LEDGER_MAX];
@@ -188,6 +201,9 @@ static inline int sf_enter(struct sf_call *c, unsigned fn, unsigned long cls, ui
         return 0;
     return sf_enter_slow(c, fn, cls, caller);
 }
+/* A call of FN that is never a fault point (AFL++'s own objects) was still made: the unfired
+ * report must not say FN was never called. */
+void sf_note_call(unsigned fn) SF_HIDDEN;
 /* Non-zero: the call must not be made; errno is set and the failure value is to be returned. */
 int sf_before(struct sf_call *c) SF_HIDDEN;
 /* After the real call: trace line, crash-after. FAILED: the real call failed (errno is its). */
@@ -196,7 +212,18 @@ void sf_after_ptr(struct sf_call *c, const void *ret, int failed) SF_HIDDEN;
 
 void sf_arg_dec(struct sf_call *c, const char *name, long v) SF_HIDDEN;
 void sf_arg_hex(struct sf_call *c, const char *name, unsigned long v) SF_HIDDEN;
+/* S is the program's pointer: read without faulting (sf_peek_str), "(bad address)" if not. */
 void sf_arg_str(struct sf_call *c, const char *name, const char *s) SF_HIDDEN;
+
+/* Reading the program's memory before the kernel validated it (process_vm_readv on this
+ * process: a bad pointer gives an error, never SIGSEGV). sf_peek: 0 when all N bytes were read.
+ * sf_peek_str: 0 a whole string (NUL included) fit in BUF, 1 truncated, -1 unreadable (BUF ""). */
+int sf_peek(void *dst, const void *src, size_t n) SF_HIDDEN;
+int sf_peek_str(char *buf, size_t size, const char *s) SF_HIDDEN;
+
+/* At exit of the root process: one line on FD per rule that never fired because the tree
+ * never made an armed call of its function. Returns the number of lines. */
+unsigned sf_report_unfired(int fd) SF_HIDDEN;
 
 /* ---- small formatter (no stdio in the fault layer) --------------------------------------- */
 

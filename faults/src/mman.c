@@ -1,13 +1,14 @@
 /*
  * mman.c - interposers of mmap, munmap and ftruncate. Only shared memory is a fault point:
  * mmap with MAP_SHARED, munmap of a MAP_SHARED mapping this process made, ftruncate of a
- * descriptor from shm_open/memfd_create that still is on tmpfs. Everything else goes straight
- * to libc after one flag test, so a program's allocator never pays for the layer.
+ * descriptor that refers now to the object shm_open/memfd_create returned it for.
+ * Everything else goes straight to libc after one flag test, so a program's allocator never
+ * pays for the layer. mmap64 and ftruncate64 are glibc's other names of the same functions
+ * (programs built with -D_FILE_OFFSET_BITS=64 call them): the same interposers, same rows.
  */
-#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -18,31 +19,57 @@ typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 typedef int (*munmap_fn)(void *, size_t);
 typedef int (*ftruncate_fn)(int, off_t);
 
-/* ---- shm descriptors: a bitmap, confirmed with fstatfs (a closed fd number gets reused) -- */
-
+/*
+ * ---- shm descriptors ----------------------------------------------------------------------
+ * A descriptor number is closed and reused behind our back (close is not intercepted), so the
+ * mark records what the number referred to when shm_open/memfd_create returned it (device and
+ * inode, from fstat), and ftruncate compares with what it refers to now. A static table, one
+ * entry per descriptor number (its pages are touched only for numbers that were marked); the
+ * bitmap is the entry's "written" flag and the fast "never marked" answer.
+ */
 #define FD_MAX 65536
-static unsigned long fd_bits[FD_MAX / (8 * sizeof(unsigned long))];
 #define BITS (8 * sizeof(unsigned long))
+static unsigned long fd_bits[FD_MAX / BITS];
+static struct {
+    unsigned long dev, ino;
+} fd_obj[FD_MAX];
+
+static unsigned long bit_of(int fd)
+{
+    return 1UL << ((unsigned)fd % BITS);
+}
 
 void sf_shmfd_mark(int fd)
 {
-    if (fd >= 0 && fd < FD_MAX)
-        __atomic_or_fetch(&fd_bits[(unsigned)fd / BITS], 1UL << ((unsigned)fd % BITS),
-                          __ATOMIC_RELAXED);
+    struct stat st;
+    if (fd < 0 || fd >= FD_MAX)
+        return;
+    int saved = errno;
+    int ok = fstat(fd, &st) == 0;
+    errno = saved;
+    unsigned long *w = &fd_bits[(unsigned)fd / BITS];
+    __atomic_and_fetch(w, ~bit_of(fd), __ATOMIC_RELEASE); /* being rewritten */
+    if (!ok)
+        return;
+    __atomic_store_n(&fd_obj[fd].dev, (unsigned long)st.st_dev, __ATOMIC_RELAXED);
+    __atomic_store_n(&fd_obj[fd].ino, (unsigned long)st.st_ino, __ATOMIC_RELAXED);
+    __atomic_or_fetch(w, bit_of(fd), __ATOMIC_RELEASE);
 }
 
 int sf_shmfd_is(int fd)
 {
-    struct statfs st;
+    struct stat st;
     if (fd < 0 || fd >= FD_MAX)
         return 0;
-    if (!(__atomic_load_n(&fd_bits[(unsigned)fd / BITS], __ATOMIC_RELAXED) &
-          (1UL << ((unsigned)fd % BITS))))
+    if (!(__atomic_load_n(&fd_bits[(unsigned)fd / BITS], __ATOMIC_ACQUIRE) & bit_of(fd)))
         return 0;
+    unsigned long dev = __atomic_load_n(&fd_obj[fd].dev, __ATOMIC_RELAXED);
+    unsigned long ino = __atomic_load_n(&fd_obj[fd].ino, __ATOMIC_RELAXED);
     int saved = errno;
-    int shm = fstatfs(fd, &st) == 0 && (st.f_type == TMPFS_MAGIC || st.f_type == HUGETLBFS_MAGIC);
+    int same = fstat(fd, &st) == 0 && (unsigned long)st.st_dev == dev &&
+               (unsigned long)st.st_ino == ino;
     errno = saved;
-    return shm;
+    return same;
 }
 
 /* ---- MAP_SHARED mappings seen: a small lock-free set of start addresses ----------------- */
@@ -153,6 +180,8 @@ int munmap(void *addr, size_t len)
     return rc;
 }
 
+_Static_assert(sizeof(off_t) == 8, "mmap64/ftruncate64 are aliases only where off_t is 64-bit");
+
 int ftruncate(int fd, off_t len)
 {
     ftruncate_fn real = (ftruncate_fn)sf_real(SF_FN_ftruncate);
@@ -173,3 +202,7 @@ int ftruncate(int fd, off_t len)
     sf_after_int(&c, rc);
     return rc;
 }
+
+/* glibc's large-file names of the same functions (aliases in libc too): same rows, counters. */
+extern __typeof__(mmap) mmap64 __attribute__((alias("mmap")));
+extern __typeof__(ftruncate) ftruncate64 __attribute__((alias("ftruncate")));

@@ -1,7 +1,9 @@
 /*
  * posix_sem.c - interposers of the POSIX named and unnamed semaphore calls: sem_open (variadic:
  * mode and value only with O_CREAT), sem_close, sem_unlink, sem_wait, sem_timedwait,
- * sem_trywait, sem_post. sem_open creations and sem_unlink removals go to the ledger.
+ * sem_trywait, sem_post, sem_clockwait. sem_open creations and sem_unlink removals go to the
+ * ledger. Names and timeouts are the program's pointers: never dereferenced here (the trace
+ * reads names through sf_peek_str and prints timeouts as addresses).
  */
 #include <fcntl.h>
 #include <semaphore.h>
@@ -15,6 +17,7 @@ const int sf_family_posix_sem = 1;
 typedef sem_t *(*sem_open_fn)(const char *, int, ...);
 typedef int (*sem_fn)(sem_t *);
 typedef int (*sem_timedwait_fn)(sem_t *, const struct timespec *);
+typedef int (*sem_clockwait_fn)(sem_t *, clockid_t, const struct timespec *);
 typedef int (*sem_unlink_fn)(const char *);
 
 sem_t *sem_open(const char *name, int oflag, ...)
@@ -35,8 +38,11 @@ sem_t *sem_open(const char *name, int oflag, ...)
         errno = ENOSYS;
         return SEM_FAILED;
     }
+    /* NAME is not validated yet: probed through a copy read with sf_peek_str */
+    char copy[256];
     int absent = sf_observe && (oflag & O_CREAT) && !(oflag & O_EXCL) &&
-                 !sf_posix_exists(SHMFAULT_OBJ_POSIX_SEM, name);
+                 sf_peek_str(copy, sizeof(copy), name) == 0 &&
+                 !sf_posix_exists(SHMFAULT_OBJ_POSIX_SEM, copy);
     int watched = sf_enter(&c, SF_FN_sem_open, (unsigned)oflag, SF_CALLER);
     if (watched) {
         if (c.tracing) {
@@ -136,6 +142,28 @@ int sem_timedwait(sem_t *sem, const struct timespec *timeout)
     if (sf_before(&c))
         return -1;
     int rc = real(sem, timeout);
+    sf_after_int(&c, rc);
+    return rc;
+}
+
+int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *timeout)
+{
+    sem_clockwait_fn real = (sem_clockwait_fn)sf_real(SF_FN_sem_clockwait);
+    struct sf_call c;
+    if (SF_UNLIKELY(real == NULL)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!sf_enter(&c, SF_FN_sem_clockwait, 0, SF_CALLER))
+        return real(sem, clock, timeout);
+    if (c.tracing) {
+        sf_arg_hex(&c, "sem", (uintptr_t)sem);
+        sf_arg_dec(&c, "clockid", clock);
+        sf_arg_hex(&c, "timeout", (uintptr_t)timeout);
+    }
+    if (sf_before(&c))
+        return -1;
+    int rc = real(sem, clock, timeout);
     sf_after_int(&c, rc);
     return rc;
 }

@@ -16,18 +16,26 @@ typedef int (*shm_open_fn)(const char *, int, mode_t);
 typedef int (*shm_unlink_fn)(const char *);
 typedef int (*memfd_create_fn)(const char *, unsigned int);
 
+/* NAME is the program's pointer, not yet validated: it is only ever read through sf_peek_str. */
 static int is_afl_name(const char *name)
 {
-    return name != NULL && ((sf_afl_shm_name[0][0] && __builtin_strcmp(name, sf_afl_shm_name[0]) == 0) ||
-                            (sf_afl_shm_name[1][0] && __builtin_strcmp(name, sf_afl_shm_name[1]) == 0));
+    char copy[256];
+    if (name == NULL || (!sf_afl_shm_name[0][0] && !sf_afl_shm_name[1][0]) ||
+        sf_peek_str(copy, sizeof(copy), name) != 0)
+        return 0;
+    return (sf_afl_shm_name[0][0] && __builtin_strcmp(copy, sf_afl_shm_name[0]) == 0) ||
+           (sf_afl_shm_name[1][0] && __builtin_strcmp(copy, sf_afl_shm_name[1]) == 0);
 }
 
-/* O_CREAT|O_EXCL creates; O_CREAT alone creates when the name was absent just before. */
+/* O_CREAT|O_EXCL creates; O_CREAT alone creates when the name was absent just before (an
+ * unreadable or overlong name cannot be created: the call fails, nothing to probe). */
 static int probe_absent(const char *name, int oflag)
 {
-    if (!sf_observe || !(oflag & O_CREAT) || (oflag & O_EXCL) || name == NULL)
+    char copy[256];
+    if (!sf_observe || !(oflag & O_CREAT) || (oflag & O_EXCL) || name == NULL ||
+        sf_peek_str(copy, sizeof(copy), name) != 0)
         return 0;
-    return !sf_posix_exists(SHMFAULT_OBJ_POSIX_SHM, name);
+    return !sf_posix_exists(SHMFAULT_OBJ_POSIX_SHM, copy);
 }
 
 static void note_open(const char *name, int oflag, int fd, int absent, uintptr_t site)
@@ -47,8 +55,10 @@ int shm_open(const char *name, int oflag, mode_t mode)
         errno = ENOSYS;
         return -1;
     }
-    if (is_afl_name(name))
+    if (is_afl_name(name)) {
+        sf_note_call(SF_FN_shm_open);
         return real(name, oflag, mode);
+    }
     int absent = probe_absent(name, oflag);
     if (!sf_enter(&c, SF_FN_shm_open, (unsigned)oflag, SF_CALLER)) {
         int fd = real(name, oflag, mode);
@@ -77,8 +87,10 @@ int shm_unlink(const char *name)
         errno = ENOSYS;
         return -1;
     }
-    if (is_afl_name(name))
+    if (is_afl_name(name)) {
+        sf_note_call(SF_FN_shm_unlink);
         return real(name);
+    }
     if (!sf_enter(&c, SF_FN_shm_unlink, 0, SF_CALLER)) {
         rc = real(name);
         if (rc == 0)

@@ -336,6 +336,7 @@ __attribute__((destructor)) static void sf_preload_fini(void)
         print_counts();
     if (sf_shared == NULL || sf_pid != sf_shared->root)
         return;
+    sf_report_unfired(2);
     size_t leaks = 0;
     /* checked now: the program may have closed or reused the number since load */
     int fd = ledger_stderr ? sf_outfd_get(sf_outfd_stderr()) : sf_outfd_get(&ledger);

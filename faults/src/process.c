@@ -29,3 +29,6 @@ pid_t fork(void)
     sf_after_int(&c, pid); /* in the child this traces with the child's pid, ret 0 */
     return pid;
 }
+
+/* glibc exports fork's implementation under __fork too (the same function there). */
+extern __typeof__(fork) __fork __attribute__((alias("fork"), nothrow));

@@ -77,15 +77,38 @@ int semget(key_t key, int nsems, int flags)
     return id;
 }
 
-/* Only read when a rule selects a class (the pointer may be the bad one under test). */
+/*
+ * Only read when a rule selects a class, and never directly: the kernel has not validated
+ * SOPS yet, and a program may pass a bad one on purpose (it expects EFAULT). Unreadable
+ * operations have no class; the kernel then gives the program its EFAULT.
+ */
 static unsigned long op_flags(unsigned fn, const struct sembuf *sops, size_t nsops)
 {
+    struct sembuf ops[64];
     unsigned long f = 0;
-    if (!sf_rules.needcls[fn] || sops == NULL)
+    if (!sf_rules.needcls[fn] || sops == NULL || nsops == 0)
         return 0;
-    for (size_t i = 0; i < nsops && i < 64; i++)
-        f |= (unsigned short)sops[i].sem_flg;
+    size_t n = nsops < 64 ? nsops : 64;
+    if (sf_peek(ops, sops, n * sizeof(ops[0])) != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        f |= (unsigned short)ops[i].sem_flg;
     return f;
+}
+
+/* The first operation, for the trace, read as op_flags reads (never dereferenced). */
+static void trace_first_op(struct sf_call *c, const struct sembuf *sops, size_t nsops)
+{
+    struct sembuf op;
+    if (sops == NULL || nsops == 0)
+        return;
+    if (sf_peek(&op, sops, sizeof(op)) != 0) {
+        sf_arg_hex(c, "sops", (uintptr_t)sops); /* unreadable: its address, as the kernel sees */
+        return;
+    }
+    sf_arg_dec(c, "num", op.sem_num);
+    sf_arg_dec(c, "op", op.sem_op);
+    sf_arg_hex(c, "flags", (unsigned short)op.sem_flg);
 }
 
 int semop(int semid, struct sembuf *sops, size_t nsops)
@@ -99,11 +122,7 @@ int semop(int semid, struct sembuf *sops, size_t nsops)
     if (c.tracing) {
         sf_arg_dec(&c, "semid", semid);
         sf_arg_dec(&c, "nsops", (long)nsops);
-        if (sops != NULL && nsops > 0) {
-            sf_arg_dec(&c, "num", sops[0].sem_num);
-            sf_arg_dec(&c, "op", sops[0].sem_op);
-            sf_arg_hex(&c, "flags", (unsigned short)sops[0].sem_flg);
-        }
+        trace_first_op(&c, sops, nsops);
     }
     if (sf_before(&c))
         return -1;
@@ -123,6 +142,7 @@ int semtimedop(int semid, struct sembuf *sops, size_t nsops, const struct timesp
     if (c.tracing) {
         sf_arg_dec(&c, "semid", semid);
         sf_arg_dec(&c, "nsops", (long)nsops);
+        trace_first_op(&c, sops, nsops);
         sf_arg_hex(&c, "timeout", (uintptr_t)timeout);
     }
     if (sf_before(&c))

@@ -75,8 +75,10 @@ void *shmat(int shmid, const void *addr, int flags)
         errno = ENOSYS;
         return (void *)-1;
     }
-    if (shmid >= 0 && (shmid == sf_afl_shm_id[0] || shmid == sf_afl_shm_id[1]))
+    if (shmid >= 0 && (shmid == sf_afl_shm_id[0] || shmid == sf_afl_shm_id[1])) {
+        sf_note_call(SF_FN_shmat);
         return real(shmid, addr, flags); /* the fuzzing engine's own map: never ours to fail */
+    }
     if (!sf_enter(&c, SF_FN_shmat, (unsigned)flags, SF_CALLER))
         return real(shmid, addr, flags);
     if (c.tracing) {

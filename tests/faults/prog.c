@@ -124,6 +124,8 @@ static int call(const char *fn)
         return report(fn, sem_trywait(s) == -1);
     if (strcmp(fn, "sem_post") == 0)
         return report(fn, sem_post(s) == -1);
+    if (strcmp(fn, "sem_clockwait") == 0)
+        return report(fn, sem_clockwait(s, CLOCK_REALTIME, &ts) == -1);
     fprintf(stderr, "prog: no scenario for %s\n", fn);
     return 2;
 }

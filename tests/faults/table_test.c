@@ -46,6 +46,7 @@ static const struct {
     {"sem_trywait", {EAGAIN, EINTR, EINVAL}},
     {"sem_post", {EINVAL, EOVERFLOW}},
     {"fork", {EAGAIN, ENOMEM}},
+    {"sem_clockwait", {EINTR, EINVAL, ETIMEDOUT}}, /* glibc manual: as sem_timedwait */
 };
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
 
