@@ -29,10 +29,16 @@ int sfz_crash_lookup(const char *name)
     return -1;
 }
 
+unsigned sfz_fault_function_count(void)
+{
+    unsigned n = shmfault_function_count();
+    return n < SFZ_FAULT_FUNCTIONS ? n : SFZ_FAULT_FUNCTIONS;
+}
+
 unsigned sfz_fault_action_count(unsigned fn)
 {
     const int *errs = NULL;
-    if (fn >= shmfault_function_count())
+    if (fn >= sfz_fault_function_count())
         return 0;
     return shmfault_function_errnos(fn, &errs) + SFZ_NCRASH;
 }

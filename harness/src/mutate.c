@@ -117,7 +117,7 @@ static int swap_steps(struct rng *r, const struct sfz_opset *set, struct sfz_pro
 static void random_fault(struct rng *r, const struct sfz_program *p, struct sfz_fault *f)
 {
     memset(f, 0, sizeof(*f));
-    f->function = (uint8_t)rnd(r, shmfault_function_count());
+    f->function = (uint8_t)rnd(r, sfz_fault_function_count());
     f->nth = (uint8_t)(1u + rnd(r, 8));
     f->from_on = (uint8_t)(rnd(r, 4) == 0);
     const int *errs = NULL;
@@ -134,7 +134,7 @@ static void random_fault(struct rng *r, const struct sfz_program *p, struct sfz_
 static int change_fault(struct rng *r, const struct sfz_opset *set, struct sfz_program *p)
 {
     (void)set;
-    if (shmfault_function_count() == 0)
+    if (sfz_fault_function_count() == 0)
         return -1;
     unsigned what = rnd(r, 3);
     if (p->nfaults == 0 || (what == 0 && p->nfaults < SFZ_MAX_FAULTS)) {

@@ -38,7 +38,7 @@ static void decode_fault(struct reader *r, unsigned version, struct sfz_program 
 {
     unsigned fn = next(r), when = next(r), action = next(r);
     unsigned opts = version >= 2 ? next(r) : prog->nprocs * 16u;
-    unsigned nfn = shmfault_function_count();
+    unsigned nfn = sfz_fault_function_count();
     if (nfn == 0)
         return; /* built without libshmfault: no fault can be armed */
     struct sfz_fault *f = &prog->faults[prog->nfaults++];

@@ -108,6 +108,8 @@ static int parse_rule(struct parser *p, struct sfz_fault *f, char *rule)
     int fn = shmfault_function_lookup(rule);
     if (fn < 0 || fn > 255)
         return fail(p, "unknown function '%s' (not in libshmfault's table)", rule);
+    if ((unsigned)fn >= sfz_fault_function_count())
+        return fail(p, "'%s' is not a fault point of programs (only of libshmfault rules)", rule);
     f->function = (uint8_t)fn;
     size_t nlen = strlen(at + 1);
     f->from_on = nlen > 0 && at[nlen] == '+';

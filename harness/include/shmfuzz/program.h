@@ -83,6 +83,11 @@ int sfz_offset_index(uint32_t value);
 
 /* Number of actions (errnos + crashes) function FN can take, 0 if FN is unknown. */
 unsigned sfz_fault_action_count(unsigned fn);
+/* Functions a fault plan can name: libshmfault's first SFZ_FAULT_FUNCTIONS rows. The table only
+   grows at its end; freezing the count keeps every saved input's fault bytes meaning the same
+   function (a row appended later is reachable from rules, not from programs). */
+#define SFZ_FAULT_FUNCTIONS 23u
+unsigned sfz_fault_function_count(void);
 /* The fault as libshmfault's rule string ("shmat@2=ENOMEM", "shmget@1+=SIGKILL,after"). */
 int sfz_fault_rule(const struct sfz_fault *f, char *buf, size_t size);
 
