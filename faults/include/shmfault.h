@@ -112,7 +112,9 @@ struct shmfault_injection {
     unsigned long call_number;  /* the function's call count when it fired (1-based) */
     unsigned rule;              /* which rule fired */
 };
-/* 0 and fills *out if anything fired since the last reset, -1 otherwise. */
+/* 0 and fills *out with the newest complete record if anything fired since the last reset, -1
+   otherwise. A record whose process was killed while writing it is skipped (never waited for),
+   so -1 is possible after an injection in a tree where processes are being killed. */
 int shmfault_last_injection(struct shmfault_injection *out);
 
 /* ---- the table of intercepted functions ------------------------------------------------- */
