@@ -20,8 +20,9 @@
  *
  * Writes DIR/cells.tsv (cell, function, call, fault, outcome, status, why, process); each
  * run's files stay in DIR/clean* and DIR/CELL when the cell is not ok (with --rule: DIR/cell).
- *   shmfault-enum --faults FUNCTION [--class N] [--errnos MODE] [--crash]
- *                 the faults a point of FUNCTION (a call of class value N) gets, one a line
+ *   shmfault-enum --faults FUNCTION [--class N | --line TRACE-LINE] [--errnos MODE] [--crash]
+ *                 the faults a point of FUNCTION (a call of class value N, or the call of that
+ *                 trace line) gets, one a line
  * Exit status: 0 every cell ok, 1 some cell not ok, 2 usage or set-up error, or a clean run
  * that fails (the matrix would be judged against a failure).
  */
@@ -100,7 +101,8 @@ static int usage(void)
     fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos MODE] [--crash]\n"
           "                     [--baseline N (1..8)] [--suppressions FILE] [--max-points N]\n"
           "                     [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n"
-          "       shmfault-enum --faults FUNCTION [--class N] [--errnos MODE] [--crash]\n"
+          "       shmfault-enum --faults FUNCTION [--class N | --line TRACE-LINE] [--errnos MODE]\n"
+          "                     [--crash]\n"
           "  MODE: realistic (default), peer, documented (= all), first\n",
           stderr);
     return 2;
@@ -720,13 +722,13 @@ static int run_one(const struct options *o, FILE *tsv)
     return strcmp(outcome, "ok") != 0;
 }
 
-/* --faults FUNCTION [--class N] [--errnos MODE] [--crash]: the faults a point of FUNCTION gets,
+/* --faults FUNCTION [--class N|--line L] [--errnos MODE] [--crash]: the faults a point gets,
    one a line (the harness-input mode of `shmfuzz enumerate` builds its cells from this list). */
 static int list_faults(int argc, char **argv)
 {
     struct options o = {0};
     unsigned long cls = 0;
-    const char *faults[MAX_FAULTS];
+    const char *faults[MAX_FAULTS], *line = NULL;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--crash") == 0)
             o.crash = 1;
@@ -738,12 +740,16 @@ static int list_faults(int argc, char **argv)
                 continue;
         else if (strcmp(argv[i], "--class") == 0 && i + 1 < argc)
             cls = parse_num("--class", argv[++i], ~0UL);
+        else if (strcmp(argv[i], "--line") == 0 && i + 1 < argc)
+            line = argv[++i];
         else
             return usage();
     }
     int fn = shmfault_function_lookup(argv[2]);
     if (fn < 0)
         die("'%s' is not an intercepted function", argv[2]);
+    if (line != NULL)
+        cls = enum_class_of(fn, line);
     unsigned n = faults_of(&o, (unsigned)fn, cls, faults);
     for (unsigned i = 0; i < n; i++)
         puts(faults[i]);
