@@ -22,7 +22,7 @@ rc=$?
   bad "SHMFAULT_FORKSERVER outside PID 1: exit $rc: $(cat "$work/out")"
 
 # 2. A leaked POSIX name is found; every cell matches an exec'd run of its rule.
-"$enum" --lib "$lib" --runs "$work/posix" --crash -- "$edge" posix 2>/dev/null
+"$enum" --lib "$lib" --runs "$work/posix" --crash --errnos documented -- "$edge" posix 2>/dev/null
 want=$(for e in $("$(dirname "$enum")/shmfault-info" errnos ftruncate); do echo "ftruncate@1=$e leak"; done)
 [[ $(outcomes "$work/posix") == "$want" ]] && ok "posix: exactly ftruncate's errnos leak the name" ||
   bad "posix: non-ok cells: $(outcomes "$work/posix")"
@@ -40,7 +40,7 @@ done <"$work/posix/cells.tsv"
   bad "fork server and exec disagree ($rows cells)"
 
 # Cells are independent: three servers side by side give the same matrix, row for row.
-"$enum" --lib "$lib" --runs "$work/posix3" --crash --jobs 3 -- "$edge" posix 2>/dev/null
+"$enum" --lib "$lib" --runs "$work/posix3" --crash --errnos documented --jobs 3 -- "$edge" posix 2>/dev/null
 cut -f1-6 "$work/posix/cells.tsv" >"$work/one.tsv"
 cut -f1-6 "$work/posix3/cells.tsv" >"$work/three.tsv"
 cmp -s "$work/one.tsv" "$work/three.tsv" && ok "--jobs 3: the same matrix as one server" ||
