@@ -69,6 +69,12 @@ struct point {
     unsigned long call;
     unsigned long cls;
     char image[ENUM_COMM + 1]; /* "" when the whole tree runs one image */
+    int child;                 /* the call is made by a process other than the main one */
+    int forked;                /* ... by a fork that never exec'd: libshmfault's proc=children
+                                  (an exec'd process is the first of its own tree: proc=first) */
+    int own;                   /* on an object the tree created itself */
+    int roles;                 /* several processes call: the rule names the role */
+    char process[ENUM_COMM + 16]; /* "IMAGE (main)" */
 };
 
 struct server {
@@ -400,46 +406,114 @@ static const char *image_of(const struct run *r, long pid)
     return d ? d->comm : "";
 }
 
-/* Fault points of the clean run: (image, function, per-process call number) in order of first
-   appearance, with the class of that call; the image stays "" when only one image calls. */
+/* Objects the tree creates itself, with an owner who may read and write them: the same user
+   can never get EACCES or EPERM on them (docs/faults.md "Realistic errnos"). */
+#define MAX_OWN 256
+static struct {
+    char what[72]; /* "shm 3", "sem 0", "name /x" */
+} own[MAX_OWN];
+static unsigned nown;
+
+static void own_add(const char *kind, const char *id)
+{
+    if (nown < MAX_OWN)
+        snprintf(own[nown++].what, sizeof(own[0].what), "%s %s", kind, id);
+}
+
+static int own_has(const char *kind, const char *id)
+{
+    char what[72];
+    snprintf(what, sizeof(what), "%s %s", kind, id);
+    for (unsigned i = 0; i < nown; i++)
+        if (strcmp(own[i].what, what) == 0)
+            return 1;
+    return 0;
+}
+
+/* Records what LINE (a call of FN) creates, when its mode gives the owner read and write. */
+static void note_creation(int fn, const char *line)
+{
+    const char *name = shmfault_function_name((unsigned)fn);
+    char id[64];
+    long ret = enum_ret(line);
+    if ((strcmp(name, "shmget") == 0 || strcmp(name, "semget") == 0) && ret >= 0 &&
+        (enum_arg_num(line, "flags", 0) & 0600) == 0600) {
+        snprintf(id, sizeof(id), "%ld", ret);
+        own_add(name[1] == 'h' ? "shm" : "sem", id);
+    }
+    if ((strcmp(name, "shm_open") == 0 || strcmp(name, "sem_open") == 0) &&
+        strstr(line, "\"errno\":null") != NULL && (enum_arg_num(line, "oflag", 0) & O_CREAT) &&
+        (enum_arg_num(line, "mode", 0) & 0600) == 0600 &&
+        enum_arg_str(line, "name", id, sizeof(id)) == 0)
+        own_add("name", id);
+}
+
+/* Is the object LINE's call works on one the tree created (note_creation)? */
+static int on_own_object(const char *line)
+{
+    char id[64];
+    if (enum_arg_str(line, "shmid", id, sizeof(id)) == 0)
+        return own_has("shm", id);
+    if (enum_arg_str(line, "semid", id, sizeof(id)) == 0)
+        return own_has("sem", id);
+    if (enum_arg_str(line, "name", id, sizeof(id)) == 0)
+        return own_has("name", id);
+    return 0;
+}
+
+/* Fault points of the clean run: (image, role, function, per-process call number) in order of
+   first appearance, with the class of that call. Image and role stay "" when the whole tree
+   is one process (or one image): the rule then needs no selector. */
 static unsigned list_points(const struct run *clean, struct point *pts, unsigned max)
 {
     char path[1200], line[2048], first[ENUM_COMM + 1] = "";
     unsigned n = 0;
-    int images = 0;
+    int images = 0, procs = 0;
+    long first_pid = -1;
     snprintf(path, sizeof(path), "%s/trace.jsonl", clean->dir);
     FILE *f = fopen(path, "re");
     while (f && n < max && fgets(line, sizeof(line), f)) {
         int fn = enum_line_fn(line);
         const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
         unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
-        const char *img = image_of(clean, p ? strtol(p + 6, NULL, 10) : -1);
-        if (fn < 0 || call == 0)
-            continue;
+        long pid = p ? strtol(p + 6, NULL, 10) : -1;
+        const char *img = image_of(clean, pid);
+        if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
+                                    enum_ret(line) == 0))
+            continue; /* the child's return from fork is the parent's call, not a point */
+        note_creation(fn, line);
         if (images == 0)
-            snprintf(first, sizeof(first), "%s", img), images = 1;
+            snprintf(first, sizeof(first), "%s", img), images = 1, first_pid = pid;
         else if (strcmp(first, img) != 0)
             images = 2;
-        int seen = 0;
+        procs |= pid != first_pid;
+        int child = pid != clean->main_pid, seen = 0;
         for (unsigned i = 0; i < n && !seen; i++)
             seen = pts[i].fn == (unsigned)fn && pts[i].call == call &&
-                   strcmp(pts[i].image, img) == 0;
+                   strcmp(pts[i].image, img) == 0 && pts[i].child == child;
         if (seen)
             continue;
-        pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), ""};
+        const struct death *d = enum_death_of(clean, pid);
+        pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", child,
+                                child && d && d->forked, on_own_object(line), procs, ""};
         snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
         n++;
     }
     if (f)
         fclose(f);
-    for (unsigned i = 0; i < n && images < 2; i++)
-        pts[i].image[0] = '\0';
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(pts[i].process, sizeof(pts[i].process), "%s (%s)", pts[i].image,
+                 pts[i].child ? "child" : "main");
+        if (images < 2)
+            pts[i].image[0] = '\0';
+        pts[i].roles = procs; /* several processes call: the rule names the role */
+    }
     return n;
 }
 
-/* The faults tried at a point of FN whose call has class value CLS: the errnos of the mode,
-   then the crashes. */
-static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls,
+/* The faults tried at point PT: the errnos of the mode (without permission errnos on the
+   tree's own objects), then the crashes. */
+static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls, int own_obj,
                           const char **out)
 {
     int errs[MAX_FAULTS];
@@ -451,6 +525,13 @@ static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cl
             errs[i] = doc[i];
     } else {
         n = shmfault_errnos_realistic(fn, cls, o->errnos == ERRNOS_PEER, errs, MAX_FAULTS);
+        if (n > MAX_FAULTS)
+            n = MAX_FAULTS;
+        unsigned kept = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!own_obj || (errs[i] != EACCES && errs[i] != EPERM))
+                errs[kept++] = errs[i];
+        n = kept;
     }
     if (o->errnos == ERRNOS_FIRST && n > 1)
         n = 1;
@@ -505,25 +586,33 @@ static struct cell *plan_cells(const struct options *o, const struct point *pts,
     const char *faults[MAX_FAULTS];
     unsigned n = 0;
     for (unsigned i = 0; i < npts; i++)
-        n += faults_of(o, pts[i].fn, pts[i].cls, faults);
+        n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
     struct cell *cells = calloc(n ? n : 1, sizeof(*cells));
     if (cells == NULL)
         die("out of memory (%u cells)", n);
     *total = 0;
     for (unsigned i = 0; i < npts; i++) {
-        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, faults);
+        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
         for (unsigned k = 0; k < nf; k++)
             cells[(*total)++] = (struct cell){pts[i], faults[k], NULL, 0, NULL};
     }
     return cells;
 }
 
-/* The rule of a cell: the point's call in processes of its image (image= when the tree runs
-   more than one, so call N of the receiver is not call N of the sender). */
+/* The fault of a cell with its selectors: image= when the tree runs more than one image,
+   proc=first|children when more than one process calls, so call N of the receiver is not
+   call N of the sender. */
+static void cell_fault(const struct cell *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s", c->fault, c->pt.image[0] ? ",image=" : "", c->pt.image,
+             !c->pt.roles ? "" : c->pt.forked ? ",proc=children" : ",proc=first");
+}
+
 static void cell_rule(const struct cell *c, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s@%lu=%s%s%s", shmfault_function_name(c->pt.fn), c->pt.call, c->fault,
-             c->pt.image[0] ? ",image=" : "", c->pt.image);
+    char fault[128];
+    cell_fault(c, fault, sizeof(fault));
+    snprintf(buf, size, "%s@%lu=%s", shmfault_function_name(c->pt.fn), c->pt.call, fault);
 }
 
 static void cell_dir(const struct options *o, unsigned i, char *buf, size_t size)
@@ -562,14 +651,13 @@ static int finish_cell(const struct options *o, struct server *sv, struct cell *
 /* Rows are written in cell order as soon as every earlier cell is judged. */
 static void flush_rows(FILE *tsv, const struct cell *cells, unsigned total, unsigned *written)
 {
-    char call[24], fault[96];
+    char call[24], fault[128];
     for (; *written < total && cells[*written].outcome != NULL; (*written)++) {
         const struct cell *c = &cells[*written];
         snprintf(call, sizeof(call), "%lu", c->pt.call);
-        snprintf(fault, sizeof(fault), "%s%s%s", c->fault, c->pt.image[0] ? ",image=" : "",
-                 c->pt.image);
+        cell_fault(c, fault, sizeof(fault));
         tsv_row(tsv, *written + 1, shmfault_function_name(c->pt.fn), call, fault, c->outcome,
-                c->status, c->why, c->pt.image);
+                c->status, c->why, c->pt.process);
     }
     fflush(tsv);
 }
@@ -750,7 +838,7 @@ static int list_faults(int argc, char **argv)
         die("'%s' is not an intercepted function", argv[2]);
     if (line != NULL)
         cls = enum_class_of(fn, line);
-    unsigned n = faults_of(&o, (unsigned)fn, cls, faults);
+    unsigned n = faults_of(&o, (unsigned)fn, cls, 0, faults);
     for (unsigned i = 0; i < n; i++)
         puts(faults[i]);
     return 0;

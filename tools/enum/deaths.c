@@ -39,6 +39,7 @@ static void add(struct run *r, const struct acct_v3 *a)
     d->pid = (long)a->ac_pid;
     memcpy(d->comm, a->ac_comm, sizeof(a->ac_comm) < ENUM_COMM ? sizeof(a->ac_comm) : ENUM_COMM);
     d->comm[ENUM_COMM] = '\0';
+    d->forked = (a->ac_flag & AFORK) != 0;
     /* the kernel's exit code: a wait status (signal in the low 7 bits, exit status above) */
     if (a->ac_flag & AXSIG)
         d->sig = (int)(a->ac_exitcode & 0x7f);

@@ -21,6 +21,7 @@ struct death {
     int sig;          /* the signal that ended it, 0 if it exited */
     int code;         /* its exit status when sig == 0 */
     int at_cleanup;   /* killed by the server after the cell's main process ended: still alive */
+    int forked;       /* a fork that never exec'd (AFORK): a rule reaches it with proc=children */
 };
 
 /* One injection the trace shows. */
@@ -64,6 +65,10 @@ unsigned long enum_arg_num(const char *line, const char *key, unsigned long def)
 int enum_line_fn(const char *line);
 /* The injections of R's trace, with whether each injected errno was truly retried. */
 void enum_scan_trace(struct run *r);
+/* The text of KEY= in the "args" of LINE into BUF: 0, or -1 if absent or too long. */
+int enum_arg_str(const char *line, const char *key, char *buf, size_t size);
+/* The integer result of LINE's call (-1 for failures and pointer results). */
+long enum_ret(const char *line);
 /* The class value of a call (what realistic.def's rows are keyed by) from its trace LINE. */
 unsigned long enum_class_of(int fn, const char *line);
 

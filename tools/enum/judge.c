@@ -197,6 +197,15 @@ const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *w
     char news[512];
     new_objects(x, r, news, sizeof(news));
     if (r->timed_out) {
+        /* a peer the plan killed is never heard from again: waiting for it is no defect */
+        for (unsigned i = 0; i < r->ninj; i++)
+            if (r->inj[i].sig != 0 && r->inj[i].pid != r->main_pid) {
+                const struct death *k = enum_death_of(r, r->inj[i].pid);
+                snprintf(why, size, "killed as planned: %s (pid %ld); the rest of the tree "
+                         "waited for it until the time box (%u s)", k ? k->comm : "?",
+                         r->inj[i].pid, x->timeout_s);
+                return "ok";
+            }
         snprintf(why, size, "still running after %u s", x->timeout_s);
         return "hang";
     }

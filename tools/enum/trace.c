@@ -123,3 +123,27 @@ void enum_scan_trace(struct run *r)
     if (f)
         fclose(f);
 }
+
+int enum_arg_str(const char *line, const char *key, char *buf, size_t size)
+{
+    const char *a = field(line, "\"args\":\"");
+    size_t klen = strlen(key);
+    while (a && *a && *a != '"') {
+        size_t tok = strcspn(a, " \"");
+        if (strncmp(a, key, klen) == 0 && a[klen] == '=' && tok - klen - 1 < size) {
+            memcpy(buf, a + klen + 1, tok - klen - 1);
+            buf[tok - klen - 1] = '\0';
+            return 0;
+        }
+        a += tok;
+        if (*a == ' ')
+            a++;
+    }
+    return -1;
+}
+
+long enum_ret(const char *line)
+{
+    const char *r = field(line, "\"ret\":");
+    return r && (*r == '-' || (*r >= '0' && *r <= '9')) ? strtol(r, NULL, 10) : -1;
+}
