@@ -47,7 +47,7 @@ cmp -s "$work/one.tsv" "$work/three.tsv" && ok "--jobs 3: the same matrix as one
   bad "--jobs 3 differs: $(diff "$work/one.tsv" "$work/three.tsv" | head -n 4)"
 
 # 3. A cell that hangs is stopped at its time box and the next cells still run.
-"$enum" --lib "$lib" --runs "$work/hang" --timeout 1 --errnos first -- "$edge" hang 2>/dev/null
+"$enum" --lib "$lib" --runs "$work/hang" --timeout 1 --errnos first --crash -- "$edge" hang 2>/dev/null
 [[ $(outcomes "$work/hang") == "shmget@1=EACCES hang" ]] && ok "hang: the shmget cell hangs, alone" ||
   bad "hang: non-ok cells: $(outcomes "$work/hang")"
 [[ $(awk -F '\t' '$2 == "shmctl"' "$work/hang/cells.tsv" | wc -l) -ge 1 ]] && ok "cells after the hang ran" ||
