@@ -139,7 +139,8 @@ static const char *exit_outcome(const struct verdict_ctx *x, const struct run *r
 {
     const char *name = x->fn >= 0 ? shmfault_function_name((unsigned)x->fn) : "";
     const struct death *daemon = alive_at_end(r);
-    int daemon_owns = news[0] && daemon && every_base_has_daemon(x);
+    /* a clean run is judged alone (no base): a process still running holds what it left */
+    int daemon_owns = news[0] && daemon && (x->nbase == 0 || every_base_has_daemon(x));
     if (daemon_owns) {
         snprintf(why, size, "exit %d; %s (pid %ld) still runs and holds what is left: %s",
                  r->code, daemon->comm, daemon->pid, news);
