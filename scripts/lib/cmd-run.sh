@@ -16,6 +16,8 @@ usage: shmfuzz run [OPTIONS] -- PROGRAM ARGS...
   --trace FILE       JSON Lines trace of every intercepted call (%p: one file per process)
   --fail-on-leak     exit 1 when the program leaves an IPC object behind
   --isolate          private IPC, mount (/dev/shm) and PID namespaces; list what is left
+  --suppressions FILE  objects kept by design, not reported (SHMFAULT_SUPPRESSIONS format,
+                     docs/faults.md): by the leak report and by --isolate's listing
   --count            print each process's call counts per function at exit
 The leak report (shmfault: leak ...) is always written to stderr. libshmfault.so comes from
 $SHMFAULT_LIB, else from the dev preset's build (built if needed).
@@ -24,23 +26,25 @@ USAGE
 
 sfz_cmd_run() {
   local -a rules=()
-  local rules_file="" seed="" trace="" fail_on_leak=0 isolate=0 count=0
+  local rules_file="" seed="" trace="" fail_on_leak=0 isolate=0 count=0 supp=""
   while (($#)); do
     case "$1" in
       -h|--help) sfz_run_usage; return 0 ;;
-      --fault|--rules-file|--seed|--trace)
+      --fault|--rules-file|--seed|--trace|--suppressions)
         [[ $# -ge 2 ]] || sfz_die_usage "run: $1 needs a value"
         case "$1" in
           --fault) rules+=("$2") ;;
           --rules-file) rules_file=$2 ;;
           --seed) seed=$2 ;;
           --trace) trace=$2 ;;
+          --suppressions) supp=$2 ;;
         esac
         shift 2 ;;
       --fault=*) rules+=("${1#*=}"); shift ;;
       --rules-file=*) rules_file=${1#*=}; shift ;;
       --seed=*) seed=${1#*=}; shift ;;
       --trace=*) trace=${1#*=}; shift ;;
+      --suppressions=*) supp=${1#*=}; shift ;;
       --fail-on-leak) fail_on_leak=1; shift ;;
       --isolate) isolate=1; shift ;;
       --count) count=1; shift ;;
@@ -52,6 +56,12 @@ sfz_cmd_run() {
   (($#)) || sfz_die_usage "run: no program (shmfuzz run [OPTIONS] -- PROGRAM ARGS...)"
   [[ -z $seed || $seed =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || sfz_die_usage "run: --seed '$seed' is not a number"
   [[ -z $rules_file || -r $rules_file ]] || sfz_die_usage "run: cannot read --rules-file '$rules_file'"
+  if [[ -n $supp ]]; then
+    [[ -f $supp && -r $supp ]] || sfz_die_usage "run: cannot read --suppressions '$supp'"
+    # exported: the library's ledger and --isolate's listing (scripts/lib/suppress.awk) read it
+    SHMFAULT_SUPPRESSIONS=$(readlink -f "$supp")
+    export SHMFAULT_SUPPRESSIONS
+  fi
 
   local lib=${SHMFAULT_LIB:-}
   if [[ -z $lib ]]; then
