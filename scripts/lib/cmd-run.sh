@@ -14,7 +14,8 @@ usage: shmfuzz run [OPTIONS] -- PROGRAM ARGS...
   --rules-file FILE  rules from a file (one per line, # comments)
   --seed N           seed of probability rules (pP)
   --trace FILE       JSON Lines trace of every intercepted call (%p: one file per process)
-  --fail-on-leak     exit 1 when the program leaves an IPC object behind
+  --fail-on-leak     exit 1 when the program leaves an IPC object behind (with --isolate:
+                     what the whole tree left at its end; else each process at its exit)
   --isolate          private IPC, mount (/dev/shm) and PID namespaces; list what is left
   --suppressions FILE  objects kept by design, not reported (SHMFAULT_SUPPRESSIONS format,
                      docs/faults.md): by the leak report and by --isolate's listing
@@ -77,7 +78,10 @@ sfz_cmd_run() {
   [[ -n $rules_file ]] && envs+=("SHMFAULT_RULES_FILE=$(readlink -f "$rules_file")")
   [[ -n $seed ]] && envs+=("SHMFAULT_SEED=$seed")
   [[ -n $trace ]] && envs+=("SHMFAULT_TRACE=$trace")
-  ((fail_on_leak)) && envs+=("SHMFAULT_LEAK_EXIT=$SFZ_EXIT_FINDING")
+  # Without --isolate each process judges its own leaks at its exit (all the library can do);
+  # with it the tree is judged once, when it is done, from what is left in its namespace: a
+  # process that hands an object to a peer it exec'd does not fail for it.
+  ((fail_on_leak && !isolate)) && envs+=("SHMFAULT_LEAK_EXIT=$SFZ_EXIT_FINDING")
   ((count)) && envs+=("SHMFAULT_COUNT=1")
 
   local rc=0

@@ -217,7 +217,7 @@ const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *w
                  sig_name(d->sig));
         return "crash";
     }
-    if (r->sig != 0 && r->ndeaths == 0 && !planned(r, -1, 0)) { /* no accounting: main only */
+    if (r->sig != 0 && r->ndeaths == 0) { /* no accounting records: the main process only */
         int ok = 0;
         for (unsigned i = 0; i < r->ninj; i++)
             ok |= r->inj[i].sig == r->sig;
