@@ -14,7 +14,9 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/ipc.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 
@@ -214,6 +216,37 @@ static void realistic_by_class(void **state)
     assert_true(n == 1 && out[0] == ENOMEM);
 }
 
+/* image=NAME (rules.c): a command name of 1..15 characters, not together with caller=. */
+static void image_selector(void **state)
+{
+    (void)state;
+    struct shmfault_error err;
+    assert_int_equal(shmfault_rules_check("shmat@1=ENOMEM,image=e-reader,proc=first", &err), 0);
+    assert_int_equal(shmfault_rules_check("shmat@1=ENOMEM,image=", &err), -1);
+    assert_int_equal(shmfault_rules_check("shmat@1=ENOMEM,image=sixteen-chars-xx", &err), -1);
+    assert_non_null(strstr(err.msg, "image="));
+    assert_int_equal(shmfault_rules_check("shmat@1=ENOMEM,image=a,caller=b", &err), -1);
+    assert_int_equal(shmfault_rules_check("shmat@1=ENOMEM,caller=b,image=a", &err), -1);
+    /* this test's own command name selects its calls; another name selects none */
+    char comm[17] = "", rule[64];
+    assert_int_equal(prctl(PR_GET_NAME, comm, 0, 0, 0), 0);
+    snprintf(rule, sizeof(rule), "shmget@1=ENOSPC,image=%s", comm);
+    assert_int_equal(shmfault_rules_set(rule, &err), 0);
+    shmfault_arm();
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    int e = errno;
+    shmfault_disarm();
+    assert_int_equal(id, -1);
+    assert_int_equal(e, ENOSPC);
+    assert_int_equal(shmfault_rules_set("shmget@1=ENOSPC,image=someone-else", &err), 0);
+    shmfault_arm();
+    id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    shmfault_disarm();
+    assert_true(id >= 0);
+    shmctl(id, IPC_RMID, NULL);
+    shmfault_rules_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
         cmocka_unit_test(linked_interposers),
         cmocka_unit_test(realistic_subset_of_documented),
         cmocka_unit_test(realistic_by_class),
+        cmocka_unit_test(image_selector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
