@@ -27,8 +27,10 @@ while IFS=$'\t' read -r name _args point kind process; do
   [[ -z $name || $name == \#* ]] && continue
   for variant in "" -bug; do
     dir=$runs/$name$variant
-    "$enum" --lib "$lib" --runs "$dir" --crash --errnos "$errnos" -- "$bin/e-$name$variant" >/dev/null 2>&1
-    [[ -f $dir/cells.tsv ]] || { echo "enum-precision: e-$name$variant did not run" >&2; exit 2; }
+    [[ -x $bin/e-$name$variant ]] || { echo "enum-precision: $bin/e-$name$variant is not built" >&2; exit 2; }
+    rc=0
+    "$enum" --lib "$lib" --runs "$dir" --crash --errnos "$errnos" -- "$bin/e-$name$variant" >/dev/null 2>&1 || rc=$?
+    [[ $rc -le 1 && -f $dir/cells.tsv ]] || { echo "enum-precision: enumerate of e-$name$variant failed (exit $rc)" >&2; exit 2; }
     cells=$(($(wc -l <"$dir/cells.tsv") - 2))
     bad=$(nonok "$dir" | wc -l)
     if [[ -z $variant ]]; then
