@@ -29,6 +29,7 @@ struct injected {
     long pid;
     int fn;
     int sig;          /* the injected crash's signal, 0 for an errno */
+    int err;          /* the injected errno, 0 for a crash */
     int retried;      /* errno: the same process made the same call on the same object again,
                          and it succeeded */
 };

@@ -107,7 +107,11 @@ void enum_scan_trace(struct run *r)
         const char *act = field(line, "\"injected\":\"");
         if (act != NULL && r->ninj < ENUM_MAX_INJECTED) {
             struct injected *in = &r->inj[r->ninj];
-            *in = (struct injected){p, fn, signal_of(act), 0};
+            char name[32];
+            size_t len = strcspn(act, "\"");
+            snprintf(name, sizeof(name), "%.*s", (int)(len < 31 ? len : 31), act);
+            int sig = signal_of(act), err = sig ? 0 : shmfault_errno_lookup(name);
+            *in = (struct injected){p, fn, sig, err > 0 ? err : 0, 0};
             identity(line, ids[r->ninj], sizeof(ids[0]));
             r->ninj++;
             continue;
