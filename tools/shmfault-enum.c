@@ -2,24 +2,29 @@
  * shmfault-enum.c - the fault matrix of a black-box program, run through libshmfault.so's fork
  * server (`shmfuzz enumerate -- PROGRAM` calls it; docs/cli.md defines the outcomes).
  *
- * The program is exec'd once, as PID 1 of new PID, IPC and mount namespaces, and stops in
+ * The program is exec'd once, as PID 1 of new PID, IPC and mount namespaces with process
+ * accounting on (tools/enum/deaths.c: how every process of a cell's tree ended), and stops in
  * libshmfault's constructor; every cell is then a fork of it with a fresh IPC namespace and
- * /dev/shm (shmfault_forkserver.h). A clean cell lists the fault points (function, per-process
- * call number) from its trace; each point is failed with each documented errno (and with
- * --crash killed before and after the real call); each cell is judged from its exit status,
- * its trace, its stderr and the objects it left that the clean run does not leave.
+ * /dev/shm (shmfault_forkserver.h). The clean run is made --baseline times (3 by default) and
+ * must succeed; its trace lists the fault points: (process image, function, per-process call
+ * number). Each point is failed with each errno the kernel can return for that call's class
+ * (realistic.def; --errnos documented for every errno its man page lists) and with --crash
+ * killed before and after the real call; each cell is judged from the whole tree
+ * (tools/enum/judge.c).
  *
- *   shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]
- *                 [--max-points N] [--jobs N] [--rule RULE] -- PROGRAM [ARGS...]
+ *   shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos MODE] [--crash] [--baseline N]
+ *                 [--suppressions FILE] [--max-points N] [--jobs N] [--rule RULE]
+ *                 -- PROGRAM [ARGS...]
+ *   MODE: realistic (default), peer (realistic + a peer removed the object), documented (or
+ *         all: every errno of the man page), first (the first realistic one)
  *
- * --jobs N starts N fork servers, each in its own namespaces, and keeps each busy with one
- * cell at a time; cells are independent, so the matrix is the same for any N.
- *
- * Writes DIR/cells.tsv (cell, function, call, fault, outcome, status, why); each run's files
- * stay in DIR/clean and DIR/CELL when the cell is not ok (with --rule: DIR/cell, always).
- *   shmfault-enum --faults FUNCTION [--errnos all|first] [--crash]
- *                 the faults each point of FUNCTION gets, one a line
- * Exit status: 0 every cell ok, 1 some cell not ok, 2 usage or set-up error.
+ * Writes DIR/cells.tsv (cell, function, call, fault, outcome, status, why, process); each
+ * run's files stay in DIR/clean* and DIR/CELL when the cell is not ok (with --rule: DIR/cell).
+ *   shmfault-enum --faults FUNCTION [--class N | --line TRACE-LINE] [--errnos MODE] [--crash]
+ *                 the faults a point of FUNCTION (a call of class value N, or the call of that
+ *                 trace line) gets, one a line
+ * Exit status: 0 every cell ok, 1 some cell not ok, 2 usage or set-up error, or a clean run
+ * that fails (the matrix would be judged against a failure).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,49 +43,48 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "enum/enum.h"
 #include "shmfault.h"
 #include "shmfault_forkserver.h"
 
 #define MAX_POINTS 4096
 #define MAX_FAULTS 64
-#define MAX_LEFT 64
 #define MAX_JOBS 64
+#define MAX_BASE 8
 
 extern char **environ;
 
+enum errnos { ERRNOS_REALISTIC, ERRNOS_PEER, ERRNOS_DOCUMENTED, ERRNOS_FIRST };
+
 struct options {
-    const char *lib, *runs, *rule;
-    unsigned timeout_s, max_points, jobs;
-    int first_errno_only, crash;
+    const char *lib, *runs, *rule, *suppressions;
+    unsigned timeout_s, max_points, jobs, baseline;
+    enum errnos errnos;
+    int crash;
     char **prog;
 };
 
 struct point {
     unsigned fn;
     unsigned long call;
+    unsigned long cls;
+    char image[ENUM_COMM + 1]; /* "" when the whole tree runs one image */
+    int child;                 /* the call is made by a process other than the main one */
+    int forked;                /* ... by a fork that never exec'd: libshmfault's proc=children
+                                  (an exec'd process is the first of its own tree: proc=first) */
+    int own;                   /* on an object the tree created itself */
+    int roles;                 /* several processes call: the rule names the role */
+    char process[ENUM_COMM + 16]; /* "IMAGE (main)" */
 };
-
-/* What one run produced, read back from its directory. */
-struct run {
-    char dir[1024];
-    int status;      /* exit status, 128+signal, 124 timed out */
-    int timed_out;
-    int fired;       /* the trace shows an injected call */
-    int retried;     /* the process that got the fault called the function again */
-    int said_why;    /* something on stderr */
-    char first_err[96];
-    unsigned nleft;
-    char left[MAX_LEFT][160];
-};
-
-enum kind { KIND_NONE, KIND_ERRNO, KIND_CRASH };
 
 struct server {
     pid_t pid;
     int sock;
     int busy;           /* a cell is running */
     unsigned cell;      /* which (index into the matrix) */
+    long acct_off;      /* where its accounting file stood when the cell started */
     char dir[1024];
+    char acct[1100];
 };
 static struct server servers[MAX_JOBS];
 static unsigned nservers;
@@ -100,26 +104,50 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
 
 static int usage(void)
 {
-    fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]\n"
-          "                     [--max-points N] [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n"
-          "       shmfault-enum --faults FUNCTION [--errnos all|first] [--crash]\n",
+    fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos MODE] [--crash]\n"
+          "                     [--baseline N (1..8)] [--suppressions FILE] [--max-points N]\n"
+          "                     [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n"
+          "       shmfault-enum --faults FUNCTION [--class N | --line TRACE-LINE] [--errnos MODE]\n"
+          "                     [--crash]\n"
+          "  MODE: realistic (default), peer, documented (= all), first\n",
           stderr);
     return 2;
 }
 
-static unsigned parse_uint(const char *opt, const char *v)
+static unsigned long parse_num(const char *opt, const char *v, unsigned long max)
 {
     char *end;
     errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || errno != 0 || n > 1000000 || v[0] == '-')
+    unsigned long n = strtoul(v, &end, 0);
+    if (*v == '\0' || *end != '\0' || errno != 0 || n > max || v[0] == '-')
         die("%s wants a number, not '%s'", opt, v);
-    return (unsigned)n;
+    return n;
+}
+
+static unsigned parse_uint(const char *opt, const char *v)
+{
+    return (unsigned)parse_num(opt, v, 1000000);
+}
+
+static int parse_errnos(const char *v, enum errnos *out)
+{
+    static const struct {
+        const char *name;
+        enum errnos mode;
+    } modes[] = {{"realistic", ERRNOS_REALISTIC}, {"peer", ERRNOS_PEER},
+                 {"documented", ERRNOS_DOCUMENTED}, {"all", ERRNOS_DOCUMENTED},
+                 {"first", ERRNOS_FIRST}};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (strcmp(v, modes[i].name) == 0) {
+            *out = modes[i].mode;
+            return 0;
+        }
+    return -1;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.timeout_s = 5, .jobs = 1};
+    *o = (struct options){.timeout_s = 5, .jobs = 1, .baseline = 3};
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -135,20 +163,25 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->runs = v;
         else if (strcmp(a, "--rule") == 0)
             o->rule = v;
+        else if (strcmp(a, "--suppressions") == 0)
+            o->suppressions = v;
         else if (strcmp(a, "--timeout") == 0)
             o->timeout_s = parse_uint(a, v);
         else if (strcmp(a, "--max-points") == 0)
             o->max_points = parse_uint(a, v);
         else if (strcmp(a, "--jobs") == 0)
             o->jobs = parse_uint(a, v);
-        else if (strcmp(a, "--errnos") == 0 && (strcmp(v, "all") == 0 || strcmp(v, "first") == 0))
-            o->first_errno_only = strcmp(v, "first") == 0;
-        else
+        else if (strcmp(a, "--baseline") == 0)
+            o->baseline = parse_uint(a, v);
+        else if (strcmp(a, "--errnos") == 0) {
+            if (parse_errnos(v, &o->errnos) != 0)
+                die("--errnos is realistic, peer, documented (or all) or first, not '%s'", v);
+        } else
             return -1;
         i++;
     }
     if (i + 1 >= argc || o->lib == NULL || o->runs == NULL || o->timeout_s == 0 || o->jobs == 0 ||
-        o->jobs > MAX_JOBS)
+        o->jobs > MAX_JOBS || o->baseline == 0 || o->baseline > MAX_BASE)
         return -1;
     o->prog = argv + i + 1;
     return 0;
@@ -184,10 +217,12 @@ static char **server_environment(const char *lib)
 
 struct start {
     int sock;
+    const char *acct;
     char **prog, **env;
 };
 
-/* PID 1 of the new namespaces: private mounts, its own /proc and /dev/shm, then the program. */
+/* PID 1 of the new namespaces: private mounts, its own /proc and /dev/shm, accounting of
+   every process that ends in this PID namespace, then the program. */
 static int server_main(void *arg)
 {
     const struct start *s = arg;
@@ -198,6 +233,10 @@ static int server_main(void *arg)
                 strerror(errno));
         _exit(125);
     }
+    if (acct(s->acct) != 0) /* judged from the main process alone then (tools/enum/judge.c) */
+        fprintf(stderr, "shmfault-enum: warning: no process accounting in the namespace (%s): "
+                "only the main process's death is seen, and points are not told apart by "
+                "process\n", strerror(errno));
     if (dup2(s->sock, 3) != 3 || fcntl(3, F_SETFD, 0) != 0) /* 3 stays open across exec */
         _exit(125);
     int null = open("/dev/null", O_RDONLY);
@@ -217,12 +256,17 @@ static int receive(int sock, struct shmfault_fs_reply *r, int timeout_ms)
     return recv(sock, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) ? 0 : -1;
 }
 
-static void start_server(const struct options *o, struct server *sv)
+static void start_server(const struct options *o, struct server *sv, unsigned index)
 {
     int pair[2];
+    snprintf(sv->acct, sizeof(sv->acct), "%s/acct.%u", o->runs, index);
+    int fd = open(sv->acct, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        die("cannot create %s: %s", sv->acct, strerror(errno));
+    close(fd);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         die("socketpair: %s", strerror(errno));
-    struct start s = {pair[1], o->prog, server_environment(o->lib)};
+    struct start s = {pair[1], sv->acct, o->prog, server_environment(o->lib)};
     static char stack[256 * 1024]; /* the clone child execs at once: one stack serves all */
     sv->pid = clone(server_main, stack + sizeof(stack),
                     CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &s);
@@ -240,7 +284,7 @@ static void start_server(const struct options *o, struct server *sv)
 static void start_servers(const struct options *o)
 {
     for (unsigned i = 0; i < o->jobs; i++)
-        start_server(o, &servers[i]);
+        start_server(o, &servers[i], i);
 }
 
 static void stop_servers(void)
@@ -273,7 +317,7 @@ static unsigned read_lines(const char *dir, const char *file, char (*buf)[160], 
     char path[1200], line[512];
     unsigned n = 0;
     snprintf(path, sizeof(path), "%s/%s", dir, file);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     while (f && n < max && fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         snprintf(buf[n++], sizeof(buf[0]), "%.159s", line);
@@ -283,46 +327,10 @@ static unsigned read_lines(const char *dir, const char *file, char (*buf)[160], 
     return n;
 }
 
-/* A field of one trace line: "pid":N or "fn":"NAME"; NULL when absent. */
-static const char *field(const char *line, const char *key)
+static long file_size(const char *path)
 {
-    const char *p = strstr(line, key);
-    return p ? p + strlen(key) : NULL;
-}
-
-static int line_fn(const char *line)
-{
-    const char *f = field(line, "\"fn\":\"");
-    char name[64];
-    size_t n = f ? strcspn(f, "\"") : 0;
-    if (n == 0 || n >= sizeof(name))
-        return -1;
-    memcpy(name, f, n);
-    name[n] = '\0';
-    return shmfault_function_lookup(name);
-}
-
-/* Reads the trace: whether a fault was injected and whether its process called FN again. */
-static void scan_trace(struct run *r, int fn)
-{
-    char path[1200], line[2048];
-    long injected_pid = -1;
-    snprintf(path, sizeof(path), "%s/trace.jsonl", r->dir);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof(line), f)) {
-        const char *pid = field(line, "\"pid\":");
-        long p = pid ? strtol(pid, NULL, 10) : -1;
-        int injected = field(line, "\"injected\":\"") != NULL;
-        r->fired |= injected;
-        if (fn < 0 || line_fn(line) != fn)
-            continue;
-        if (injected)
-            injected_pid = p;
-        else if (p == injected_pid)
-            r->retried = 1;
-    }
-    if (f)
-        fclose(f);
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
 /* Starts a cell on SV: a fresh DIR with cwd/, and the request. */
@@ -340,14 +348,29 @@ static void send_cell(const struct options *o, struct server *sv, const char *di
     rq.timeout_ms = o->timeout_s * 1000u;
     strcpy(rq.dir, dir);
     strcpy(rq.rules, rule);
+    sv->acct_off = file_size(sv->acct);
     if (send(sv->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq))
         die("the fork server is gone (before cell %s)", dir);
     strcpy(sv->dir, rq.dir); /* fits: checked against the request's field above */
     sv->busy = 1;
 }
 
-/* Waits for SV's cell and reads what it produced into R (FN: the function it failed, or -1). */
-static void collect_cell(const struct options *o, struct server *sv, struct run *r, int fn)
+static void read_stderr(struct run *r)
+{
+    char path[1200], err[1][160];
+    snprintf(path, sizeof(path), "%s/stderr", r->dir);
+    r->said_why = file_size(path) > 0;
+    if (read_lines(r->dir, "stderr", err, 1) == 1)
+        snprintf(r->first_err, sizeof(r->first_err), "%.80s", err[0]);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, r->err_text, sizeof(r->err_text) - 1) : 0;
+    r->err_text[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Waits for SV's cell and reads what it produced into R. */
+static void collect_cell(const struct options *o, struct server *sv, struct run *r)
 {
     struct shmfault_fs_reply rep;
     memset(r, 0, sizeof(*r));
@@ -358,137 +381,158 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     if (rep.error != 0)
         die("the fork server could not set up a cell: %s", strerror(rep.error));
     r->timed_out = rep.timed_out;
-    r->status = rep.timed_out ? 124
-                : WIFSIGNALED(rep.status) ? 128 + WTERMSIG(rep.status)
-                                          : WEXITSTATUS(rep.status);
-    char err[1][160], path[1200];
-    struct stat st;
-    snprintf(path, sizeof(path), "%s/stderr", r->dir);
-    r->said_why = stat(path, &st) == 0 && st.st_size > 0;
-    if (read_lines(r->dir, "stderr", err, 1) == 1)
-        snprintf(r->first_err, sizeof(r->first_err), "%.80s", err[0]);
-    r->nleft = read_lines(r->dir, "left", r->left, MAX_LEFT);
-    scan_trace(r, fn);
+    r->sig = !rep.timed_out && WIFSIGNALED(rep.status) ? WTERMSIG(rep.status) : 0;
+    r->code = !rep.timed_out && WIFEXITED(rep.status) ? WEXITSTATUS(rep.status) : 0;
+    r->status = rep.timed_out ? 124 : r->sig ? 128 + r->sig : r->code;
+    read_stderr(r);
+    r->nleft = read_lines(r->dir, "left", r->left, ENUM_MAX_LEFT);
+    enum_read_deaths(r, sv->acct, sv->acct_off);
+    enum_scan_trace(r);
 }
 
-static void run_cell(const struct options *o, struct run *r, const char *dir, const char *rule,
-                     int fn)
+static void run_cell(const struct options *o, struct run *r, const char *dir, const char *rule)
 {
     send_cell(o, &servers[0], dir, rule);
-    collect_cell(o, &servers[0], r, fn);
-}
-
-/* ---- judging (docs/cli.md "enumerate: the matrix") ---------------------------------------- */
-
-/* Objects RUN left that BASE did not (multiset difference), the first three, ';'-joined. */
-static void new_objects(const struct run *r, const struct run *base, char *out, size_t size)
-{
-    int used[MAX_LEFT] = {0};
-    unsigned shown = 0;
-    out[0] = '\0';
-    for (unsigned i = 0; i < r->nleft && shown < 3; i++) {
-        int matched = 0;
-        for (unsigned j = 0; base && j < base->nleft && !matched; j++)
-            if (!used[j] && strcmp(r->left[i], base->left[j]) == 0)
-                used[j] = matched = 1;
-        if (matched)
-            continue;
-        size_t len = strlen(out);
-        snprintf(out + len, size - len, "%s%s", shown ? ";" : "", r->left[i]);
-        shown++;
-    }
-}
-
-static const char *judge(const struct options *o, const struct run *r, const struct run *base,
-                         enum kind kind, int fn, char *why, size_t size)
-{
-    char news[512];
-    const char *name = fn >= 0 ? shmfault_function_name((unsigned)fn) : "";
-    new_objects(r, kind == KIND_NONE ? NULL : base, news, sizeof(news));
-    if (r->timed_out) {
-        snprintf(why, size, "still running after %u s", o->timeout_s);
-        return "hang";
-    }
-    if (r->status > 128) {
-        int sig = r->status - 128;
-        if (kind == KIND_CRASH && sig == SIGKILL && r->fired) {
-            snprintf(why, size, "killed as planned%s%s",
-                     news[0] ? "; left behind (a killed process cannot clean up): " : "", news);
-            return "ok";
-        }
-        snprintf(why, size, "killed by signal %d (%s)", sig,
-                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-        return "crash";
-    }
-    if (kind != KIND_NONE && !r->fired) {
-        snprintf(why, size, "not reached: nothing injected (exit %d)", r->status);
-        return "ok";
-    }
-    if (r->status == 0) {
-        if (news[0]) {
-            snprintf(why, size, "exit 0, left behind: %s", news);
-            return "leak";
-        }
-        if (kind == KIND_ERRNO && !r->retried) {
-            snprintf(why, size, "exit 0 although %s failed and was not retried", name);
-            return "swallowed";
-        }
-        if (kind == KIND_NONE)
-            snprintf(why, size, "exit 0");
-        else
-            snprintf(why, size, "recovered: retried %s, exit 0", name);
-        return "ok";
-    }
-    if (kind == KIND_NONE) {
-        snprintf(why, size, "exit %d without any fault", r->status);
-        return "error-exit";
-    }
-    if (!r->said_why) {
-        snprintf(why, size, "exit %d without an error message", r->status);
-        return "error-exit";
-    }
-    if (news[0] && fn >= 0 && shmfault_function_removes((unsigned)fn)) {
-        snprintf(why, size, "failed cleanly (exit %d); the failed removal left: %s", r->status, news);
-        return "ok";
-    }
-    if (news[0]) {
-        snprintf(why, size, "exit %d, left behind: %s", r->status, news);
-        return "leak";
-    }
-    snprintf(why, size, "failed cleanly: exit %d, \"%s\"", r->status, r->first_err);
-    return "ok";
+    collect_cell(o, &servers[0], r);
 }
 
 /* ---- the matrix -------------------------------------------------------------------------- */
 
-/* Fault points of the clean run: (function, armed call number) in order of first appearance. */
+/* The image of process PID of run R ("" if unknown). */
+static const char *image_of(const struct run *r, long pid)
+{
+    const struct death *d = enum_death_of(r, pid);
+    return d ? d->comm : "";
+}
+
+/* Objects the tree creates itself, with an owner who may read and write them: the same user
+   can never get EACCES or EPERM on them (docs/faults.md "Realistic errnos"). */
+#define MAX_OWN 256
+static struct {
+    char what[72]; /* "shm 3", "sem 0", "name /x" */
+} own[MAX_OWN];
+static unsigned nown;
+
+static void own_add(const char *kind, const char *id)
+{
+    if (nown < MAX_OWN)
+        snprintf(own[nown++].what, sizeof(own[0].what), "%s %s", kind, id);
+}
+
+static int own_has(const char *kind, const char *id)
+{
+    char what[72];
+    snprintf(what, sizeof(what), "%s %s", kind, id);
+    for (unsigned i = 0; i < nown; i++)
+        if (strcmp(own[i].what, what) == 0)
+            return 1;
+    return 0;
+}
+
+/* Records what LINE (a call of FN) creates, when its mode gives the owner read and write. */
+static void note_creation(int fn, const char *line)
+{
+    const char *name = shmfault_function_name((unsigned)fn);
+    char id[64];
+    long ret = enum_ret(line);
+    if ((strcmp(name, "shmget") == 0 || strcmp(name, "semget") == 0) && ret >= 0 &&
+        (enum_arg_num(line, "flags", 0) & 0600) == 0600) {
+        snprintf(id, sizeof(id), "%ld", ret);
+        own_add(name[1] == 'h' ? "shm" : "sem", id);
+    }
+    if ((strcmp(name, "shm_open") == 0 || strcmp(name, "sem_open") == 0) &&
+        strstr(line, "\"errno\":null") != NULL && (enum_arg_num(line, "oflag", 0) & O_CREAT) &&
+        (enum_arg_num(line, "mode", 0) & 0600) == 0600 &&
+        enum_arg_str(line, "name", id, sizeof(id)) == 0)
+        own_add("name", id);
+}
+
+/* Is the object LINE's call works on one the tree created (note_creation)? */
+static int on_own_object(const char *line)
+{
+    char id[64];
+    if (enum_arg_str(line, "shmid", id, sizeof(id)) == 0)
+        return own_has("shm", id);
+    if (enum_arg_str(line, "semid", id, sizeof(id)) == 0)
+        return own_has("sem", id);
+    if (enum_arg_str(line, "name", id, sizeof(id)) == 0)
+        return own_has("name", id);
+    return 0;
+}
+
+/* Fault points of the clean run: (image, role, function, per-process call number) in order of
+   first appearance, with the class of that call. Image and role stay "" when the whole tree
+   is one process (or one image): the rule then needs no selector. */
 static unsigned list_points(const struct run *clean, struct point *pts, unsigned max)
 {
-    char path[1200], line[2048];
+    char path[1200], line[2048], first[ENUM_COMM + 1] = "";
     unsigned n = 0;
+    int images = 0, procs = 0;
+    long first_pid = -1;
     snprintf(path, sizeof(path), "%s/trace.jsonl", clean->dir);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     while (f && n < max && fgets(line, sizeof(line), f)) {
-        int fn = line_fn(line);
-        const char *c = field(line, "\"call\":");
-        unsigned long call = c ? strtoul(c, NULL, 10) : 0;
-        int seen = fn < 0 || call == 0;
+        int fn = enum_line_fn(line);
+        const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
+        unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
+        long pid = p ? strtol(p + 6, NULL, 10) : -1;
+        const char *img = image_of(clean, pid);
+        if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
+                                    enum_ret(line) == 0))
+            continue; /* the child's return from fork is the parent's call, not a point */
+        note_creation(fn, line);
+        if (images == 0)
+            snprintf(first, sizeof(first), "%s", img), images = 1, first_pid = pid;
+        else if (strcmp(first, img) != 0)
+            images = 2;
+        procs |= pid != first_pid && clean->main_pid >= 0; /* roles need the accounting */
+        int child = clean->main_pid >= 0 && pid != clean->main_pid, seen = 0;
         for (unsigned i = 0; i < n && !seen; i++)
-            seen = pts[i].fn == (unsigned)fn && pts[i].call == call;
-        if (!seen)
-            pts[n++] = (struct point){(unsigned)fn, call};
+            seen = pts[i].fn == (unsigned)fn && pts[i].call == call &&
+                   strcmp(pts[i].image, img) == 0 && pts[i].child == child;
+        if (seen)
+            continue;
+        const struct death *d = enum_death_of(clean, pid);
+        pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", child,
+                                child && d && d->forked, on_own_object(line), procs, ""};
+        snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
+        n++;
     }
     if (f)
         fclose(f);
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(pts[i].process, sizeof(pts[i].process), "%s (%s)", pts[i].image,
+                 pts[i].child ? "child" : "main");
+        if (images < 2)
+            pts[i].image[0] = '\0';
+        pts[i].roles = procs; /* several processes call: the rule names the role */
+    }
     return n;
 }
 
-/* The faults tried at a point of FN: its documented errnos (or the first), then the crashes. */
-static unsigned faults_of(const struct options *o, unsigned fn, const char **out)
+/* The faults tried at point PT: the errnos of the mode (without permission errnos on the
+   tree's own objects), then the crashes. */
+static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls, int own_obj,
+                          const char **out)
 {
-    const int *errs = NULL;
-    unsigned n = shmfault_function_errnos(fn, &errs), k = 0;
-    if (o->first_errno_only && n > 1)
+    int errs[MAX_FAULTS];
+    const int *doc = NULL;
+    unsigned n = 0, k = 0;
+    if (o->errnos == ERRNOS_DOCUMENTED) {
+        n = shmfault_function_errnos(fn, &doc);
+        for (unsigned i = 0; i < n && i < MAX_FAULTS; i++)
+            errs[i] = doc[i];
+    } else {
+        n = shmfault_errnos_realistic(fn, cls, o->errnos == ERRNOS_PEER, errs, MAX_FAULTS);
+        if (n > MAX_FAULTS)
+            n = MAX_FAULTS;
+        unsigned kept = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!own_obj || (errs[i] != EACCES && errs[i] != EPERM))
+                errs[kept++] = errs[i];
+        n = kept;
+    }
+    if (o->errnos == ERRNOS_FIRST && n > 1)
         n = 1;
     for (unsigned i = 0; i < n && k < MAX_FAULTS - 2; i++)
         if (shmfault_errno_name(errs[i]) != NULL)
@@ -507,11 +551,11 @@ static void tsv_text(FILE *out, const char *s)
 }
 
 static void tsv_row(FILE *out, unsigned cell, const char *fn, const char *call, const char *fault,
-                    const char *outcome, int status, const char *why)
+                    const char *outcome, int status, const char *why, const char *process)
 {
     fprintf(out, "%u\t%s\t%s\t%s\t%s\t%d\t", cell, fn, call, fault, outcome, status);
     tsv_text(out, why);
-    fputc('\n', out);
+    fprintf(out, "\t%s\n", process[0] ? process : "-");
 }
 
 static void progress(unsigned cell, unsigned total, const char *rule, unsigned bad)
@@ -541,22 +585,33 @@ static struct cell *plan_cells(const struct options *o, const struct point *pts,
     const char *faults[MAX_FAULTS];
     unsigned n = 0;
     for (unsigned i = 0; i < npts; i++)
-        n += faults_of(o, pts[i].fn, faults);
+        n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
     struct cell *cells = calloc(n ? n : 1, sizeof(*cells));
     if (cells == NULL)
         die("out of memory (%u cells)", n);
     *total = 0;
     for (unsigned i = 0; i < npts; i++) {
-        unsigned nf = faults_of(o, pts[i].fn, faults);
+        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
         for (unsigned k = 0; k < nf; k++)
             cells[(*total)++] = (struct cell){pts[i], faults[k], NULL, 0, NULL};
     }
     return cells;
 }
 
+/* The fault of a cell with its selectors: image= when the tree runs more than one image,
+   proc=first|children when more than one process calls, so call N of the receiver is not
+   call N of the sender. */
+static void cell_fault(const struct cell *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s", c->fault, c->pt.image[0] ? ",image=" : "", c->pt.image,
+             !c->pt.roles ? "" : c->pt.forked ? ",proc=children" : ",proc=first");
+}
+
 static void cell_rule(const struct cell *c, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s@%lu=%s", shmfault_function_name(c->pt.fn), c->pt.call, c->fault);
+    char fault[128];
+    cell_fault(c, fault, sizeof(fault));
+    snprintf(buf, size, "%s@%lu=%s", shmfault_function_name(c->pt.fn), c->pt.call, fault);
 }
 
 static void cell_dir(const struct options *o, unsigned i, char *buf, size_t size)
@@ -564,14 +619,24 @@ static void cell_dir(const struct options *o, unsigned i, char *buf, size_t size
     snprintf(buf, size, "%s/%u", o->runs, i + 1);
 }
 
+static struct run *base_runs[MAX_BASE];
+static unsigned nbase;
+
+static struct verdict_ctx ctx_of(const struct options *o, enum kind kind, int fn,
+                                 unsigned long cls)
+{
+    return (struct verdict_ctx){o->timeout_s, (const struct run *const *)base_runs, nbase,
+                                kind, fn, cls};
+}
+
 /* Judges the cell SV ran; its directory stays only when it is not ok. */
-static int finish_cell(const struct options *o, struct server *sv, struct cell *c,
-                       const struct run *clean)
+static int finish_cell(const struct options *o, struct server *sv, struct cell *c)
 {
     static struct run r;
     char why[1024];
-    collect_cell(o, sv, &r, (int)c->pt.fn);
-    c->outcome = judge(o, &r, clean, kind_of(c->fault), (int)c->pt.fn, why, sizeof(why));
+    collect_cell(o, sv, &r);
+    struct verdict_ctx x = ctx_of(o, kind_of(c->fault), (int)c->pt.fn, c->pt.cls);
+    c->outcome = enum_judge(&x, &r, why, sizeof(why));
     c->status = r.status;
     c->why = strdup(why);
     if (c->why == NULL)
@@ -585,19 +650,20 @@ static int finish_cell(const struct options *o, struct server *sv, struct cell *
 /* Rows are written in cell order as soon as every earlier cell is judged. */
 static void flush_rows(FILE *tsv, const struct cell *cells, unsigned total, unsigned *written)
 {
-    char call[24];
+    char call[24], fault[128];
     for (; *written < total && cells[*written].outcome != NULL; (*written)++) {
         const struct cell *c = &cells[*written];
         snprintf(call, sizeof(call), "%lu", c->pt.call);
-        tsv_row(tsv, *written + 1, shmfault_function_name(c->pt.fn), call, c->fault, c->outcome,
-                c->status, c->why);
+        cell_fault(c, fault, sizeof(fault));
+        tsv_row(tsv, *written + 1, shmfault_function_name(c->pt.fn), call, fault, c->outcome,
+                c->status, c->why, c->pt.process);
     }
     fflush(tsv);
 }
 
 /* Keeps every server busy with one cell until the matrix is done. */
-static unsigned run_cells(const struct options *o, struct cell *cells, unsigned total,
-                          const struct run *clean, FILE *tsv, unsigned bad)
+static unsigned run_cells(const struct options *o, struct cell *cells, unsigned total, FILE *tsv,
+                          unsigned bad)
 {
     unsigned next = 0, done = 0, written = 0;
     char dir[1100], rule[256];
@@ -620,7 +686,7 @@ static unsigned run_cells(const struct options *o, struct cell *cells, unsigned 
             if (!(p[s].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             struct cell *c = &cells[servers[s].cell];
-            bad += (unsigned)finish_cell(o, &servers[s], c, clean);
+            bad += (unsigned)finish_cell(o, &servers[s], c);
             done++;
             cell_rule(c, rule, sizeof(rule));
             progress(done, total, rule, bad);
@@ -630,22 +696,70 @@ static unsigned run_cells(const struct options *o, struct cell *cells, unsigned 
     return bad;
 }
 
+/* The clean run, --baseline times: returns how many failed; the first failure's why in WHY. */
+static unsigned run_baseline(const struct options *o, FILE *tsv, char *why, size_t size)
+{
+    char dir[1100], w[1024];
+    unsigned failed = 0;
+    for (unsigned i = 0; i < o->baseline; i++) {
+        base_runs[i] = calloc(1, sizeof(struct run));
+        if (base_runs[i] == NULL)
+            die("out of memory");
+        snprintf(dir, sizeof(dir), i == 0 ? "%s/clean" : "%s/clean%u", o->runs, i + 1);
+        run_cell(o, base_runs[i], dir, "");
+        nbase = 0; /* a clean run is judged on its own */
+        struct verdict_ctx x = ctx_of(o, KIND_NONE, -1, 0);
+        const char *outcome = enum_judge(&x, base_runs[i], w, sizeof(w));
+        int fails = strcmp(outcome, "ok") != 0 && strcmp(outcome, "leak") != 0;
+        if (i == 0 || fails)
+            tsv_row(tsv, 0, "-", "-", i == 0 ? "none (clean run)" : "none (clean run again)",
+                    outcome, base_runs[i]->status, w, "");
+        if (fails && failed++ == 0)
+            snprintf(why, size, "clean run %u of %u: %s: %s", i + 1, o->baseline, outcome, w);
+    }
+    nbase = o->baseline;
+    return failed;
+}
+
+static int same_left(const struct run *a, const struct run *b)
+{
+    if (a->nleft != b->nleft)
+        return 0;
+    for (unsigned i = 0; i < a->nleft; i++)
+        if (strcmp(a->left[i], b->left[i]) != 0)
+            return 0;
+    return 1;
+}
+
 static int run_matrix(const struct options *o, FILE *tsv)
 {
-    static struct run clean;
     static struct point pts[MAX_POINTS];
-    char dir[1100], why[1024];
-    snprintf(dir, sizeof(dir), "%s/clean", o->runs);
-    run_cell(o, &clean, dir, "", -1);
-    const char *base = judge(o, &clean, NULL, KIND_NONE, -1, why, sizeof(why));
-    tsv_row(tsv, 0, "-", "-", "none (clean run)", base, clean.status, why);
-    unsigned npts = list_points(&clean, pts, MAX_POINTS), total = 0;
+    char why[1200] = "";
+    unsigned failed = run_baseline(o, tsv, why, sizeof(why));
+    if (failed == o->baseline || (failed > 0 && base_runs[0]->status != 0)) {
+        fflush(tsv);
+        die("the program fails without any fault (%s); the matrix would be judged against a "
+            "failure: fix the command first (an absolute path? the directory it needs? "
+            "its stderr is in %s/clean/stderr)", why, o->runs);
+    }
+    if (failed > 0)
+        fprintf(stderr, "enumerate: warning: the clean run is not stable: %u of %u runs failed "
+                "(%s); cells that fail the same way are judged ok\n", failed, o->baseline, why);
+    for (unsigned i = 1; i < nbase; i++)
+        if (!same_left(base_runs[0], base_runs[i]))
+            fprintf(stderr, "enumerate: warning: the clean runs leave different objects (run 1: "
+                    "%u, run %u: %u); what any of them leaves is not judged a leak\n",
+                    base_runs[0]->nleft, i + 1, base_runs[i]->nleft);
+    unsigned npts = list_points(base_runs[0], pts, MAX_POINTS), total = 0;
     if (o->max_points && npts > o->max_points)
         npts = o->max_points;
     struct cell *cells = plan_cells(o, pts, npts, &total);
+    struct verdict_ctx x = ctx_of(o, KIND_NONE, -1, 0);
+    x.nbase = 0;
+    const char *base = enum_judge(&x, base_runs[0], why, sizeof(why));
     fprintf(stderr, "enumerate: %u fault point(s), %u cell(s), %u job(s); clean run: %s\n", npts,
             total, nservers, base);
-    unsigned bad = run_cells(o, cells, total, &clean, tsv, strcmp(base, "ok") != 0);
+    unsigned bad = run_cells(o, cells, total, tsv, strcmp(base, "ok") != 0);
     if (isatty(2) && total > 0)
         fputs("\r\033[K", stderr);
     for (unsigned i = 0; i < total; i++)
@@ -671,34 +785,59 @@ static int run_one(const struct options *o, FILE *tsv)
                      : strstr(o->rule, "SIGKILL") ? KIND_CRASH
                                                   : KIND_ERRNO;
     snprintf(dir, sizeof(dir), "%s/clean", o->runs);
-    run_cell(o, &clean, dir, "", -1);
+    run_cell(o, &clean, dir, "");
     snprintf(dir, sizeof(dir), "%s/cell", o->runs);
-    run_cell(o, &cell, dir, o->rule, fn);
-    const char *outcome = judge(o, &cell, &clean, kind, fn, why, sizeof(why));
+    run_cell(o, &cell, dir, o->rule);
+    base_runs[0] = &clean;
+    nbase = 1;
+    /* the class of the faulted call: from the injected line of the cell's trace */
+    unsigned long cls = 0;
+    char path[1200], line[2048];
+    snprintf(path, sizeof(path), "%s/trace.jsonl", cell.dir);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (strstr(line, "\"injected\":\"") != NULL) {
+            cls = enum_class_of(fn, line);
+            break;
+        }
+    if (f)
+        fclose(f);
+    struct verdict_ctx x = ctx_of(o, kind, fn, cls);
+    const char *outcome = enum_judge(&x, &cell, why, sizeof(why));
     tsv_row(tsv, 1, fn >= 0 ? name : "-", "-", o->rule[0] ? o->rule : "none", outcome,
-            cell.status, why);
+            cell.status, why, "");
     return strcmp(outcome, "ok") != 0;
 }
 
-/* --faults FUNCTION [--errnos all|first] [--crash]: the faults a point of FUNCTION gets, one a
-   line (the harness-input mode of `shmfuzz enumerate` builds its cells from this list). */
+/* --faults FUNCTION [--class N|--line L] [--errnos MODE] [--crash]: the faults a point gets,
+   one a line (the harness-input mode of `shmfuzz enumerate` builds its cells from this list). */
 static int list_faults(int argc, char **argv)
 {
     struct options o = {0};
-    const char *faults[MAX_FAULTS];
+    unsigned long cls = 0;
+    const char *faults[MAX_FAULTS], *line = NULL;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--crash") == 0)
             o.crash = 1;
-        else if (strcmp(argv[i], "--errnos") == 0 && i + 1 < argc &&
-                 (strcmp(argv[i + 1], "all") == 0 || strcmp(argv[i + 1], "first") == 0))
-            o.first_errno_only = strcmp(argv[++i], "first") == 0;
+        else if (strcmp(argv[i], "--errnos") == 0 && i + 1 < argc)
+            if (parse_errnos(argv[++i], &o.errnos) != 0)
+                die("--errnos is realistic, peer, documented (or all) or first, not '%s'",
+                    argv[i]);
+            else
+                continue;
+        else if (strcmp(argv[i], "--class") == 0 && i + 1 < argc)
+            cls = parse_num("--class", argv[++i], ~0UL);
+        else if (strcmp(argv[i], "--line") == 0 && i + 1 < argc)
+            line = argv[++i];
         else
             return usage();
     }
     int fn = shmfault_function_lookup(argv[2]);
     if (fn < 0)
         die("'%s' is not an intercepted function", argv[2]);
-    unsigned n = faults_of(&o, (unsigned)fn, faults);
+    if (line != NULL)
+        cls = enum_class_of(fn, line);
+    unsigned n = faults_of(&o, (unsigned)fn, cls, 0, faults);
     for (unsigned i = 0; i < n; i++)
         puts(faults[i]);
     return 0;
@@ -707,6 +846,7 @@ static int list_faults(int argc, char **argv)
 int main(int argc, char **argv)
 {
     struct options o;
+    char why[300];
     if (argc >= 3 && strcmp(argv[1], "--faults") == 0)
         return list_faults(argc, argv);
     if (parse_options(argc, argv, &o) != 0)
@@ -715,6 +855,11 @@ int main(int argc, char **argv)
         die("PROGRAM must be an absolute path (%s)", o.prog[0]);
     if (access(o.lib, R_OK) != 0)
         die("%s: %s", o.lib, strerror(errno));
+    if (o.suppressions == NULL)
+        o.suppressions = getenv("SHMFAULT_SUPPRESSIONS");
+    if (o.suppressions && o.suppressions[0] &&
+        enum_suppressions_load(o.suppressions, why, sizeof(why)) != 0)
+        die("%s", why);
     if (mkdir(o.runs, 0755) != 0 && errno != EEXIST)
         die("cannot create %s: %s", o.runs, strerror(errno));
     char path[1100];
@@ -722,7 +867,7 @@ int main(int argc, char **argv)
     FILE *tsv = fopen(path, "we");
     if (tsv == NULL)
         die("cannot write %s: %s", path, strerror(errno));
-    fputs("cell\tfunction\tcall\tfault\toutcome\tstatus\twhy\n", tsv);
+    fputs("cell\tfunction\tcall\tfault\toutcome\tstatus\twhy\tprocess\n", tsv);
     start_servers(&o);
     int rc = o.rule ? run_one(&o, tsv) : run_matrix(&o, tsv);
     stop_servers();

@@ -166,6 +166,19 @@ size_t shmfault_ledger_report(int fd);
 /* Send one JSON line per intercepted call to FD (-1 stops tracing). */
 void shmfault_trace_fd(int fd);
 
+/* ---- realistic errnos (faults/src/realistic.def, docs/faults.md) ------------------------- */
+
+/*
+ * The errnos a VALID call of function I can get from the kernel on a live object, for a call
+ * of class value CLS (what class rules match: shmctl/semctl cmd, semop/shmget/semget/shmat/
+ * mmap/memfd_create flags, shm_open/sem_open oflag; 0 otherwise). PEER non-zero adds those
+ * that mean a peer removed the object. Writes at most MAX into OUT; returns how many there are.
+ */
+unsigned shmfault_errnos_realistic(unsigned i, unsigned long cls, int peer, int *out,
+                                   unsigned max);
+/* The name of CLS's row for function I ("IPC_RMID", "blocking"), NULL out of range. */
+const char *shmfault_errnos_class(unsigned i, unsigned long cls);
+
 #ifdef __cplusplus
 }
 #endif

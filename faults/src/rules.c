@@ -4,10 +4,13 @@
  * it fills struct shmfault_error with the offending position and a reason, and its caller
  * decides. Grammar (docs/faults.md):
  *   FUNCTION[(CLASS)][@N|@N+|@N-M|%N|pP]=ACTION[,OPTION...]   separated by ';' or newlines
+ * image=NAME restricts a rule to processes whose command name (comm) is NAME.
  */
 #include <elf.h>
 #include <link.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -360,7 +363,21 @@ static int option(struct parser *p, struct sf_rule *r)
         return fail(p, vat, "unknown value ", quote(p, vat, vend, q, sizeof(q)),
                     " of count= (tree or process)");
     }
+    if (word_is(p, at, len, "image") && has_value) {
+        /* stored as caller text behind a \1 marker: resolution turns it into "every address"
+           in processes whose command name is NAME and "none" elsewhere (add_ranges) */
+        if (vlen == 0 || vlen > 15 || r->has_caller)
+            return fail(p, vat, "image= needs a command name (1..15 characters, as in "
+                        "/proc/PID/comm) and does not go with caller=", NULL, NULL);
+        r->caller[0] = '\1';
+        memcpy(r->caller + 1, p->spec + vat, vlen);
+        r->caller[vlen + 1] = '\0';
+        r->has_caller = 1;
+        return 0;
+    }
     if (word_is(p, at, len, "caller") && has_value) {
+        if (r->has_caller)
+            return fail(p, vat, "caller= does not go with image=", NULL, NULL);
         if (vlen == 0 || vlen >= sizeof(r->caller))
             return fail(p, vat, "caller= needs a part of an object's path (1..63 characters)",
                         NULL, NULL);
@@ -370,7 +387,8 @@ static int option(struct parser *p, struct sf_rule *r)
         return 0;
     }
     return fail(p, at, "unknown option ", quote(p, at, vend, q, sizeof(q)),
-                " (after, times=N, proc=all|first|children, count=tree|process, caller=SUBSTR)");
+                " (after, times=N, proc=all|first|children, count=tree|process, caller=SUBSTR, "
+                "image=NAME)");
 }
 
 static int rule(struct parser *p, struct sf_rule *r)
@@ -488,6 +506,18 @@ static int add_ranges(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
+/* image=NAME: the whole address space when this process's command name is NAME (the name
+   the kernel's process accounting reports, so the enumerator's points and rules agree). */
+static void image_ranges(struct sf_rule *r)
+{
+    char comm[17] = "";
+    if (prctl(PR_GET_NAME, comm, 0, 0, 0) != 0 || strcmp(comm, r->caller + 1) != 0)
+        return;
+    r->lo[0] = 0;
+    r->hi[0] = UINTPTR_MAX;
+    r->nranges = 1;
+}
+
 void sf_rules_resolve_callers(struct sf_ruleset *set)
 {
     for (unsigned i = 0; i < set->n; i++) {
@@ -495,6 +525,9 @@ void sf_rules_resolve_callers(struct sf_ruleset *set)
         if (!r->has_caller)
             continue;
         r->nranges = 0;
-        dl_iterate_phdr(add_ranges, r);
+        if (r->caller[0] == '\1')
+            image_ranges(r);
+        else
+            dl_iterate_phdr(add_ranges, r);
     }
 }

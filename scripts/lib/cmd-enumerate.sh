@@ -9,12 +9,13 @@
 # "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the
 # harness's own fault plan and oracles instead, one replay per cell.
 
-# The faults tried at each point of FN (shmfault-enum decides, for both modes): its
-# documented errnos (or the first), and with CRASH=1 a SIGKILL before and after the call.
-# Sets SFZ_ENUM_FAULTS.
+# The faults tried at each point of FN (shmfault-enum decides, for both modes): the errnos of
+# the mode (realistic by default: what a valid call can get, docs/faults.md), and with CRASH=1
+# a SIGKILL before and after the call. Sets SFZ_ENUM_FAULTS.
 sfz_enum_faults() {
-  local fn=$1 errnos=$2 crash=$3
+  local fn=$1 errnos=$2 crash=$3 line=${4:-}
   local -a opts=(--errnos "$errnos")
+  [[ -n $line ]] && opts+=(--line "$line")
   [[ $crash == 1 ]] && opts+=(--crash)
   SFZ_ENUM_FAULTS=()
   mapfile -t SFZ_ENUM_FAULTS < <("$SFZ_ENUM_TOOL" --faults "$fn" "${opts[@]}")
@@ -30,7 +31,13 @@ usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
   harness input of target T and each cell is a fault line added to its program, judged by the
   harness's oracles (verdict ok or a finding kind).
 
-  --errnos all|first  every documented errno of each function (default all), or its first
+  --errnos MODE       realistic (default): what the kernel can return for a valid call of
+                      that class on a live object; peer: also "a peer removed it";
+                      documented (or all): every errno of the man page; first: one realistic
+  --baseline N        run the clean run N times (default 3; 1..8): a failing clean run stops
+                      enumerate (exit 2), an unstable one is reported
+  --suppressions FILE objects the program keeps by design, not leaks (SHMFAULT_SUPPRESSIONS
+                      format, docs/faults.md)
   --crash             also SIGKILL each point, before and after the real call
   --timeout S         a run longer than S seconds is a hang (default 5)
   --report DIR        where report.md, report.json and the non-ok cells go
@@ -41,19 +48,24 @@ usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
   --jobs N            N fork servers run cells side by side (default 1; black box only)
   --preset P          the build whose libshmfault.so and tools are used (default dev)
 
-exit status: 0 every cell ok, 1 a non-ok cell (or the clean run itself is not ok),
-             2 usage or set-up error, 77 namespaces unavailable (needs root)
+exit status: 0 every cell ok, 1 a non-ok cell (or the clean run leaves objects),
+             2 usage or set-up error, or the clean run fails, 77 namespaces unavailable
 USAGE
 }
 
 sfz_cmd_enumerate() {
-  local errnos=all crash=0 tmo=5 report="" rule="" maxp=0 preset=dev target="" input="" jobs=1
+  local errnos=realistic crash=0 tmo=5 report="" rule="" maxp=0 preset=dev target="" input="" jobs=1
+  local baseline=3 supp=${SHMFAULT_SUPPRESSIONS:-}
   local -a prog=()
   while [[ $# -gt 0 ]]; do
     case $1 in
       -h|--help) sfz_enumerate_usage; return 0 ;;
       --errnos) sfz_need_arg enumerate "$1" $#; errnos=$2; shift
-        [[ $errnos == all || $errnos == first ]] || sfz_die_usage "enumerate: --errnos is all or first" ;;
+        [[ $errnos =~ ^(realistic|peer|documented|all|first)$ ]] ||
+          sfz_die_usage "enumerate: --errnos is realistic, peer, documented (or all) or first" ;;
+      --baseline) sfz_need_arg enumerate "$1" $#; sfz_need_uint enumerate "$1" "$2"; baseline=$((10#$2)); shift
+        [[ $baseline -ge 1 && $baseline -le 8 ]] || sfz_die_usage "enumerate: --baseline is 1..8" ;;
+      --suppressions) sfz_need_arg enumerate "$1" $#; supp=$2; shift ;;
       --crash) crash=1 ;;
       --timeout) sfz_need_arg enumerate "$1" $#; sfz_need_uint enumerate "$1" "$2"; tmo=$((10#$2)); shift ;;
       --report) sfz_need_arg enumerate "$1" $#; report=$2; shift ;;
@@ -79,6 +91,11 @@ sfz_cmd_enumerate() {
     local p0
     p0=$(command -v -- "${prog[0]}") || sfz_die_usage "enumerate: ${prog[0]}: no such program"
     prog[0]=$(readlink -f "$p0")
+  fi
+  if [[ -n $supp ]]; then
+    [[ -f $supp && -r $supp ]] || sfz_die_usage "enumerate: --suppressions $supp: no such readable file"
+    supp=$(readlink -f "$supp")
+    export SHMFAULT_SUPPRESSIONS=$supp
   fi
   if ! unshare -ipmf --mount-proc true >/dev/null 2>&1; then
     sfz_info "enumerate: skipped: IPC, mount and PID namespaces are needed (run as root)"
@@ -109,7 +126,8 @@ sfz_cmd_enumerate() {
   report=$(cd "$report" && pwd)
 
   if [[ $SFZ_ENUM_MODE == preload ]]; then
-    local -a opts=(--errnos "$errnos" --timeout "$tmo" --jobs "$jobs")
+    local -a opts=(--errnos "$errnos" --timeout "$tmo" --jobs "$jobs" --baseline "$baseline")
+    [[ -n $supp ]] && opts+=(--suppressions "$supp")
     [[ $crash == 1 ]] && opts+=(--crash)
     [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
     [[ -n $rule ]] && opts+=(--rule "$rule")
@@ -164,7 +182,9 @@ sfz_enum_summary() {
   cells=$(($(wc -l <"$tsv") - 2))
   bad=$(awk -F '\t' 'NR > 1 && $5 != "ok"' "$tsv" | wc -l)
   sfz_info "enumerate: $cells cell(s), $bad not ok; report: $report/report.md"
-  awk -F '\t' 'NR > 1 && $5 != "ok" { printf "  %-10s %-22s %s\n", $5, ($4 ~ /clean/ ? "clean run" : $2 "@" $3 "=" $4), $7 }' "$tsv" | head -n 40 >&2
+  # awk stops at 40 itself: `| head` would close the pipe under it (exit 141 with pipefail)
+  awk -F '\t' 'NR > 1 && $5 != "ok" && ++n <= 40 { printf "  %-10s %-22s %s\n", $5, ($4 ~ /clean/ ? "clean run" : $2 "@" $3 "=" $4), $7 }
+    END { if (n > 40) printf "  ... and %d more (report.md)\n", n - 40 }' "$tsv" >&2
   [[ $bad == 0 ]] && return "$SFZ_EXIT_OK"
   return "$SFZ_EXIT_FINDING"
 }
@@ -211,7 +231,8 @@ sfz_enum_judge() {
 }
 
 # ---- the matrix ------------------------------------------------------------------------------
-# Fault points of the clean run: "fn<TAB>call" in order of first appearance.
+# Fault points of the clean run: "fn<TAB>call<TAB>trace line" in order of first appearance
+# (the line gives the call's class: which errnos are realistic for it).
 sfz_enum_points() {
   python3 - "$1" <<'PY'
 import json, sys
@@ -222,10 +243,10 @@ for line in open(sys.argv[1], errors="replace"):
     except ValueError:
         continue
     p = (r.get("fn"), r.get("call") or 0)
-    if p[1] and p not in seen:
-        seen.append(p)
-for fn, call in seen:
-    print(f"{fn}\t{call}")
+    if p[1] and p not in [q[:2] for q in seen]:
+        seen.append(p + (line.strip(),))
+for fn, call, line in seen:
+    print(f"{fn}\t{call}\t{line}")
 PY
 }
 
@@ -249,15 +270,15 @@ sfz_enum_matrix() {
   printf '0\t-\t-\tnone (clean run)\t%s\t%s\t%s\n' "${base_judged%%$'\t'*}" \
     "$(cat "$runs/clean/status" 2>/dev/null)" "${base_judged#*$'\t'}" >>"$tsv"
 
-  local p fn call e cell=0 total=0 bad=0 judged outcome
+  local p fn call line e cell=0 total=0 bad=0 judged outcome
   for p in "${points[@]}"; do
-    fn=${p%%$'\t'*}; call=${p#*$'\t'}
-    sfz_enum_faults "$fn" "$errnos" "$crash"
+    IFS=$'\t' read -r fn call line <<<"$p"
+    sfz_enum_faults "$fn" "$errnos" "$crash" "$line"
     total=$((total + ${#SFZ_ENUM_FAULTS[@]}))
   done
   for p in "${points[@]}"; do
-    fn=${p%%$'\t'*}; call=${p#*$'\t'}
-    sfz_enum_faults "$fn" "$errnos" "$crash"
+    IFS=$'\t' read -r fn call line <<<"$p"
+    sfz_enum_faults "$fn" "$errnos" "$crash" "$line"
     for e in "${SFZ_ENUM_FAULTS[@]}"; do
       cell=$((cell + 1))
       local rule="$fn@$call=$e"

@@ -14,8 +14,11 @@ usage: shmfuzz run [OPTIONS] -- PROGRAM ARGS...
   --rules-file FILE  rules from a file (one per line, # comments)
   --seed N           seed of probability rules (pP)
   --trace FILE       JSON Lines trace of every intercepted call (%p: one file per process)
-  --fail-on-leak     exit 1 when the program leaves an IPC object behind
+  --fail-on-leak     exit 1 when the program leaves an IPC object behind (with --isolate:
+                     what the whole tree left at its end; else each process at its exit)
   --isolate          private IPC, mount (/dev/shm) and PID namespaces; list what is left
+  --suppressions FILE  objects kept by design, not reported (SHMFAULT_SUPPRESSIONS format,
+                     docs/faults.md): by the leak report and by --isolate's listing
   --count            print each process's call counts per function at exit
 The leak report (shmfault: leak ...) is always written to stderr. libshmfault.so comes from
 $SHMFAULT_LIB, else from the dev preset's build (built if needed).
@@ -24,23 +27,25 @@ USAGE
 
 sfz_cmd_run() {
   local -a rules=()
-  local rules_file="" seed="" trace="" fail_on_leak=0 isolate=0 count=0
+  local rules_file="" seed="" trace="" fail_on_leak=0 isolate=0 count=0 supp=""
   while (($#)); do
     case "$1" in
       -h|--help) sfz_run_usage; return 0 ;;
-      --fault|--rules-file|--seed|--trace)
+      --fault|--rules-file|--seed|--trace|--suppressions)
         [[ $# -ge 2 ]] || sfz_die_usage "run: $1 needs a value"
         case "$1" in
           --fault) rules+=("$2") ;;
           --rules-file) rules_file=$2 ;;
           --seed) seed=$2 ;;
           --trace) trace=$2 ;;
+          --suppressions) supp=$2 ;;
         esac
         shift 2 ;;
       --fault=*) rules+=("${1#*=}"); shift ;;
       --rules-file=*) rules_file=${1#*=}; shift ;;
       --seed=*) seed=${1#*=}; shift ;;
       --trace=*) trace=${1#*=}; shift ;;
+      --suppressions=*) supp=${1#*=}; shift ;;
       --fail-on-leak) fail_on_leak=1; shift ;;
       --isolate) isolate=1; shift ;;
       --count) count=1; shift ;;
@@ -52,6 +57,12 @@ sfz_cmd_run() {
   (($#)) || sfz_die_usage "run: no program (shmfuzz run [OPTIONS] -- PROGRAM ARGS...)"
   [[ -z $seed || $seed =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || sfz_die_usage "run: --seed '$seed' is not a number"
   [[ -z $rules_file || -r $rules_file ]] || sfz_die_usage "run: cannot read --rules-file '$rules_file'"
+  if [[ -n $supp ]]; then
+    [[ -f $supp && -r $supp ]] || sfz_die_usage "run: cannot read --suppressions '$supp'"
+    # exported: the library's ledger and --isolate's listing (scripts/lib/suppress.awk) read it
+    SHMFAULT_SUPPRESSIONS=$(readlink -f "$supp")
+    export SHMFAULT_SUPPRESSIONS
+  fi
 
   local lib=${SHMFAULT_LIB:-}
   if [[ -z $lib ]]; then
@@ -67,7 +78,10 @@ sfz_cmd_run() {
   [[ -n $rules_file ]] && envs+=("SHMFAULT_RULES_FILE=$(readlink -f "$rules_file")")
   [[ -n $seed ]] && envs+=("SHMFAULT_SEED=$seed")
   [[ -n $trace ]] && envs+=("SHMFAULT_TRACE=$trace")
-  ((fail_on_leak)) && envs+=("SHMFAULT_LEAK_EXIT=$SFZ_EXIT_FINDING")
+  # Without --isolate each process judges its own leaks at its exit (all the library can do);
+  # with it the tree is judged once, when it is done, from what is left in its namespace: a
+  # process that hands an object to a peer it exec'd does not fail for it.
+  ((fail_on_leak && !isolate)) && envs+=("SHMFAULT_LEAK_EXIT=$SFZ_EXIT_FINDING")
   ((count)) && envs+=("SHMFAULT_COUNT=1")
 
   local rc=0

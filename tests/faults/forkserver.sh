@@ -26,7 +26,7 @@ rc=$?
   bad "SHMFAULT_FORKSERVER outside PID 1: exit $rc (want $want): $(cat "$work/out")"
 
 # 2. A leaked POSIX name is found; every cell matches an exec'd run of its rule.
-"$enum" --lib "$lib" --runs "$work/posix" --crash -- "$edge" posix 2>/dev/null
+"$enum" --lib "$lib" --runs "$work/posix" --crash --errnos documented -- "$edge" posix 2>/dev/null
 want=$(for e in $("$(dirname "$enum")/shmfault-info" errnos ftruncate); do echo "ftruncate@1=$e leak"; done)
 [[ $(outcomes "$work/posix") == "$want" ]] && ok "posix: exactly ftruncate's errnos leak the name" ||
   bad "posix: non-ok cells: $(outcomes "$work/posix")"
@@ -44,14 +44,14 @@ done <"$work/posix/cells.tsv"
   bad "fork server and exec disagree ($rows cells)"
 
 # Cells are independent: three servers side by side give the same matrix, row for row.
-"$enum" --lib "$lib" --runs "$work/posix3" --crash --jobs 3 -- "$edge" posix 2>/dev/null
+"$enum" --lib "$lib" --runs "$work/posix3" --crash --errnos documented --jobs 3 -- "$edge" posix 2>/dev/null
 cut -f1-6 "$work/posix/cells.tsv" >"$work/one.tsv"
 cut -f1-6 "$work/posix3/cells.tsv" >"$work/three.tsv"
 cmp -s "$work/one.tsv" "$work/three.tsv" && ok "--jobs 3: the same matrix as one server" ||
   bad "--jobs 3 differs: $(diff "$work/one.tsv" "$work/three.tsv" | head -n 4)"
 
 # 3. A cell that hangs is stopped at its time box and the next cells still run.
-"$enum" --lib "$lib" --runs "$work/hang" --timeout 1 --errnos first -- "$edge" hang 2>/dev/null
+"$enum" --lib "$lib" --runs "$work/hang" --timeout 1 --errnos first --crash -- "$edge" hang 2>/dev/null
 [[ $(outcomes "$work/hang") == "shmget@1=EACCES hang" ]] && ok "hang: the shmget cell hangs, alone" ||
   bad "hang: non-ok cells: $(outcomes "$work/hang")"
 [[ $(awk -F '\t' '$2 == "shmctl"' "$work/hang/cells.tsv" | wc -l) -ge 1 ]] && ok "cells after the hang ran" ||

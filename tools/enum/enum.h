@@ -1,0 +1,92 @@
+/*
+ * enum.h - the parts of shmfault-enum (tools/shmfault-enum.c): what one run of a cell left
+ * behind (its trace, the deaths of every process of its tree, the objects it left) and the
+ * judge that turns it into an outcome (docs/cli.md "enumerate: the matrix").
+ */
+#ifndef SFZ_ENUM_H
+#define SFZ_ENUM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define ENUM_MAX_LEFT 64
+#define ENUM_MAX_DEATHS 128
+#define ENUM_MAX_INJECTED 16
+#define ENUM_COMM 16
+
+/* One process of a cell's tree that ended (the kernel's accounting record, tools/enum/deaths.c). */
+struct death {
+    long pid;
+    char comm[ENUM_COMM + 1];
+    int sig;          /* the signal that ended it, 0 if it exited */
+    int code;         /* its exit status when sig == 0 */
+    int at_cleanup;   /* killed by the server after the cell's main process ended: still alive */
+    int forked;       /* a fork that never exec'd (AFORK): a rule reaches it with proc=children */
+};
+
+/* One injection the trace shows. */
+struct injected {
+    long pid;
+    int fn;
+    int sig;          /* the injected crash's signal, 0 for an errno */
+    int err;          /* the injected errno, 0 for a crash */
+    int retried;      /* errno: the same process made the same call on the same object again,
+                         and it succeeded */
+};
+
+/* What one run of a cell produced, read back from its directory. */
+struct run {
+    char dir[1024];
+    int timed_out;
+    int sig;          /* the main process's fatal signal, 0 if it exited */
+    int code;         /* its exit status */
+    int status;       /* the status column: exit status, 128+signal, 124 timed out */
+    unsigned ninj;
+    struct injected inj[ENUM_MAX_INJECTED];
+    int said_why;     /* something on stderr */
+    char first_err[96];
+    char err_text[4096]; /* the start of stderr, to compare with the clean runs' */
+    unsigned nleft;
+    char left[ENUM_MAX_LEFT][160];
+    unsigned ndeaths;
+    struct death deaths[ENUM_MAX_DEATHS];
+    long main_pid;
+};
+
+/* deaths.c: the accounting records of one cell, read from the server's file at OFFSET. */
+void enum_read_deaths(struct run *r, const char *acct_file, long offset);
+const struct death *enum_death_of(const struct run *r, long pid);
+/* 1 if SIG is one a process dies of by its own fault (SIGSEGV, SIGBUS, SIGABRT, ...). */
+int enum_crash_signal(int sig);
+
+/* trace.c */
+/* The value of KEY= in the "args" of a trace LINE, as a number; DEF if absent. */
+unsigned long enum_arg_num(const char *line, const char *key, unsigned long def);
+/* Field "fn" of LINE as a function index, or -1. */
+int enum_line_fn(const char *line);
+/* The injections of R's trace, with whether each injected errno was truly retried. */
+void enum_scan_trace(struct run *r);
+/* The text of KEY= in the "args" of LINE into BUF: 0, or -1 if absent or too long. */
+int enum_arg_str(const char *line, const char *key, char *buf, size_t size);
+/* The integer result of LINE's call (-1 for failures and pointer results). */
+long enum_ret(const char *line);
+/* The class value of a call (what realistic.def's rows are keyed by) from its trace LINE. */
+unsigned long enum_class_of(int fn, const char *line);
+
+/* suppress.c: objects (lines of "left") a suppressions file says not to report. */
+int enum_suppressions_load(const char *path, char *why, size_t size);
+int enum_suppressed(const char *left_line);
+
+/* judge.c */
+enum kind { KIND_NONE, KIND_ERRNO, KIND_CRASH };
+struct verdict_ctx {
+    unsigned timeout_s;
+    const struct run *const *base; /* the clean runs */
+    unsigned nbase;
+    enum kind kind;
+    int fn;            /* the faulted function, -1 for none */
+    unsigned long cls; /* the faulted call's class value */
+};
+const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *why, size_t size);
+
+#endif

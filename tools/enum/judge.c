@@ -1,0 +1,263 @@
+/*
+ * judge.c - one cell's outcome from what its whole process tree did (docs/cli.md "enumerate:
+ * the matrix"). Order: a hang; a death nobody planned anywhere in the tree (the main process
+ * by any signal, any other process by a signal it dies of by its own fault); the fault not
+ * reached; a planned crash (what follows it is the plan's doing); then the main process's
+ * exit status, the objects left that no clean run leaves, and whether the failure was retried,
+ * reported or passed over in silence.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
+
+#include "enum.h"
+#include "shmfault.h"
+
+static const char *sig_name(int sig)
+{
+    const char *n = sigabbrev_np(sig);
+    return n ? n : "?";
+}
+
+/* 1 if object line L was left by clean run B (used marks matches, so counts are compared). */
+static int left_by(const struct run *b, const char *l, int *used)
+{
+    for (unsigned j = 0; j < b->nleft; j++)
+        if (!used[j] && strcmp(b->left[j], l) == 0) {
+            used[j] = 1;
+            return 1;
+        }
+    return 0;
+}
+
+/* Objects R left that no clean run left (multiset difference per run), the first three. */
+static void new_objects(const struct verdict_ctx *x, const struct run *r, char *out, size_t size)
+{
+    unsigned shown = 0;
+    out[0] = '\0';
+    static int used[8][ENUM_MAX_LEFT];
+    memset(used, 0, sizeof(used));
+    for (unsigned i = 0; i < r->nleft && shown < 3; i++) {
+        int matched = enum_suppressed(r->left[i]);
+        for (unsigned b = 0; b < x->nbase && b < 8 && !matched; b++)
+            matched = left_by(x->base[b], r->left[i], used[b]);
+        if (matched)
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s%s", shown ? ";" : "", r->left[i]);
+        shown++;
+    }
+}
+
+static int planned(const struct run *r, long pid, int sig)
+{
+    for (unsigned i = 0; i < r->ninj; i++)
+        if (r->inj[i].pid == pid && r->inj[i].sig == sig)
+            return 1;
+    return 0;
+}
+
+/* The first death of the tree that nobody planned and that is a crash; NULL if none. */
+static const struct death *unplanned_crash(const struct run *r)
+{
+    for (unsigned i = 0; i < r->ndeaths; i++) {
+        const struct death *d = &r->deaths[i];
+        if (d->sig == 0 || d->at_cleanup || planned(r, d->pid, d->sig))
+            continue;
+        /* a child ended by SIGKILL or SIGTERM was most likely stopped by its own parent */
+        if (d->pid == r->main_pid || enum_crash_signal(d->sig))
+            return d;
+    }
+    return NULL;
+}
+
+/* A process of the tree still running when the main one ended (a daemon), or NULL. */
+static const struct death *alive_at_end(const struct run *r)
+{
+    for (unsigned i = 0; i < r->ndeaths; i++)
+        if (r->deaths[i].at_cleanup)
+            return &r->deaths[i];
+    return NULL;
+}
+
+static int every_base_has_daemon(const struct verdict_ctx *x)
+{
+    for (unsigned b = 0; b < x->nbase; b++)
+        if (alive_at_end(x->base[b]) == NULL)
+            return 0;
+    return x->nbase > 0;
+}
+
+/* Did a clean run fail the same way (its own instability, not the fault's)? */
+static int like_a_clean_run(const struct verdict_ctx *x, const struct run *r)
+{
+    for (unsigned b = 0; b < x->nbase; b++) {
+        const struct run *c = x->base[b];
+        if (c->sig == r->sig && c->code == r->code && strcmp(c->first_err, r->first_err) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does TEXT mention the failure: its errno (name or strerror), the function, or a word
+   programs report failures with? (A pid or a time stamp alone is no report.) */
+static int mentions_failure(const struct run *r, const char *fn, const char *text)
+{
+    static const char *const words[] = {"fail", "error", "cannot", "can't", "unable",
+                                        "warning", "could not", "couldn't"};
+    for (unsigned i = 0; i < r->ninj; i++) {
+        int e = r->inj[i].err;
+        if (e && (strstr(text, strerror(e)) || strstr(text, shmfault_errno_name(e))))
+            return 1;
+    }
+    if (fn[0] && strstr(text, fn))
+        return 1;
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        if (strcasestr(text, words[w]))
+            return 1;
+    return 0;
+}
+
+/* Did the program say something about the failure that no clean run says? */
+static int reported(const struct verdict_ctx *x, const struct run *r, const char *fn)
+{
+    if (!r->said_why || !mentions_failure(r, fn, r->err_text))
+        return 0;
+    for (unsigned b = 0; b < x->nbase; b++)
+        if (strcmp(x->base[b]->err_text, r->err_text) == 0)
+            return 0;
+    return 1;
+}
+
+/* A failed removal (a removal command, not just a removing function) leaves the object. */
+static int removal_call(const struct verdict_ctx *x)
+{
+    const char *n = x->fn >= 0 ? shmfault_function_name((unsigned)x->fn) : "";
+    if (strcmp(n, "shmctl") == 0 || strcmp(n, "semctl") == 0)
+        return x->cls == IPC_RMID;
+    return strcmp(n, "shm_unlink") == 0 || strcmp(n, "sem_unlink") == 0;
+}
+
+static int all_retried(const struct run *r)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->ninj; i++) {
+        if (r->inj[i].sig != 0)
+            continue;
+        if (!r->inj[i].retried)
+            return 0;
+        n++;
+    }
+    return n > 0;
+}
+
+static const char *exit_outcome(const struct verdict_ctx *x, const struct run *r,
+                                const char *news, char *why, size_t size)
+{
+    const char *name = x->fn >= 0 ? shmfault_function_name((unsigned)x->fn) : "";
+    const struct death *daemon = alive_at_end(r);
+    /* a clean run is judged alone (no base): a process still running holds what it left */
+    int daemon_owns = news[0] && daemon && (x->nbase == 0 || every_base_has_daemon(x));
+    if (daemon_owns) {
+        snprintf(why, size, "exit %d; %s (pid %ld) still runs and holds what is left: %s",
+                 r->code, daemon->comm, daemon->pid, news);
+        return "ok";
+    }
+    if (r->code == 0) {
+        if (news[0]) {
+            snprintf(why, size, "exit 0, left behind: %s", news);
+            return "leak";
+        }
+        if (x->kind == KIND_NONE) {
+            snprintf(why, size, "exit 0");
+            return "ok";
+        }
+        if (all_retried(r)) {
+            snprintf(why, size, "recovered: retried the same %s call, which succeeded; exit 0",
+                     name);
+            return "ok";
+        }
+        if (reported(x, r, name)) {
+            snprintf(why, size, "handled: reported \"%s\" and carried on; exit 0", r->first_err);
+            return "ok";
+        }
+        snprintf(why, size, "exit 0 although %s failed, silently and without a retry", name);
+        return "swallowed";
+    }
+    if (x->kind == KIND_NONE) {
+        snprintf(why, size, "exit %d without any fault%s%s", r->code, r->said_why ? ": " : "",
+                 r->first_err);
+        return "error-exit";
+    }
+    if (like_a_clean_run(x, r)) {
+        snprintf(why, size, "exit %d, as a clean run also did (the program is not stable)",
+                 r->code);
+        return "ok";
+    }
+    if (!r->said_why) {
+        snprintf(why, size, "exit %d without an error message", r->code);
+        return "error-exit";
+    }
+    if (news[0] && removal_call(x)) {
+        snprintf(why, size, "failed cleanly (exit %d); the failed removal left: %s", r->code, news);
+        return "ok";
+    }
+    if (news[0]) {
+        snprintf(why, size, "exit %d, left behind: %s", r->code, news);
+        return "leak";
+    }
+    snprintf(why, size, "failed cleanly: exit %d, \"%s\"", r->code, r->first_err);
+    return "ok";
+}
+
+const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *why, size_t size)
+{
+    char news[512];
+    new_objects(x, r, news, sizeof(news));
+    if (r->timed_out) {
+        /* a peer the plan killed is never heard from again: waiting for it is no defect */
+        for (unsigned i = 0; i < r->ninj; i++)
+            if (r->inj[i].sig != 0 && r->inj[i].pid != r->main_pid) {
+                const struct death *k = enum_death_of(r, r->inj[i].pid);
+                snprintf(why, size, "killed as planned: %s (pid %ld); the rest of the tree "
+                         "waited for it until the time box (%u s)", k ? k->comm : "?",
+                         r->inj[i].pid, x->timeout_s);
+                return "ok";
+            }
+        snprintf(why, size, "still running after %u s", x->timeout_s);
+        return "hang";
+    }
+    const struct death *d = unplanned_crash(r);
+    if (d != NULL) {
+        snprintf(why, size, "%s%s (pid %ld) killed by signal %d (%s)",
+                 d->pid == r->main_pid ? "" : "a child, ", d->comm, d->pid, d->sig,
+                 sig_name(d->sig));
+        return "crash";
+    }
+    if (r->sig != 0 && r->ndeaths == 0) { /* no accounting records: the main process only */
+        int ok = 0;
+        for (unsigned i = 0; i < r->ninj; i++)
+            ok |= r->inj[i].sig == r->sig;
+        if (!ok) {
+            snprintf(why, size, "killed by signal %d (%s)", r->sig, sig_name(r->sig));
+            return "crash";
+        }
+    }
+    if (x->kind != KIND_NONE && r->ninj == 0) {
+        snprintf(why, size, "not reached: nothing injected (exit %d)", r->status);
+        return "ok";
+    }
+    for (unsigned i = 0; i < r->ninj; i++) {
+        if (r->inj[i].sig == 0)
+            continue;
+        const struct death *k = enum_death_of(r, r->inj[i].pid);
+        snprintf(why, size, "killed as planned: %s (pid %ld)%s%s", k ? k->comm : "?",
+                 r->inj[i].pid,
+                 news[0] ? "; left behind (a killed process cannot clean up): " : "", news);
+        return "ok";
+    }
+    return exit_outcome(x, r, news, why, size);
+}
