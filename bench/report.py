@@ -27,6 +27,7 @@ FIGURES = OrderedDict([
     ("enumeration", "3. Fault enumeration speed"),
     ("time-to-find", "4. Time to find each catalogue entry"),
     ("valgrind", "5. Valgrind replay rate"),
+    ("enum-precision", "6. Precision and recall of enumerate"),
 ])
 KEYS = ["figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline",
         "found", "seeds", "note"]
