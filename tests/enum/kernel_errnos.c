@@ -551,6 +551,21 @@ static int sem_timedwait_eintr(void)
     interrupt_soon();
     return err_of(sem_timedwait(s, &ts));
 }
+static int sem_clockwait_etimedout(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return err_of(sem_clockwait(unnamed(), CLOCK_MONOTONIC, &ts));
+}
+static int sem_clockwait_eintr(void)
+{
+    sem_t *s = unnamed();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += 30;
+    interrupt_soon();
+    return err_of(sem_clockwait(s, CLOCK_MONOTONIC, &ts));
+}
 static int sem_trywait_eagain(void)
 {
     return err_of(sem_trywait(unnamed()));
@@ -645,6 +660,8 @@ static const struct kcase {
     {"sem_wait", 0, EINTR, sem_wait_eintr, "SIGALRM"},
     {"sem_timedwait", 0, ETIMEDOUT, sem_timedwait_etimedout, "deadline passed"},
     {"sem_timedwait", 0, EINTR, sem_timedwait_eintr, "SIGALRM"},
+    {"sem_clockwait", 0, ETIMEDOUT, sem_clockwait_etimedout, "deadline passed"},
+    {"sem_clockwait", 0, EINTR, sem_clockwait_eintr, "SIGALRM"},
     {"sem_trywait", 0, EAGAIN, sem_trywait_eagain, "value 0"},
     {"fork", 0, EAGAIN, fork_eagain, "nobody, RLIMIT_NPROC 0"},
 };
