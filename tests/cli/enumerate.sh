@@ -6,8 +6,9 @@ SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_dir "$2/bin"
-[[ -f $2/lib/libshmfault.so && -x $2/bin/shmfault-info ]] || { echo "skipped: libshmfault not built"; exit 77; }
-unshare -ipmf --mount-proc true 2>/dev/null || { echo "skipped: needs namespaces (root)"; exit 77; }
+[[ -f $2/lib/libshmfault.so ]] || need_skip "$2/lib/libshmfault.so is not built"
+need_built "$2/bin/shmfault-info"
+need_pid_namespace
 export SHMFUZZ_BUILD_dev=$2
 correct=$3 ignores=$4 leaks=$5
 

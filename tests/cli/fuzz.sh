@@ -15,8 +15,8 @@ need_dir "$3/bin"
 need_dir "$4/bin"
 bug=unchecked-shmat kind=crash
 [[ $engine == afl ]] && bug=ring-off-by-one kind=data
-[[ -x $4/bin/sfz-bug-$bug-$engine ]] || { echo "skipped: $engine drivers not built"; exit 77; }
-[[ $engine == afl ]] && ! command -v afl-fuzz >/dev/null && { echo "skipped: afl-fuzz missing"; exit 77; }
+need_built "$4/bin/sfz-bug-$bug-$engine"
+[[ $engine == afl ]] && need_tool afl-fuzz
 export SHMFUZZ_BUILD_dev=$3 "SHMFUZZ_BUILD_$engine=$4"
 jobs=1; [[ $engine == afl ]] && jobs=2
 

@@ -41,6 +41,12 @@ case_errnos() {
     n=$((n + 1))
   done < <("$dump")
   echo "checked $n (function, errno) pairs"
+  # An empty or truncated dump must not pass as "every pair checked": as many pairs as
+  # faults/src/functions.def lists errnos (counted from the source, not from the library).
+  local want
+  want=$(sed -n '/^SF_FN/,$p' "$(dirname "$0")/../../faults/src/functions.def" | grep -v '^ *[/*]' |
+    grep -oE '\bE[A-Z0-9]+\b' | wc -l)
+  check "checked every documented pair ($n of $want)" test "$n" -eq "$want" -a "$n" -gt 0
   # and without a rule each call succeeds
   while read -r fn; do
     reset_ns
@@ -110,6 +116,18 @@ case_ledger() {
   out=$(SHMFAULT_LEDGER=stderr LD_PRELOAD="$lib" "$prog" removed-by-other 2>&1)
   set -e
   check "objects removed by someone else are not leaks" test -z "$out"
+  # Attribution: the parent's removed segment is not a leak; the child's is, and it is blamed
+  # on the child (its pid), not on the parent or any pid.
+  reset_ns
+  set +e
+  out=$(SHMFAULT_LEDGER=stderr LD_PRELOAD="$lib" "$prog" child-leaks 2>&1)
+  set -e
+  local child
+  child=$(sed -n 's/^child \([0-9][0-9]*\)$/\1/p' <<<"$out")
+  check "child-leaks ran (child pid '$child')" test -n "$child"
+  check "leak blamed on the child that made it (creator=$child)" \
+    grep -qE "^shmfault: leak sysv-shm id=[0-9]+ key=0x00001241 size=4096 creator=$child site=0x" <<<"$out"
+  check "the parent's removed segment is not reported" grep -qx 'shmfault: 1 object(s) leaked' <<<"$out"
 }
 
 # Trace lines are JSON with the documented keys in order.

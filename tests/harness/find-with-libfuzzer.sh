@@ -4,9 +4,9 @@
 # Exit 77 when the fuzzer is not built (libfuzzer preset) or namespaces are unavailable.
 set -uo pipefail
 fuzzer=$1 seeds=$2 secs=$3 kind=$4
-[[ -x $fuzzer ]] || { echo "skipped: $fuzzer is not built"; exit 77; }
 # shellcheck source=tests/lib/need.sh
 . "$(dirname "$0")/../lib/need.sh"
+need_built "$fuzzer"
 need_namespaces
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
