@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
@@ -24,6 +25,17 @@ static int op_leak(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)ctx, (void)argv;
     return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600) == -1 ? SFZ_FAILED : SFZ_OK;
+}
+
+/* leak-ipc of a POSIX object: a name in /dev/shm nobody unlinks. */
+static int op_pleak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int fd = shm_open("/sfz-selftest-leak", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return SFZ_FAILED;
+    close(fd);
+    return SFZ_OK;
 }
 
 static int op_tidy(struct sfz_ctx *ctx, const uint32_t *argv)
@@ -158,6 +170,7 @@ static const char *const fd_kinds[] = {"leak", "close"};
 static const struct sfz_op selftest_ops[] = {
     {"leak", 0, {{0}}, op_leak, 0},
     {"tidy", 0, {{0}}, op_tidy, 0},
+    {"pleak", 0, {{0}}, op_pleak, 0},
     {"crash", 1, {{"how", SFZ_ARG_CHOICE, crash_kinds, 2}}, op_crash, 0},
     {"hang", 0, {{0}}, op_hang, 0},
     {"swallow", 0, {{0}}, op_swallow, 0},
