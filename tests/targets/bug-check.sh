@@ -30,7 +30,10 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck source=tests/lib/need.sh
 . "$(dirname "$0")/../lib/need.sh"
 need() { need_built "$1"; }
-LIBFUZZER_CRASH_STATUS=77 # libFuzzer's -error_exitcode: it found a crash, timeout or leak
+# The exit statuses of a libFuzzer run that stopped on a finding: 77 is libFuzzer's own
+# (-error_exitcode: deadly signal, the harness's abort, LeakSanitizer), 1 the sanitizer's when
+# it reports an invalid access itself. 0 is "ran out of time, found nothing".
+LIBFUZZER_CRASH_STATUS="77 1"
 
 check_replay() {
   need "$bin/sfz-bug-$id-replay"
@@ -66,13 +69,33 @@ finding_pattern() {
   esac
 }
 
+# libfuzzer_artifact: the input libFuzzer saved for its finding (crash-* or leak-*), if any.
+libfuzzer_artifact() { find "$work" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \) | head -n 1; }
+
+# libfuzzer_is_the_bug LOG RC: the run stopped on this bug. Its log has the kind's line (crash:
+# or a sanitizer's error report, when the planted access faults inside the fuzzer's own
+# process), libFuzzer exited with its crash status, and the saved input is this bug's: the
+# hardened twin runs it clean. Prints why not.
+libfuzzer_is_the_bug() {
+  local log=$1 rc=$2 pat art out
+  pat=$(finding_pattern)
+  [[ $finding == crash ]] && pat="$pat|ERROR: AddressSanitizer: |runtime error: "
+  grep -qE "$pat" "$log" || { echo "another finding"; return 1; }
+  [[ " $LIBFUZZER_CRASH_STATUS " == *" $rc "* ]] ||
+    { echo "exit $rc, not a crash status of libFuzzer ($LIBFUZZER_CRASH_STATUS)"; return 1; }
+  art=$(libfuzzer_artifact)
+  [[ -n $art ]] || { echo "no crash-/leak- artifact saved"; return 1; }
+  out=$("$bin/sfz-shmipc-$pattern-replay" "$art" 2>&1) ||
+    { echo "the saved input also fails the hardened shmipc-$pattern: $(grep -m1 -E '^verdict|ERROR' <<<"$out")"; return 1; }
+}
+
 check_libfuzzer() {
   local fuzzer=$bin/sfz-bug-$id-libfuzzer
   need "$fuzzer"
+  need "$bin/sfz-shmipc-$pattern-replay"
   [[ -d "$corpus" ]] || need_skip "no seed corpus $corpus"
   mkdir -p "$work/corpus" && cp "$corpus"/* "$work/corpus/"
-  local start=$SECONDS pat seed left rc
-  pat=$(finding_pattern)
+  local start=$SECONDS seed left rc why
   # libFuzzer stops at its first finding; planted code may show another kind first, so a
   # run that ends on something else is followed by one with the next engine seed. One seed
   # gets at most a third of the budget: a run that wandered off is not the whole test's chance.
@@ -80,20 +103,17 @@ check_libfuzzer() {
     left=$((budget - (SECONDS - start)))
     [[ $left -gt 0 ]] || break
     ((left > budget / 3)) && left=$((budget / 3))
+    rm -f "$work"/crash-* "$work"/leak-*
     (cd "$work" && "$fuzzer" -seed="$seed" -max_total_time="$left" -timeout=10 -dict="$dict" \
        -artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1)
     rc=$?
-    if grep -qE "$pat" "$work/log"; then
-      if [[ $rc -ne $LIBFUZZER_CRASH_STATUS ]] || ! compgen -G "$work/crash-*" >/dev/null && ! compgen -G "$work/leak-*" >/dev/null; then
-        echo "FAIL: libFuzzer logged $finding but exited $rc (want $LIBFUZZER_CRASH_STATUS) or saved no artifact"
-        tail -n 30 "$work/log"
-        return 1
-      fi
-      echo "bug-$id: found by libFuzzer in $((SECONDS - start)) s (engine seed $seed): $(grep -m1 -oE "$pat.*" "$work/log" | cut -c1-160)"
+    if why=$(libfuzzer_is_the_bug "$work/log" "$rc"); then
+      echo "bug-$id: found by libFuzzer in $((SECONDS - start)) s (engine seed $seed, exit $rc): $(grep -m1 -E "shmfuzz: FINDING|ERROR: " "$work/log" | cut -c1-160)"
+      echo "the saved input $(basename "$(libfuzzer_artifact)") is clean on the hardened shmipc-$pattern"
       grep -E "^#[0-9]+" "$work/log" | tail -n 1
       return 0
     fi
-    grep -m1 -E "shmfuzz: FINDING|ERROR: " "$work/log" | sed 's/^/(another finding first: /; s/$/)/'
+    ((seed <= 5)) && echo "(seed $seed: not this bug: $why; $(grep -m1 -E "shmfuzz: FINDING|ERROR: " "$work/log" | cut -c1-120))"
   done
   echo "FAIL: libFuzzer did not find $finding in bug-$id within ${budget} s"; tail -n 30 "$work/log"
   return 1
