@@ -116,8 +116,8 @@ case_ledger() {
   out=$(SHMFAULT_LEDGER=stderr LD_PRELOAD="$lib" "$prog" removed-by-other 2>&1)
   set -e
   check "objects removed by someone else are not leaks" test -z "$out"
-  # Attribution: the parent's removed segment is not a leak; the child's is, and it is blamed
-  # on the child (its pid), not on the parent or any pid.
+  # Attribution: the parent's removed segment and name are not leaks; the child's (same key,
+  # same name) are, and they are blamed on the child (its pid), not on the parent or any pid.
   reset_ns
   set +e
   out=$(SHMFAULT_LEDGER=stderr LD_PRELOAD="$lib" "$prog" child-leaks 2>&1)
@@ -127,7 +127,9 @@ case_ledger() {
   check "child-leaks ran (child pid '$child')" test -n "$child"
   check "leak blamed on the child that made it (creator=$child)" \
     grep -qE "^shmfault: leak sysv-shm id=[0-9]+ key=0x00001241 size=4096 creator=$child site=0x" <<<"$out"
-  check "the parent's removed segment is not reported" grep -qx 'shmfault: 1 object(s) leaked' <<<"$out"
+  check "the child's /attrib is blamed on the child too" \
+    grep -qE "^shmfault: leak posix-shm name=/attrib creator=$child " <<<"$out"
+  check "the parent's removed objects are not reported" grep -qx 'shmfault: 2 object(s) leaked' <<<"$out"
 }
 
 # Trace lines are JSON with the documented keys in order.

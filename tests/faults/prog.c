@@ -7,8 +7,9 @@
  *   removed-by-other leaky, then ipcrm removes everything (the ledger's kernel check)
  *   leaky            leaves one SysV segment (key 0x1234), one set (key 0x1235) and /leaky
  *   clean            creates and removes the same three kinds
- *   child-leaks      the parent creates and removes a segment (key 0x1240), then a child leaves
- *                    one (key 0x1241); prints "child PID" (leak attribution)
+ *   child-leaks      the parent creates and removes a segment (key 0x1241) and /attrib, then a
+ *                    child creates both again and leaves them; prints "child PID" (attribution:
+ *                    the same key and name, so a ledger that missed the removals blames the parent)
  *   threads          4 threads x 200 semop on one private set, prints the final value
  *   forks            3 children each attach a private segment and add to a counter in it
  *   prob N           N semop calls, prints a string of '.' (ok) and 'x' (failed)
@@ -149,12 +150,16 @@ static void make_three(int remove)
 
 static int child_leaks(void)
 {
-    int mine = shmget(0x1240, 4096, IPC_CREAT | 0600);
-    if (mine < 0 || shmctl(mine, IPC_RMID, NULL) != 0)
+    int mine = shmget(0x1241, 4096, IPC_CREAT | 0600);
+    int fd = shm_open("/attrib", O_CREAT | O_RDWR, 0600);
+    if (mine < 0 || shmctl(mine, IPC_RMID, NULL) != 0 || fd < 0 || shm_unlink("/attrib") != 0)
         return 2;
+    close(fd);
     pid_t pid = fork();
-    if (pid == 0)
-        _exit(shmget(0x1241, 4096, IPC_CREAT | 0600) < 0 ? 2 : 0);
+    if (pid == 0) {
+        fd = shm_open("/attrib", O_CREAT | O_RDWR, 0600);
+        _exit(shmget(0x1241, 4096, IPC_CREAT | 0600) < 0 || fd < 0 ? 2 : 0);
+    }
     int st = 0;
     if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return 2;
