@@ -185,6 +185,11 @@ case_determinism() {
   check "@3-5 and %10" test "$a" = "..xxx....x.........x"
   a=$(SHMFAULT_RULES="semop@2+=EAGAIN,times=3" LD_PRELOAD="$lib" "$prog" prob 8)
   check "@2+ with times=3" test "$a" = ".xxx...."
+  # Classes filter and count only matching calls (prob's semop calls carry IPC_NOWAIT).
+  a=$(SHMFAULT_RULES="semop(SEM_UNDO)=EAGAIN" LD_PRELOAD="$lib" "$prog" prob 4)
+  check "a class no call has never fires" test "$a" = "...."
+  a=$(SHMFAULT_RULES="semop(IPC_NOWAIT)@2=EAGAIN" LD_PRELOAD="$lib" "$prog" prob 4)
+  check "a class every call has: @2 is its second call" test "$a" = ".x.."
 }
 
 # AFL++'s own segments are never failed: shmat=ENOMEM still lets the engine attach its map.
