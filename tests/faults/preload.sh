@@ -10,6 +10,8 @@ if [[ "${SHMFUZZ_PRIVATE_IPC:-}" != 1 ]]; then
   echo "preload.sh: run me through in-namespace.sh (I remove every IPC object)" >&2
   exit 2
 fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -134,6 +136,7 @@ case_ledger() {
 
 # Trace lines are JSON with the documented keys in order.
 case_trace() {
+  need_tool python3
   reset_ns
   pre "shmat@1=ENOMEM" env SHMFAULT_TRACE="$work/trace" "$prog" call shmat
   check "trace: program saw the fault" test "$out" = "shmat failed ENOMEM"
@@ -194,6 +197,7 @@ case_determinism() {
 
 # AFL++'s own segments are never failed: shmat=ENOMEM still lets the engine attach its map.
 case_afl() {
+  need_tool afl-showmap # its check is half of this case: no quiet pass without it
   reset_ns
   local id other
   id=$(ipcmk -M 4096 | grep -oE '[0-9]+$')
@@ -206,16 +210,14 @@ case_afl() {
   out=$(__AFL_SHM_ID=$id SHMFAULT_RULES="shmat=ENOMEM" LD_PRELOAD="$lib" "$prog" attach "$other" 2>&1)
   set -e
   check "shmat of another id is" test "$out" = "shmat failed ENOMEM"
-  if command -v afl-showmap >/dev/null 2>&1; then
-    set +e
-    AFL_PRELOAD="$lib" SHMFAULT_RULES="shmat=ENOMEM" AFL_QUIET=1 \
-      afl-showmap -q -o "$work/map" -- "$prog" hello >"$work/showmap.log" 2>&1
-    status=$?
-    set -e
-    check "afl-showmap runs a program under AFL_PRELOAD + shmat=ENOMEM" \
-      grep -q 'main reached' "$work/showmap.log"
-    [[ $status -eq 0 ]] || cat "$work/showmap.log"
-  fi
+  set +e
+  AFL_PRELOAD="$lib" SHMFAULT_RULES="shmat=ENOMEM" AFL_QUIET=1 \
+    afl-showmap -q -o "$work/map" -- "$prog" hello >"$work/showmap.log" 2>&1
+  status=$?
+  set -e
+  check "afl-showmap runs a program under AFL_PRELOAD + shmat=ENOMEM" \
+    grep -q 'main reached' "$work/showmap.log"
+  [[ $status -eq 0 ]] || cat "$work/showmap.log"
 }
 
 # A bad rule stops the program before main, with the rule, position and reason, exit 2.
