@@ -4,9 +4,9 @@
 # Exit 0 ok, 1 a file is missing or malformed, 77 a tool bench/run needs is not installed.
 set -euo pipefail
 src=$1 builds=$2 out=$3
-for tool in python3 gnuplot cmake; do
-  command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed (scripts/install-deps)"; exit 77; }
-done
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_tool python3 gnuplot cmake
 rm -rf "$out"
 if ! "$src/bench/run" --quick --builds "$builds" --out "$out" >"$out.log" 2>&1; then
   tail -n 40 "$out.log"

@@ -3,7 +3,9 @@
 # with "not found" (inf) and "not run" (nan) rows, the machine object, and the plot script.
 set -euo pipefail
 src=$1
-command -v python3 >/dev/null || { echo "skipped: python3 is missing"; exit 77; }
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_tool python3
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 printf 'cpu\tTest CPU\ncores\t2\nkernel\t6.1.0\n' >"$out/machine.tsv"

@@ -9,10 +9,9 @@ case "$preset" in
   afl) need=afl-clang-fast ;;
   *) need=gcc ;;
 esac
-if ! command -v "$need" >/dev/null 2>&1; then
-  echo "skipped: $need is not installed (scripts/install-deps installs it)"
-  exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_tool "$need"
 cd "$src"
 cmake --preset "$preset" -B "$bin" -DSHMFUZZ_WERROR=ON
 cmake --build "$bin" -j 2

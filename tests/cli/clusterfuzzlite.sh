@@ -6,7 +6,7 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-command -v clang >/dev/null && command -v zip >/dev/null || { echo "skipped: clang or zip missing"; exit 77; }
+need_tool clang zip
 mkdir -p "$WORK/out"
 export WORK # build.sh builds in $WORK/shmfuzz-build, removed with it
 if CC=clang CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize=fuzzer-no-link" \

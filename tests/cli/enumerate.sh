@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# enumerate.sh SOURCE_DIR DEV_BUILD CORRECT IGNORES_SHMAT LEAKS_ON_ERROR: the planted bugs of
-# the three test programs are reported, and nothing on the correct one.
+# enumerate.sh SOURCE_DIR DEV_BUILD CORRECT IGNORES_SHMAT LEAKS_ON_ERROR SWALLOWS_SEMOP: the
+# planted bugs of the test programs are reported (crash, leak, swallowed), nothing on the
+# correct one.
 set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_dir "$2/bin"
-[[ -f $2/lib/libshmfault.so && -x $2/bin/shmfault-info ]] || { echo "skipped: libshmfault not built"; exit 77; }
-unshare -ipmf --mount-proc true 2>/dev/null || { echo "skipped: needs namespaces (root)"; exit 77; }
+[[ -f $2/lib/libshmfault.so ]] || need_skip "$2/lib/libshmfault.so is not built"
+need_built "$2/bin/shmfault-info"
+need_pid_namespace
 export SHMFUZZ_BUILD_dev=$2
-correct=$3 ignores=$4 leaks=$5
+correct=$3 ignores=$4 leaks=$5 swallows=$6
 
 # outcomes REPORT_DIR: "function@call=fault outcome" of every non-ok cell, sorted
 outcomes() { awk -F '\t' 'NR > 1 && $5 != "ok" { print $2 "@" $3 "=" $4, $5 }' "$1/cells.tsv" | sort; }
@@ -47,6 +49,13 @@ expect_status 2 "--errnos with an unknown mode"
 run_sfz enumerate --report "$WORK/false" -- /bin/false
 expect_status 2 "enumerate of a program that fails without any fault"
 expect_in "$err" "fails without any fault" "it says the clean run fails"
+
+run_sfz enumerate --report "$WORK/swallows" -- "$swallows"
+expect_status 1 "enumerate of swallows-semop finds its bug"
+others=$(outcomes "$WORK/swallows" | grep -cv '^semop@1=[A-Z0-9]* swallowed$')
+n=$(outcomes "$WORK/swallows" | grep -c '^semop@1=[A-Z0-9]* swallowed$')
+[[ $n -gt 0 && $others -eq 0 ]] && pass "swallows-semop: $n semop cells swallowed, nothing else" ||
+  fail "swallows-semop: non-ok cells: $(outcomes "$WORK/swallows")"
 
 # The reproducer the report gives: one cell, everything shown, same outcome.
 run_sfz enumerate --rule 'shmat@1=ENOMEM' --report "$WORK/one" -- "$leaks"

@@ -3,6 +3,8 @@
 # shellcheck shell=bash
 
 SFZ=${SFZ_SRC:?}/scripts/shmfuzz
+# shellcheck source=tests/lib/need.sh
+. "$SFZ_SRC/tests/lib/need.sh" # before CI=true below: it reads how the test was started
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cli-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 FAILED=0
@@ -30,5 +32,5 @@ expect_in() {
   if grep -qE -- "$2" <<<"$1"; then pass "$3"; else fail "$3: no /$2/ in:"; printf '%s\n' "$1" | tail -n 20; fi
 }
 
-need_dir() { [[ -d $1 ]] || { echo "skipped: $1 is not built"; exit 77; }; }
+need_dir() { [[ -d $1 ]] || need_skip "$1 is not built"; }
 finish() { [[ $FAILED == 0 ]] && echo "all checks passed"; exit "$FAILED"; }

@@ -6,7 +6,9 @@
 # cannot be preloaded into is a clear error.
 set -uo pipefail
 enum=$1 lib=$2 edge=$3 edge_static=$4
-unshare -ipmf --mount-proc true 2>/dev/null || { echo "skipped: needs namespaces (root)"; exit 77; }
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_pid_namespace
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0

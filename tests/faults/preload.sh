@@ -10,6 +10,8 @@ if [[ "${SHMFUZZ_PRIVATE_IPC:-}" != 1 ]]; then
   echo "preload.sh: run me through in-namespace.sh (I remove every IPC object)" >&2
   exit 2
 fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -41,6 +43,12 @@ case_errnos() {
     n=$((n + 1))
   done < <("$dump")
   echo "checked $n (function, errno) pairs"
+  # An empty or truncated dump must not pass as "every pair checked": as many pairs as
+  # faults/src/functions.def lists errnos (counted from the source, not from the library).
+  local want
+  want=$(sed -n '/^SF_FN/,$p' "$(dirname "$0")/../../faults/src/functions.def" | grep -v '^ *[/*]' |
+    grep -oE '\bE[A-Z0-9]+\b' | wc -l)
+  check "checked every documented pair ($n of $want)" test "$n" -eq "$want" -a "$n" -gt 0
   # and without a rule each call succeeds
   while read -r fn; do
     reset_ns
@@ -110,10 +118,25 @@ case_ledger() {
   out=$(SHMFAULT_LEDGER=stderr LD_PRELOAD="$lib" "$prog" removed-by-other 2>&1)
   set -e
   check "objects removed by someone else are not leaks" test -z "$out"
+  # Attribution: the parent's removed segment and name are not leaks; the child's (same key,
+  # same name) are, and they are blamed on the child (its pid), not on the parent or any pid.
+  reset_ns
+  set +e
+  out=$(SHMFAULT_LEDGER=stderr LD_PRELOAD="$lib" "$prog" child-leaks 2>&1)
+  set -e
+  local child
+  child=$(sed -n 's/^child \([0-9][0-9]*\)$/\1/p' <<<"$out")
+  check "child-leaks ran (child pid '$child')" test -n "$child"
+  check "leak blamed on the child that made it (creator=$child)" \
+    grep -qE "^shmfault: leak sysv-shm id=[0-9]+ key=0x00001241 size=4096 creator=$child site=0x" <<<"$out"
+  check "the child's /attrib is blamed on the child too" \
+    grep -qE "^shmfault: leak posix-shm name=/attrib creator=$child " <<<"$out"
+  check "the parent's removed objects are not reported" grep -qx 'shmfault: 2 object(s) leaked' <<<"$out"
 }
 
 # Trace lines are JSON with the documented keys in order.
 case_trace() {
+  need_tool python3
   reset_ns
   pre "shmat@1=ENOMEM" env SHMFAULT_TRACE="$work/trace" "$prog" call shmat
   check "trace: program saw the fault" test "$out" = "shmat failed ENOMEM"
@@ -165,10 +188,16 @@ case_determinism() {
   check "@3-5 and %10" test "$a" = "..xxx....x.........x"
   a=$(SHMFAULT_RULES="semop@2+=EAGAIN,times=3" LD_PRELOAD="$lib" "$prog" prob 8)
   check "@2+ with times=3" test "$a" = ".xxx...."
+  # Classes filter and count only matching calls (prob's semop calls carry IPC_NOWAIT).
+  a=$(SHMFAULT_RULES="semop(SEM_UNDO)=EAGAIN" LD_PRELOAD="$lib" "$prog" prob 4)
+  check "a class no call has never fires" test "$a" = "...."
+  a=$(SHMFAULT_RULES="semop(IPC_NOWAIT)@2=EAGAIN" LD_PRELOAD="$lib" "$prog" prob 4)
+  check "a class every call has: @2 is its second call" test "$a" = ".x.."
 }
 
 # AFL++'s own segments are never failed: shmat=ENOMEM still lets the engine attach its map.
 case_afl() {
+  need_tool afl-showmap # its check is half of this case: no quiet pass without it
   reset_ns
   local id other
   id=$(ipcmk -M 4096 | grep -oE '[0-9]+$')
@@ -181,16 +210,14 @@ case_afl() {
   out=$(__AFL_SHM_ID=$id SHMFAULT_RULES="shmat=ENOMEM" LD_PRELOAD="$lib" "$prog" attach "$other" 2>&1)
   set -e
   check "shmat of another id is" test "$out" = "shmat failed ENOMEM"
-  if command -v afl-showmap >/dev/null 2>&1; then
-    set +e
-    AFL_PRELOAD="$lib" SHMFAULT_RULES="shmat=ENOMEM" AFL_QUIET=1 \
-      afl-showmap -q -o "$work/map" -- "$prog" hello >"$work/showmap.log" 2>&1
-    status=$?
-    set -e
-    check "afl-showmap runs a program under AFL_PRELOAD + shmat=ENOMEM" \
-      grep -q 'main reached' "$work/showmap.log"
-    [[ $status -eq 0 ]] || cat "$work/showmap.log"
-  fi
+  set +e
+  AFL_PRELOAD="$lib" SHMFAULT_RULES="shmat=ENOMEM" AFL_QUIET=1 \
+    afl-showmap -q -o "$work/map" -- "$prog" hello >"$work/showmap.log" 2>&1
+  status=$?
+  set -e
+  check "afl-showmap runs a program under AFL_PRELOAD + shmat=ENOMEM" \
+    grep -q 'main reached' "$work/showmap.log"
+  [[ $status -eq 0 ]] || cat "$work/showmap.log"
 }
 
 # A bad rule stops the program before main, with the rule, position and reason, exit 2.

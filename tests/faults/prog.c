@@ -7,6 +7,9 @@
  *   removed-by-other leaky, then ipcrm removes everything (the ledger's kernel check)
  *   leaky            leaves one SysV segment (key 0x1234), one set (key 0x1235) and /leaky
  *   clean            creates and removes the same three kinds
+ *   child-leaks      the parent creates and removes a segment (key 0x1241) and /attrib, then a
+ *                    child creates both again and leaves them; prints "child PID" (attribution:
+ *                    the same key and name, so a ledger that missed the removals blames the parent)
  *   threads          4 threads x 200 semop on one private set, prints the final value
  *   forks            3 children each attach a private segment and add to a counter in it
  *   prob N           N semop calls, prints a string of '.' (ok) and 'x' (failed)
@@ -147,6 +150,25 @@ static void make_three(int remove)
     }
 }
 
+static int child_leaks(void)
+{
+    int mine = shmget(0x1241, 4096, IPC_CREAT | 0600);
+    int fd = shm_open("/attrib", O_CREAT | O_RDWR, 0600);
+    if (mine < 0 || shmctl(mine, IPC_RMID, NULL) != 0 || fd < 0 || shm_unlink("/attrib") != 0)
+        return 2;
+    close(fd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        fd = shm_open("/attrib", O_CREAT | O_RDWR, 0600);
+        _exit(shmget(0x1241, 4096, IPC_CREAT | 0600) < 0 || fd < 0 ? 2 : 0);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return 2;
+    printf("child %d\n", (int)pid);
+    return 0;
+}
+
 static int semid_shared;
 
 static void *thread_body(void *arg)
@@ -238,6 +260,8 @@ int main(int argc, char **argv)
         make_three(0);
         return system("ipcrm --all; rm -f /dev/shm/leaky") == 0 ? 0 : 1;
     }
+    if (strcmp(cmd, "child-leaks") == 0)
+        return child_leaks();
     if (strcmp(cmd, "threads") == 0)
         return threads();
     if (strcmp(cmd, "forks") == 0)
@@ -253,6 +277,6 @@ int main(int argc, char **argv)
         return 0;
     }
     fprintf(stderr, "usage: prog call FN | shm-create KEY | posix-create NAME | leaky | clean | "
-                    "threads | forks | prob N | attach ID | hello\n");
+                    "child-leaks | threads | forks | prob N | attach ID | hello\n");
     return 2;
 }

@@ -26,6 +26,7 @@ static const struct {
     {"semctl(IPC_RMID)@1=EINVAL", 1},
     {"mmap(MAP_SHARED)%3=ENOMEM", 1},
     {"shmat(SHM_RDONLY)@1-4=EACCES,times=2", 1},
+    {"shmat@3-3=ENOMEM", 1}, /* a range of one call */
     {"shmget(IPC_CREAT)p0.25=ENOSPC", 1},
     {"shmatp0.5=ENOMEM;shmat@p0.5=ENOMEM;shmat@p0=ENOMEM", 3},
     {"semop(SEM_UNDO)p1=EAGAIN,proc=children", 1},
@@ -53,6 +54,7 @@ static const struct {
     {"shmat@0=ENOMEM", 6, "starts at 1"},
     {"shmat@99999999999999999=ENOMEM", 6, "too large"},
     {"shmat@5-2=ENOMEM", 8, "range ends before it starts"},
+    {"shmat@3-2=ENOMEM", 8, "range ends before it starts"}, /* the boundary: one before */
     {"shmat%0=ENOMEM", 6, "starts at 1"},
     {"shmat p0.5=ENOMEM", 5, "expected '='"},
     {"shmatp1.5=ENOMEM", 6, "between 0 and 1"},

@@ -5,10 +5,10 @@
 # produce findings). Exit 77 when afl-fuzz or the afl preset build is missing.
 set -uo pipefail
 target=$1/sfz-raw-afl replay=$2 seeds=$3 secs=${4:-10}
-if ! command -v afl-fuzz >/dev/null 2>&1 || [[ ! -x $target ]]; then
-  echo "skipped: afl-fuzz or $target missing (afl preset)"
-  exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need_tool afl-fuzz
+need_built "$target"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/in"

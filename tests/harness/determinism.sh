@@ -2,6 +2,8 @@
 # determinism.sh REPLAY RUNS PROGRAM...: every program, replayed RUNS times in one process and
 # once more in a fresh process, must print the same thing every time: decoded program, per-op
 # results and verdict (workers reused or re-forked, objects swept in between, must not matter).
+# Identical is not enough: the verdict must also be the program's "# expect: VERDICT" line (ok
+# when it has none), so an oracle that stopped firing cannot pass as "identical every time".
 set -uo pipefail
 replay=$1 runs=$2
 shift 2
@@ -19,6 +21,13 @@ for p in "$@"; do
   # One file per input, without its "== input" header line.
   awk -v dir="$work" '/^== input /{n++; next} {print > (dir "/b" n)}' "$work/all"
   "$replay" "$p" >"$work/fresh"
+  expect=$(sed -n 's/^# expect: //p' "$p" | head -n 1)
+  verdict=$(grep -m1 '^verdict: ' "$work/fresh")
+  if [[ $verdict != "verdict: ${expect:-ok}"* ]]; then
+    echo "FAIL: $p: '$verdict', want 'verdict: ${expect:-ok}'"
+    fail=1
+    continue
+  fi
   blocks=$(find "$work" -name 'b*' | wc -l)
   distinct=$(md5sum "$work"/b* "$work/fresh" | awk '{print $1}' | sort -u | wc -l)
   if [[ $blocks -ne $runs || $distinct -ne 1 ]]; then
@@ -26,7 +35,7 @@ for p in "$@"; do
     diff "$work/b1" "$work/fresh" | head -n 20
     fail=1
   else
-    echo "ok: $p identical in $runs + 1 runs ($(grep '^verdict' "$work/fresh"))"
+    echo "ok: $p identical in $runs + 1 runs ($verdict)"
   fi
 done
 exit $fail

@@ -3,10 +3,15 @@
  * each next to a good twin, so tests/harness/programs can show every oracle firing on a bad
  * program and staying silent on a good one.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shmfuzz/adapter.h"
@@ -20,6 +25,17 @@ static int op_leak(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)ctx, (void)argv;
     return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600) == -1 ? SFZ_FAILED : SFZ_OK;
+}
+
+/* leak-ipc of a POSIX object: a name in /dev/shm nobody unlinks. */
+static int op_pleak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int fd = shm_open("/sfz-selftest-leak", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return SFZ_FAILED;
+    close(fd);
+    return SFZ_OK;
 }
 
 static int op_tidy(struct sfz_ctx *ctx, const uint32_t *argv)
@@ -48,6 +64,47 @@ static int op_hang(struct sfz_ctx *ctx, const uint32_t *argv)
     while (!woken)
         pause();
     return SFZ_OK;
+}
+
+/* hang's good twin: the op blocks on a pipe until a child it forked writes to it, 50 ms later
+   (well inside the tests' 300 ms op timeout). Real blocking work the hang oracle must let finish:
+   a timeout that is too short, or judged before the reply, calls it a hang. */
+static int op_wait(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int fds[2];
+    char byte = 0;
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return SFZ_FAILED;
+    pid_t child = fork();
+    if (child == 0) {
+        struct timespec t = {0, 50 * 1000 * 1000};
+        (void)nanosleep(&t, NULL);
+        _exit(write(fds[1], "x", 1) == 1 ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = child > 0 ? read(fds[0], &byte, 1) : -1;
+    close(fds[0]);
+    int st = 0;
+    if (child > 0)
+        (void)waitpid(child, &st, 0);
+    return n == 1 ? SFZ_OK : SFZ_FAILED;
+}
+
+/* bad-error's good twin that needs the retry exemption: semop interrupted (EINTR) is retried on
+   the same set until it succeeds, as a correct program does. */
+static int op_retry(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    if (id == -1)
+        return SFZ_FAILED;
+    struct sembuf up = {0, 1, 0};
+    int rc;
+    while ((rc = semop(id, &up, 1)) == -1 && errno == EINTR)
+        ;
+    (void)semctl(id, 0, IPC_RMID);
+    return rc == 0 ? SFZ_OK : SFZ_FAILED;
 }
 
 /* bad-error: shmget's failure turned into success, and the honest twin. */
@@ -113,6 +170,7 @@ static const char *const fd_kinds[] = {"leak", "close"};
 static const struct sfz_op selftest_ops[] = {
     {"leak", 0, {{0}}, op_leak, 0},
     {"tidy", 0, {{0}}, op_tidy, 0},
+    {"pleak", 0, {{0}}, op_pleak, 0},
     {"crash", 1, {{"how", SFZ_ARG_CHOICE, crash_kinds, 2}}, op_crash, 0},
     {"hang", 0, {{0}}, op_hang, 0},
     {"swallow", 0, {{0}}, op_swallow, 0},
@@ -121,6 +179,8 @@ static const struct sfz_op selftest_ops[] = {
     {"mismatch", 0, {{0}}, op_mismatch, 0},
     {"break", 0, {{0}}, op_break, 0},
     {"noop", 0, {{0}}, op_noop, 0},
+    {"wait", 0, {{0}}, op_wait, 0},
+    {"retry", 0, {{0}}, op_retry, 0},
 };
 
 static const struct sfz_adapter selftest_adapter = {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks that every shell script in the project is shellcheck-clean. Usage: shellcheck.sh SOURCE_DIR
 set -euo pipefail
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
 cd "$1"
-command -v shellcheck >/dev/null 2>&1 || { echo "skipped: shellcheck not installed"; exit 77; }
+need_tool shellcheck
 mapfile -t scripts < <(git ls-files 2>/dev/null | while read -r f; do
   case "$f" in
     *.sh|.ci/run) echo "$f" ;;

@@ -5,10 +5,9 @@
 # libfuzzer preset was not built.
 set -uo pipefail
 bin=$1 secs=${2:-20}
-if [[ ! -x $bin ]]; then
-  echo "skipped: $bin not built (needs clang and the libfuzzer preset)"
-  exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/need.sh"
+need_built "$bin"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"

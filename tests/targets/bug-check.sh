@@ -5,11 +5,15 @@
 #             bug-ID and "verdict: ok" on the hardened shmipc-PATTERN (leak-heap: Valgrind's
 #             "definitely lost" on the bug target only)
 #   libfuzzer sfz-bug-ID-libfuzzer from the seeds in CORPUS_DIR, fixed seed, bounded time,
-#             must stop on FINDING (crash: also a sanitizer's deadly signal; leak-heap:
-#             LeakSanitizer)
+#             must stop on FINDING: the harness's "shmfuzz: FINDING <kind>" line (leak-heap:
+#             LeakSanitizer's report), libFuzzer's crash exit status and a saved artifact.
+#             Another kind, or a bare sanitizer report, is not this bug.
 #   afl       afl-fuzz on sfz-bug-ID-afl from CORPUS_DIR, bounded time, must save a crash
-#             whose replay gives FINDING
-# Exit 0 found as expected, 1 not, 2 usage, 77 skipped (tool or binary missing).
+#             whose replay gives FINDING. leak-heap: not applicable (AFL++ has no heap-leak
+#             oracle; libFuzzer's LeakSanitizer and Valgrind check it): exit 0 with a
+#             "not applicable" line, and ctest does not register that test at all.
+# Exit 0 found as expected, 1 not, 2 usage, 77 skipped (tool or binary missing; under CI=true
+# a missing tool or binary fails instead, see tests/lib/need.sh).
 set -uo pipefail
 usage() { echo "usage: bug-check.sh replay|libfuzzer|afl ID FINDING PATTERN SOURCE_DIR BIN_DIR [CORPUS_DIR]" >&2; exit 2; }
 [[ $# -ge 6 ]] || usage
@@ -23,15 +27,20 @@ dict=$src/corpus/shmipc-$pattern.dict # whole encoded steps of the pattern's ada
 budget=${SHMFUZZ_BUG_BUDGET:-90} # seconds of fuzzing before "not found"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-need() { [[ -x "$1" ]] || { echo "skipped: $1 is not built"; exit 77; }; }
+# shellcheck source=tests/lib/need.sh
+. "$(dirname "$0")/../lib/need.sh"
+need() { need_built "$1"; }
+# The exit statuses of a libFuzzer run that stopped on a finding: 77 is libFuzzer's own
+# (-error_exitcode: deadly signal, the harness's abort, LeakSanitizer), 1 the sanitizer's when
+# it reports an invalid access itself. 0 is "ran out of time, found nothing".
+LIBFUZZER_CRASH_STATUS="77 1"
 
 check_replay() {
   need "$bin/sfz-bug-$id-replay"
   need "$bin/sfz-shmipc-$pattern-replay"
   local out status
   if [[ $finding == leak-heap ]]; then
-    command -v valgrind >/dev/null || { echo "skipped: valgrind is not installed"; exit 77; }
+    need_tool valgrind
     out=$(valgrind --leak-check=full "$bin/sfz-bug-$id-replay" "$repro" 2>&1)
     grep -qE "definitely lost: [1-9]" <<<"$out" || { echo "FAIL: no heap leak on bug-$id"; echo "$out"; return 1; }
     out=$(valgrind --leak-check=full "$bin/sfz-shmipc-$pattern-replay" "$repro" 2>&1)
@@ -51,22 +60,42 @@ check_replay() {
   echo "shmipc-$pattern: verdict: ok"
 }
 
-# What the engine's log must contain for FINDING.
+# What the engine's log must contain for FINDING: the harness's own line for the kind (not
+# "deadly signal": every finding aborts; not any sanitizer report: that can be another bug).
 finding_pattern() {
   case $finding in
-    crash) echo "shmfuzz: FINDING crash|ERROR: AddressSanitizer|runtime error:" ;; # not "deadly signal": every finding aborts
-    leak-heap) echo "shmfuzz: FINDING leak-heap|ERROR: LeakSanitizer" ;;
-    *) echo "shmfuzz: FINDING $finding" ;;
+    leak-heap) echo "shmfuzz: FINDING leak-heap|ERROR: LeakSanitizer: detected memory leaks" ;;
+    *) echo "shmfuzz: FINDING $finding:" ;;
   esac
+}
+
+# libfuzzer_artifact: the input libFuzzer saved for its finding (crash-* or leak-*), if any.
+libfuzzer_artifact() { find "$work" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \) | head -n 1; }
+
+# libfuzzer_is_the_bug LOG RC: the run stopped on this bug. Its log has the kind's line (crash:
+# or a sanitizer's error report, when the planted access faults inside the fuzzer's own
+# process), libFuzzer exited with its crash status, and the saved input is this bug's: the
+# hardened twin runs it clean. Prints why not.
+libfuzzer_is_the_bug() {
+  local log=$1 rc=$2 pat art out
+  pat=$(finding_pattern)
+  [[ $finding == crash ]] && pat="$pat|ERROR: AddressSanitizer: |runtime error: "
+  grep -qE "$pat" "$log" || { echo "another finding"; return 1; }
+  [[ " $LIBFUZZER_CRASH_STATUS " == *" $rc "* ]] ||
+    { echo "exit $rc, not a crash status of libFuzzer ($LIBFUZZER_CRASH_STATUS)"; return 1; }
+  art=$(libfuzzer_artifact)
+  [[ -n $art ]] || { echo "no crash-/leak- artifact saved"; return 1; }
+  out=$("$bin/sfz-shmipc-$pattern-replay" "$art" 2>&1) ||
+    { echo "the saved input also fails the hardened shmipc-$pattern: $(grep -m1 -E '^verdict|ERROR' <<<"$out")"; return 1; }
 }
 
 check_libfuzzer() {
   local fuzzer=$bin/sfz-bug-$id-libfuzzer
   need "$fuzzer"
-  [[ -d "$corpus" ]] || { echo "skipped: no seed corpus $corpus"; exit 77; }
+  need "$bin/sfz-shmipc-$pattern-replay"
+  [[ -d "$corpus" ]] || need_skip "no seed corpus $corpus"
   mkdir -p "$work/corpus" && cp "$corpus"/* "$work/corpus/"
-  local start=$SECONDS pat seed left
-  pat=$(finding_pattern)
+  local start=$SECONDS seed left rc why
   # libFuzzer stops at its first finding; planted code may show another kind first, so a
   # run that ends on something else is followed by one with the next engine seed. One seed
   # gets at most a third of the budget: a run that wandered off is not the whole test's chance.
@@ -74,14 +103,17 @@ check_libfuzzer() {
     left=$((budget - (SECONDS - start)))
     [[ $left -gt 0 ]] || break
     ((left > budget / 3)) && left=$((budget / 3))
+    rm -f "$work"/crash-* "$work"/leak-*
     (cd "$work" && "$fuzzer" -seed="$seed" -max_total_time="$left" -timeout=10 -dict="$dict" \
        -artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1)
-    if grep -qE "$pat" "$work/log"; then
-      echo "bug-$id: found by libFuzzer in $((SECONDS - start)) s (engine seed $seed): $(grep -m1 -oE "$pat.*" "$work/log" | cut -c1-160)"
+    rc=$?
+    if why=$(libfuzzer_is_the_bug "$work/log" "$rc"); then
+      echo "bug-$id: found by libFuzzer in $((SECONDS - start)) s (engine seed $seed, exit $rc): $(grep -m1 -E "shmfuzz: FINDING|ERROR: " "$work/log" | cut -c1-160)"
+      echo "the saved input $(basename "$(libfuzzer_artifact)") is clean on the hardened shmipc-$pattern"
       grep -E "^#[0-9]+" "$work/log" | tail -n 1
       return 0
     fi
-    grep -m1 -E "shmfuzz: FINDING|ERROR: " "$work/log" | sed 's/^/(another finding first: /; s/$/)/'
+    ((seed <= 5)) && echo "(seed $seed: not this bug: $why; $(grep -m1 -E "shmfuzz: FINDING|ERROR: " "$work/log" | cut -c1-120))"
   done
   echo "FAIL: libFuzzer did not find $finding in bug-$id within ${budget} s"; tail -n 30 "$work/log"
   return 1
@@ -97,13 +129,13 @@ afl_judge() {
 
 check_afl() {
   local fuzzer=$bin/sfz-bug-$id-afl
-  need "$fuzzer"
-  command -v afl-fuzz >/dev/null || { echo "skipped: afl-fuzz is not installed"; exit 77; }
-  [[ -d "$corpus" ]] || { echo "skipped: no seed corpus $corpus"; exit 77; }
   if [[ $finding == leak-heap ]]; then
-    echo "skipped: AFL++ has no heap-leak oracle here (libFuzzer's LeakSanitizer and Valgrind do)"
-    exit 77
+    echo "not applicable: AFL++ has no heap-leak oracle here (libFuzzer's LeakSanitizer and Valgrind check bug-$id)"
+    exit 0
   fi
+  need "$fuzzer"
+  need_tool afl-fuzz
+  [[ -d "$corpus" ]] || need_skip "no seed corpus $corpus"
   local start=$SECONDS mutator=$bin/sfz-bug-$id-afl-mutator.so pid saved verdict seed
   [[ -f $mutator ]] && export AFL_CUSTOM_MUTATOR_LIBRARY=$mutator # program-level mutations
   # -t above the harness's op timeout (1 s): a hang must be judged by the harness (a finding

@@ -241,7 +241,11 @@ static int run_once(const struct scenario *s, const char *rule, unsigned long *c
     return rc;
 }
 
-static void enumerate(const struct scenario *s, unsigned *points)
+/* Each scenario is deterministic: a run with rule f@i is the fault-free run up to the i-th
+   call of f, which the fault-free run made (i <= its count). So every run must inject exactly
+   once; one that does not means the layer or the rule is broken, and it would otherwise check
+   nothing at all. */
+static void enumerate(const struct scenario *s, unsigned *points, unsigned *injected)
 {
     unsigned nf = shmfault_function_count();
     unsigned long base[256], calls[256];
@@ -259,8 +263,11 @@ static void enumerate(const struct scenario *s, unsigned *points)
                          shmfault_errno_name(errnos[k]));
                 int rc = run_once(s, rule, calls, &err, &before, &after);
                 (*points)++;
+                CHECK(shmfault_injections() == 1, "%s under %s: %lu injections, want 1",
+                      s->name, rule, shmfault_injections());
                 if (shmfault_injections() == 0)
-                    continue; /* this run took another path and never reached the point */
+                    continue;
+                (*injected)++;
                 if (rc == 0)
                     CHECK(calls[f] > i, "%s under %s: succeeded without retrying %s", s->name,
                           rule, shmfault_function_name(f));
@@ -283,14 +290,15 @@ static void enumerate(const struct scenario *s, unsigned *points)
 
 int main(void)
 {
-    unsigned points = 0;
+    unsigned points = 0, injected = 0;
     for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-        unsigned before = points;
+        unsigned before = points, before_inj = injected;
         int before_fail = failures;
-        enumerate(&scenarios[i], &points);
-        printf("%-16s %4u fault runs, %s\n", scenarios[i].name, points - before,
-               failures == before_fail ? "ok" : "FAILED");
+        enumerate(&scenarios[i], &points, &injected);
+        CHECK(injected > before_inj, "%s: no run injected a fault", scenarios[i].name);
+        printf("%-16s %4u fault runs, %4u injected, %s\n", scenarios[i].name, points - before,
+               injected - before_inj, failures == before_fail ? "ok" : "FAILED");
     }
-    printf("%u fault runs, %d failures\n", points, failures);
+    printf("%u fault runs, %u injected, %d failures\n", points, injected, failures);
     return failures == 0 ? 0 : 1;
 }
