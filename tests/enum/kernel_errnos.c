@@ -45,7 +45,7 @@ static void become_nobody(void)
         _exit(200);
 }
 
-static void limit(int resource, rlim_t value)
+static void limit(__rlimit_resource_t resource, rlim_t value) /* glibc: an enum */
 {
     struct rlimit r = {value, value};
     if (setrlimit(resource, &r) != 0)
