@@ -99,7 +99,7 @@ static unsigned long op_flags(unsigned fn, const struct sembuf *sops, size_t nso
 /* The first operation, for the trace, read as op_flags reads (never dereferenced). */
 static void trace_first_op(struct sf_call *c, const struct sembuf *sops, size_t nsops)
 {
-    struct sembuf op;
+    struct sembuf op = {0, 0, 0}; /* filled by sf_peek; zeroed for cppcheck's ctuuninitvar */
     if (sops == NULL || nsops == 0)
         return;
     if (sf_peek(&op, sops, sizeof(op)) != 0) {
