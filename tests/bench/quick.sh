@@ -17,8 +17,10 @@ fail=0
 check() { if ! "$@" >/dev/null; then echo "FAIL: $*"; fail=1; fi; }
 
 # results.json: an array; the first object describes the machine; every object has the keys.
-check python3 - "$out/results.json" <<'PY'
+check python3 - "$out/results.json" "$src/bench" <<'PY'
 import json, sys
+sys.path.insert(0, sys.argv[2])
+from report import FIGURES  # the figures bench/run may write: one list, in report.py
 rows = json.load(open(sys.argv[1]))
 assert isinstance(rows, list) and rows, "not a non-empty array"
 m = rows[0]
@@ -27,7 +29,7 @@ for key in ("cpu", "kernel", "cores"):
     assert str(m["machine"].get(key, "")), f"machine.{key} missing"
 keys = ("figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline", "found",
         "seeds", "note")
-figures = {"fault-cost", "throughput", "enumeration", "time-to-find", "valgrind"}
+figures = set(FIGURES)
 for r in rows:
     missing = [k for k in keys if k not in r]
     assert not missing, f"{r.get('variant')}: keys missing: {missing}"
@@ -41,7 +43,7 @@ PY
 # results.md: the machine line and one section per figure.
 check grep -q '^Machine: .*cores, kernel ' "$out/results.md"
 for heading in '## 1\. Fault-layer cost' '## 2\. Harness throughput' '## 3\. Fault enumeration' \
-               '## 4\. Time to find' '## 5\. Valgrind replay'; do
+               '## 4\. Time to find' '## 5\. Valgrind replay' '## 6\. Precision and recall'; do
   check grep -q "^$heading" "$out/results.md"
 done
 
