@@ -23,11 +23,18 @@
 
 #define RAW_KEY_BASE 0x53460000
 
+/* The pid of the process the binary started as (the executor): taken at load, before any
+   worker forks, so every worker of a run uses the same keys and names (taken at first use it
+   was each worker's own pid, and two workers never met on a key). */
+static pid_t tag;
+
+__attribute__((constructor)) static void take_run_tag(void)
+{
+    tag = getpid();
+}
+
 static pid_t run_tag(void)
 {
-    static pid_t tag;
-    if (tag == 0)
-        tag = getpid(); /* first called in the executor before any fork, or in-process */
     return tag;
 }
 
