@@ -61,17 +61,41 @@ touch /dev/shm/sfz.78.shm0 && rec_posix posix-shm /sfz.78.shm0 /dev/shm/sfz.78.s
 rm /dev/shm/sfz.78.shm0 && touch /dev/shm/sfz.78.shm0
 reborn_ino=$(stat -c %i /dev/shm/sfz.78.shm0)
 
+# --- a record line that matches a live object in all fields but one: the id came back for
+#     another object (another key, another creator, another creation time): not ours ---
+misrec() { # KIND ID FIELD VALUE: the record line of ID with FIELD set to VALUE
+  local st
+  st=$("${TOOL[@]}" stamp "$1" "$2" | sed -E "s/(^| )$3=[^ ]*/\1$3=$4/")
+  echo "$1 id=$2 $st" >>"$REC"
+}
+otherkey=$(mk shm 0x05340051) && misrec shm "$otherkey" key 0x05340050
+otheruser=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "${TOOL[1]}" sem 0x05340052 666) ||
+  die "cannot create a set as another user"
+misrec sem "$otheruser" cuid 0
+stale=$(mk shm 0x05340053)
+misrec shm "$stale" ctime "$(( $("${TOOL[@]}" stamp shm "$stale" | sed -E 's/.*ctime=([0-9]+).*/\1/') - 1 ))"
+foreign+=$'\n'$(inventory | grep -E "^(shm [^ ]+ ($otherkey|$stale) |sem [^ ]+ $otheruser )") # foreign too
+
 # --- recorded and in use: an attached segment, a set a process is blocked on ---
 ashm=$(mk shm 0x05340030) && rec_sysv shm "$ashm"
 mkfifo "$WORK/hold.in" "$WORK/hold.out" "$WORK/wait.out"
 "${TOOL[@]}" attach "$ashm" <"$WORK/hold.in" >"$WORK/hold.out" &
-hold_pid=$!
 exec {hold_w}>"$WORK/hold.in" {hold_r}<"$WORK/hold.out"
 read -r line <&"$hold_r"; [[ $line == attached ]] || die "the holder did not attach"
+ashm_stamp=$("${TOOL[@]}" stamp shm "$ashm")
 wsem=$(mk sem 0x05340031) && rec_sysv sem "$wsem"
 "${TOOL[@]}" semwait "$wsem" >"$WORK/wait.out" &
 exec {wait_r}<"$WORK/wait.out"
 read -r line <&"$wait_r"; [[ $line == waiting ]] || die "the waiter did not start"
+mkfifo "$WORK/map.in" "$WORK/map.out" "$WORK/fd.in" "$WORK/fd.out"
+touch /dev/shm/sfz.79.shm0 /dev/shm/sfz.79.shm1
+rec_posix posix-shm /sfz.79.shm0 /dev/shm/sfz.79.shm0
+rec_posix posix-shm /sfz.79.shm1 /dev/shm/sfz.79.shm1
+"${TOOL[@]}" hold /dev/shm/sfz.79.shm0 map <"$WORK/map.in" >"$WORK/map.out" &
+"${TOOL[@]}" hold /dev/shm/sfz.79.shm1 fd <"$WORK/fd.in" >"$WORK/fd.out" &
+exec {map_w}>"$WORK/map.in" {map_r}<"$WORK/map.out" {fd_w}>"$WORK/fd.in" {fd_r}<"$WORK/fd.out"
+read -r line <&"$map_r"; [[ $line == held ]] || die "the mapper did not map"
+read -r line <&"$fd_r"; [[ $line == held ]] || die "the opener did not open"
 # the event: the kernel counts the waiter (semncnt 1) once it is blocked in semop
 for ((i = 0; i < 500; i++)); do
   [[ $("${TOOL[@]}" peek sem "$wsem") == *ncnt=1* ]] && break
@@ -118,18 +142,32 @@ exists shm "$again" && exists sem "$semagain" && pass "re-created segment and se
 [[ $(stat -c %i /dev/shm/sfz.78.shm0 2>/dev/null) == "$reborn_ino" ]] && pass "re-created POSIX object stays" ||
   fail "a POSIX object re-created under a recorded name was removed"
 
+exists shm "$otherkey" && pass "same id, another key: stays" || fail "an object with a recorded id but another key was removed"
+exists sem "$otheruser" && pass "same id and key, another creator: stays" ||
+  fail "an object with a recorded id and key but another creator was removed"
+exists shm "$stale" && pass "same id and key, another ctime: stays" ||
+  fail "an object with a recorded id and key but another ctime was removed"
+
 # in use: stays, and the waiter is not woken with EIDRM
-exists shm "$ashm" && pass "an attached recorded segment stays" || fail "an attached segment was removed"
+# (a removed segment stays until its last detach, with key 0: the stamp tells)
+[[ $("${TOOL[@]}" stamp shm "$ashm") == "$ashm_stamp" ]] && pass "an attached recorded segment stays" ||
+  fail "an attached segment was removed (now: $("${TOOL[@]}" stamp shm "$ashm"))"
 exists sem "$wsem" && pass "a recorded set with a blocked waiter stays" || fail "a set with a waiter was removed"
 "${TOOL[@]}" post "$wsem" 10 2>/dev/null
 read -r line <&"$wait_r"
 [[ $line == done ]] && pass "the waiter completed its semop (no EIDRM)" || fail "the waiter got: $line"
-exec {hold_w}>&-
-wait "$hold_pid"
 
-# the record keeps exactly what is still to do: the two in-use objects
+[[ -e /dev/shm/sfz.79.shm0 ]] && pass "a recorded POSIX object someone maps stays" ||
+  fail "a mapped POSIX object was removed"
+[[ -e /dev/shm/sfz.79.shm1 ]] && pass "a recorded POSIX object someone holds open stays" ||
+  fail "an open POSIX object was removed"
+# the holders end when their stdin closes (each inherited the others' pipes: close all)
+exec {hold_w}>&- {map_w}>&- {fd_w}>&-
+wait
+
+# the record keeps exactly what is still to do: the in-use objects
 kept=$(awk '{ print $1, $2 }' "$REC" | sort | tr '\n' ' ')
-want=$(printf '%s\n' "shm id=$ashm" "sem id=$wsem" | sort | tr '\n' ' ')
+want=$(printf '%s\n' "shm id=$ashm" "sem id=$wsem" posix-shm\ name=/sfz.79.shm{0,1} | sort | tr '\n' ' ')
 [[ $kept == "$want" ]] && pass "record keeps the in-use entries only" || fail "record now: $kept (want $want)"
 
 # the live run's record and object
@@ -144,7 +182,7 @@ exec {live_lock}<&-
   fail "a symlink among the temporaries was followed or removed"
 
 # second pass: now the live run is gone, its unused object goes; the in-use objects are gone too
-ipcrm -m "$ashm"; ipcrm -s "$wsem"
+ipcrm -m "$ashm"; ipcrm -s "$wsem"; rm /dev/shm/sfz.79.shm0 /dev/shm/sfz.79.shm1
 run_sfz clean
 expect_status 0 "second clean"
 ! exists shm "$lshm" && [[ ! -e $LIVE && ! -e $REC ]] &&

@@ -11,6 +11,8 @@ Keys are hex (0x...); a key >= 0x80000000 is passed as the negative key_t it is.
                              value, waiters
   attach ID                  shmat ID, print "attached", hold it until stdin closes
   semwait ID                 print "waiting", block in semop(-1) on ID; then print the outcome
+  hold PATH map|fd           map PATH (then close it) or only hold it open; print "held",
+                             keep it until stdin closes
   post ID N                  semop(+N) on semaphore 0 of ID
   rawkeys PID                print the raw op set's fallback keys for slots 0..3 of PID
 """
@@ -121,6 +123,18 @@ def main(argv):
         rc = libc.semop(int(args[0]), ctypes.byref(op), 1)
         err = ctypes.get_errno()
         print("done" if rc == 0 else f"error {errno.errorcode.get(err, err)}", flush=True)
+    elif cmd == "hold":
+        fd = os.open(args[0], os.O_RDWR)
+        if args[1] == "map":  # libc's mmap: Python's mmap module keeps a descriptor
+            os.ftruncate(fd, 4096)
+            libc.mmap.restype = ctypes.c_void_p
+            libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                                  ctypes.c_int, ctypes.c_long]
+            if libc.mmap(None, 4096, 3, 1, fd, 0) == ctypes.c_void_p(-1).value:  # RW, SHARED
+                check(-1, "mmap")
+            os.close(fd)
+        print("held", flush=True)
+        sys.stdin.read()
     elif cmd == "post":
         op = Sembuf(0, int(args[1]), 0)
         check(libc.semop(int(args[0]), ctypes.byref(op), 1), "semop")
