@@ -81,7 +81,7 @@ sfz_clean_posix_used() {
   local p
   for p in /proc/[0-9]*; do
     [[ -r $p/maps ]] || continue
-    grep -qF -- " $1" "$p/maps" 2>/dev/null && return 0
+    awk -v path="$1" '$6 == path { found = 1 } END { exit !found }' "$p/maps" 2>/dev/null && return 0
     find "$p/fd" -maxdepth 1 -lname "$1" -print -quit 2>/dev/null | grep -q . && return 0
   done
   return 1

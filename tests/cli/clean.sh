@@ -155,7 +155,7 @@ exists shm "$stale" && pass "same id and key, another ctime: stays" ||
 exists sem "$wsem" && pass "a recorded set with a blocked waiter stays" || fail "a set with a waiter was removed"
 "${TOOL[@]}" post "$wsem" 10 2>/dev/null
 read -r line <&"$wait_r"
-[[ $line == done ]] && pass "the waiter completed its semop (no EIDRM)" || fail "the waiter got: $line"
+[[ $line == "done" ]] && pass "the waiter completed its semop (no EIDRM)" || fail "the waiter got: $line"
 
 [[ -e /dev/shm/sfz.79.shm0 ]] && pass "a recorded POSIX object someone maps stays" ||
   fail "a mapped POSIX object was removed"
