@@ -30,8 +30,9 @@ nobodys() { # System V objects and /dev/shm files of nobody's
   find /dev/shm -user 65534
 }
 
-# --- 1. foreign objects (mode 0666: nobody could open them) at the keys and names of slot 0 of
-#        the pid the replay will run as (exec keeps it), then the replay as nobody ---
+# --- 1. foreign objects at the keys and names of slot 0 of the pid the replay will run as (exec
+#        keeps it), made by another program of the same user (nobody: the one whose objects the
+#        run could really open, change or remove), then the replay as nobody ---
 cat >"$WORK/prog.txt" <<'EOF'
 procs 2
 p0 shmget slot=0 key=slot size=4096 flags=none
@@ -62,9 +63,12 @@ chmod 644 "$WORK/prog.txt"
 # shellcheck disable=SC2016 # expanded by the inner shell, whose pid the replay inherits
 bash -c '
   W=$1 T=$2; shift 2
+  other=(setpriv --reuid=65534 --regid=65534 --clear-groups)
   read -r k0 _ < <(python3 "$T" rawkeys $$)
-  python3 "$T" shm "$k0" 666 >"$W/fshm" && python3 "$T" sem "$k0" 666 >"$W/fsem" || exit 99
-  (umask 0 && printf foreign >/dev/shm/sfz.$$.shm0) && python3 "$T" psem /sfz.$$.sem0 666 || exit 99
+  "${other[@]}" /usr/bin/python3 "$T" shm "$k0" >"$W/fshm" &&
+    "${other[@]}" /usr/bin/python3 "$T" sem "$k0" >"$W/fsem" || exit 99
+  "${other[@]}" sh -c "printf foreign >\$1" foreign "/dev/shm/sfz.$$.shm0" &&
+    "${other[@]}" /usr/bin/python3 "$T" psem "/sfz.$$.sem0" || exit 99
   echo $$ >"$W/pid"
   exec "$@"' launch "$WORK" "${TOOL[1]}" "${AS_NOBODY[@]}" "$REPLAY" "$WORK/prog.txt" >"$WORK/out" 2>&1
 status=$?
@@ -88,6 +92,8 @@ for op in "shmget slot=1 key=slot size=4096 flags=none" "shmat slot=1 mode=rw" \
   grep -qF "p1 $op => ok" <<<"$out" && pass "another worker reaches the run's own object: $op" || fail "p1 $op did not succeed"
 done
 pid=$(cat "$WORK/pid")
+foreign=$(printf '%s\n' "shm $(cat "$WORK/fshm")" "sem $(cat "$WORK/fsem")" /dev/shm/sem.sfz."$pid".sem0 \
+  /dev/shm/sfz."$pid".shm0 | sort)
 check '[[ $("${TOOL[@]}" peek shm "$(cat "$WORK/fshm")") == "data=FFFFFFFF nattch=0" ]]' \
   "the foreign segment at the run's key is there, unwritten, unattached"
 check '[[ $("${TOOL[@]}" peek sem "$(cat "$WORK/fsem")") == "value=5 ncnt=0 zcnt=0" ]]' \
@@ -95,7 +101,7 @@ check '[[ $("${TOOL[@]}" peek sem "$(cat "$WORK/fsem")") == "value=5 ncnt=0 zcnt
 check '[[ $(cat /dev/shm/sfz.$pid.shm0 2>/dev/null) == foreign ]]' \
   "the foreign POSIX object under the run's name is there, not truncated"
 check '[[ -e /dev/shm/sem.sfz.$pid.sem0 ]]' "the foreign POSIX semaphore under the run's name is there"
-check '[[ -z $(nobodys) ]]' "everything the run created is removed"
+check '[[ $(nobodys | sort) == "$foreign" ]]' "everything the run created is removed, only the foreign objects are left"
 check '[[ -z $(ls "$STATE/shmfuzz/objects") ]]' "a run that removed all it created leaves no record file"
 
 # --- 2. a run SIGKILLed in its teardown (at the executor's second unlink: strace counts per
@@ -111,18 +117,18 @@ p0 shmget slot=2 key=private size=4096 flags=creat
 EOF
 chmod 644 "$WORK/prog2.txt"
 (strace -f -qq -o /dev/null -e trace=unlink -e inject=unlink:signal=SIGKILL:when=2 \
-  "${AS_NOBODY[@]}" "$REPLAY" "$WORK/prog2.txt" >"$WORK/out2") 2>/dev/null
+  "${AS_NOBODY[@]}" "$REPLAY" "$WORK/prog2.txt" >"$WORK/out2" || :) 2>/dev/null
 left=$(nobodys)
 rec=("$STATE"/shmfuzz/objects/run.*)
 check '[[ ${#rec[@]} == 1 && -f ${rec[0]} ]]' "the killed run's record file is there"
 kinds=$(awk '{ print $1 }' "${rec[0]}" 2>/dev/null | sort | tr '\n' ' ')
 check '[[ $kinds == "posix-sem posix-shm sem shm shm " ]]' "it has one whole line per object created ($kinds)"
-check '[[ $(grep -c . <<<"$left") -ge 4 ]]' "the killed run left objects behind"
+check '[[ $(comm -23 <(sort <<<"$left") <(echo "$foreign") | grep -c .) -ge 4 ]]' "the killed run left objects behind"
 everything=$("${TOOL[@]}" peek shm "$(cat "$WORK/fshm")")
 "${AS_NOBODY[@]}" "HOME=$WORK" bash "$SRC/scripts/shmfuzz" clean >"$WORK/clean" 2>&1
 check '[[ $? == 0 ]]' "shmfuzz clean as the run's user"
 sed 's/^/  | /' "$WORK/clean"
-check '[[ -z $(nobodys) ]]' "clean removed every object the killed run recorded"
+check '[[ $(nobodys | sort) == "$foreign" ]]' "clean removed every object the killed run recorded, and only those"
 check '[[ -z $(ls "$STATE/shmfuzz/objects") ]]' "and emptied its record"
 check '[[ $("${TOOL[@]}" peek shm "$(cat "$WORK/fshm")") == "$everything" && -e /dev/shm/sfz.$pid.shm0 ]]' \
   "foreign objects untouched by clean"
