@@ -76,15 +76,16 @@ sfz_clean_sem_waited() {
   ipcs -s -i "$1" 2>/dev/null | awk '/^semnum/ { t = 1; next } t && NF >= 4 && ($3 > 0 || $4 > 0) { w = 1 } END { exit !w }'
 }
 
-# Whether a process we can see maps PATH or holds it open (fds and maps of the user's processes).
+# Whether a process we can see maps PATH or holds it open. The /dev/shm paths in use are read
+# once per clean, from the maps and fds of every process we may read (the user's own).
 sfz_clean_posix_used() {
-  local p
-  for p in /proc/[0-9]*; do
-    [[ -r $p/maps ]] || continue
-    awk -v path="$1" '$6 == path { found = 1 } END { exit !found }' "$p/maps" 2>/dev/null && return 0
-    find "$p/fd" -maxdepth 1 -lname "$1" -print -quit 2>/dev/null | grep -q . && return 0
-  done
-  return 1
+  if [[ -z ${SFZ_CLEAN_USED+set} ]]; then
+    SFZ_CLEAN_USED=$(
+      cat /proc/[0-9]*/maps 2>/dev/null | awk '$6 ~ /^\/dev\/shm\// { print $6 }'
+      find /proc/[0-9]*/fd -maxdepth 1 -lname '/dev/shm/*' -printf '%l\n' 2>/dev/null
+    )
+  fi
+  grep -qxF -- "$1" <<<"$SFZ_CLEAN_USED"
 }
 
 # sfz_clean_entry LINE: acts on one record line. Prints what it did; returns 0 to drop the line
@@ -215,6 +216,7 @@ sfz_cmd_clean() {
   done
   SFZ_CLEAN_UID=$(id -u)
   SFZ_CLEAN_N=0
+  unset SFZ_CLEAN_USED
   sfz_clean_records
   sfz_clean_temporaries
   if [[ $outputs == 1 && -d shmfuzz-out && ! -L shmfuzz-out ]]; then
