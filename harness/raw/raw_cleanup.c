@@ -3,7 +3,8 @@
  * attachments, mappings, fds and semaphores. teardown removes every object the program
  * created: for raw ops there is no "code under test" whose cleanup could be wrong, only the
  * program, so what a raw program leaves is never a finding. The list comes from libshmfault's
- * ledger (it also knows objects whose creator died before telling the model) and the model.
+ * ledger (it also knows objects whose creator died before telling the model) and the model;
+ * without a private namespace only what this run recorded creating (raw_common.c).
  */
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -34,10 +35,16 @@ static void remove_ledger_objects(void)
     size_t n = shmfault_ledger_live(objs, 64);
     for (size_t i = 0; i < n && i < 64; i++) {
         switch (objs[i].kind) {
-        case SHMFAULT_OBJ_SYSV_SHM: (void)shmctl((int)objs[i].id, IPC_RMID, NULL); break;
-        case SHMFAULT_OBJ_SYSV_SEM: (void)semctl((int)objs[i].id, 0, IPC_RMID); break;
-        case SHMFAULT_OBJ_POSIX_SHM: (void)shm_unlink(objs[i].name); break;
-        case SHMFAULT_OBJ_POSIX_SEM: (void)sem_unlink(objs[i].name); break;
+        case SHMFAULT_OBJ_SYSV_SHM:
+            if (raw_sysv_ours(0, (int)objs[i].id))
+                (void)shmctl((int)objs[i].id, IPC_RMID, NULL);
+            break;
+        case SHMFAULT_OBJ_SYSV_SEM:
+            if (raw_sysv_ours(1, (int)objs[i].id))
+                (void)semctl((int)objs[i].id, 0, IPC_RMID);
+            break;
+        case SHMFAULT_OBJ_POSIX_SHM: (void)raw_unlink_name(0, objs[i].name); break;
+        case SHMFAULT_OBJ_POSIX_SEM: (void)raw_unlink_name(1, objs[i].name); break;
         }
     }
 }
@@ -48,13 +55,13 @@ void raw_teardown(struct sfz_ctx *ctx)
     char name[64];
     remove_ledger_objects();
     for (unsigned s = 0; s < SFZ_SLOTS; s++) {
-        if (m->has_shm[s])
+        if (m->has_shm[s] && raw_sysv_ours(0, m->shmid[s]))
             (void)shmctl(m->shmid[s], IPC_RMID, NULL);
-        if (m->has_sem[s])
+        if (m->has_sem[s] && raw_sysv_ours(1, m->semid[s]))
             (void)semctl(m->semid[s], 0, IPC_RMID);
         raw_name(name, sizeof(name), "shm", s);
-        (void)shm_unlink(name);
+        (void)raw_unlink_name(0, name);
         raw_name(name, sizeof(name), "sem", s);
-        (void)sem_unlink(name);
+        (void)raw_unlink_name(1, name);
     }
 }

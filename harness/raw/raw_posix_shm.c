@@ -90,7 +90,7 @@ int raw_shm_open(struct sfz_ctx *ctx, const uint32_t *argv)
     /* O_TRUNC empties an existing object in place: every mapping of it sees size 0 */
     int existed = m->posix_exists[slot], truncating = argv[1] == OPEN_CREAT_TRUNC && existed;
     struct resize r = resize_begin(m, truncating ? m->posix_gen[slot] : 0, 0);
-    int fd = shm_open(name, open_flags[argv[1]] | O_CLOEXEC, 0600);
+    int fd = raw_shm_open_name(name, open_flags[argv[1]] | O_CLOEXEC);
     resize_end(m, r, fd != -1, 0);
     if (fd == -1)
         return SFZ_FAILED;
@@ -164,7 +164,7 @@ int raw_shm_unlink(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     char name[64];
     raw_name(name, sizeof(name), "shm", argv[0]);
-    if (shm_unlink(name) == -1)
+    if (raw_unlink_name(0, name) == -1)
         return SFZ_FAILED;
     raw_model(ctx)->posix_exists[argv[0]] = 0;
     return SFZ_OK;

@@ -34,8 +34,7 @@ int raw_semget(struct sfz_ctx *ctx, const uint32_t *argv)
     int private_key = argv[1] == 1;
     if (m->has_sem[slot] && (private_key || m->sem_private[slot]))
         return SFZ_SKIPPED; /* never orphan a set: see raw_shmget */
-    int id = semget(private_key ? IPC_PRIVATE : raw_key(slot), nsems_values[argv[2]],
-                    get_flags[argv[3]] | 0600);
+    int id = raw_sem_get(slot, private_key, nsems_values[argv[2]], get_flags[argv[3]] | 0600);
     if (id == -1)
         return SFZ_FAILED;
     m->semid[slot] = id;
@@ -76,7 +75,11 @@ int raw_semctl(struct sfz_ctx *ctx, const uint32_t *argv)
     switch ((enum semctl_cmd)argv[1]) {
     case SC_RMID: return raw_status(semctl(id, 0, IPC_RMID));
     case SC_GETVAL: return raw_status(semctl(id, 0, GETVAL));
-    case SC_SETVAL: return raw_status(semctl(id, 0, SETVAL, (union raw_semun){.val = 1}));
+    case SC_SETVAL:
+        if (semctl(id, 0, SETVAL, (union raw_semun){.val = 1}) == -1)
+            return SFZ_FAILED;
+        raw_sysv_changed(1, id);
+        return SFZ_OK;
     case SC_STAT: return raw_status(semctl(id, 0, IPC_STAT, (union raw_semun){.buf = &ds}));
     case SC_GETALL:
         if (semctl(id, 0, IPC_STAT, (union raw_semun){.buf = &ds}) == -1)
@@ -97,7 +100,7 @@ int raw_sem_open(struct sfz_ctx *ctx, const uint32_t *argv)
     if (l->psem[argv[0]] != NULL)
         return SFZ_SKIPPED;
     raw_name(name, sizeof(name), "sem", argv[0]);
-    sem_t *s = sem_open(name, open_flags[argv[1]], 0600, 0u);
+    sem_t *s = raw_sem_open_name(name, open_flags[argv[1]]);
     if (s == SEM_FAILED)
         return SFZ_FAILED;
     l->psem[argv[0]] = s;
@@ -141,5 +144,5 @@ int raw_sem_unlink(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     char name[64];
     raw_name(name, sizeof(name), "sem", argv[0]);
-    return raw_status(sem_unlink(name));
+    return raw_status(raw_unlink_name(1, name));
 }

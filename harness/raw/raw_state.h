@@ -85,6 +85,17 @@ static inline void raw_resume(int armed)
 /* SysV key and POSIX name of a slot: fixed in a private namespace, per run otherwise. */
 key_t raw_key(unsigned slot);
 void raw_name(char *buf, size_t size, const char *kind, unsigned slot);
+/* How an op reaches a slot's object (raw_common.c): straight to the kernel in a private
+   namespace; without one, only objects this run created and recorded, else ENOENT. */
+int raw_shm_get(unsigned slot, int private_key, size_t size, int flags);
+int raw_sem_get(unsigned slot, int private_key, int nsems, int flags);
+int raw_shm_open_name(const char *name, int flags);
+sem_t *raw_sem_open_name(const char *name, int flags);
+int raw_unlink_name(int sem, const char *name);
+/* A call changed System V object ID's ctime (IPC_SET, SETVAL): record its new stamp. */
+void raw_sysv_changed(int sem, int id);
+/* Whether ID may be removed at teardown: in a private namespace every object is the run's. */
+int raw_sysv_ours(int sem, int id);
 /* A new generation of size SIZE (0 when the model is full: then it is not judged). */
 uint16_t raw_new_gen(struct raw_model *m, uint64_t size);
 /* The status of a call that returned RC (-1 on failure). */

@@ -35,8 +35,7 @@ int raw_shmget(struct sfz_ctx *ctx, const uint32_t *argv)
        program's leak, not the code's). A key-based slot may get a new id once the key is free. */
     if (m->has_shm[slot] && (private_key || m->shm_private[slot]))
         return SFZ_SKIPPED;
-    int id = shmget(private_key ? IPC_PRIVATE : raw_key(slot), argv[2],
-                    get_flags[argv[3]] | get_modes[argv[3]]);
+    int id = raw_shm_get(slot, private_key, argv[2], get_flags[argv[3]] | get_modes[argv[3]]);
     if (id == -1)
         return SFZ_FAILED;
     if (!m->has_shm[slot] || m->shmid[slot] != id) {
@@ -98,9 +97,10 @@ int raw_shmctl(struct sfz_ctx *ctx, const uint32_t *argv)
     switch ((enum ctl_cmd)argv[1]) {
     case CTL_STAT: return raw_status(shmctl(id, IPC_STAT, &ds));
     case CTL_SET:
-        if (shmctl(id, IPC_STAT, &ds) == -1)
+        if (shmctl(id, IPC_STAT, &ds) == -1 || shmctl(id, IPC_SET, &ds) == -1)
             return SFZ_FAILED;
-        return raw_status(shmctl(id, IPC_SET, &ds));
+        raw_sysv_changed(0, id);
+        return SFZ_OK;
     case CTL_RMID: return raw_status(shmctl(id, IPC_RMID, NULL));
     case CTL_LOCK: return raw_status(shmctl(id, SHM_LOCK, NULL));
     case CTL_UNLOCK: return raw_status(shmctl(id, SHM_UNLOCK, NULL));

@@ -3,7 +3,8 @@
  * namespace and, as root, a private mount namespace with its own tmpfs on /dev/shm; then every
  * object there is the program's, leaks are counted exactly, and the sweep may remove them all.
  * Without those rights it says so once and falls back to libshmfault's ledger: only objects
- * this run created are judged and removed, never anyone else's.
+ * this run created are judged and removed, never anyone else's; and what the raw op set creates
+ * on the host is written to the record (record.c) that `shmfuzz clean` reads.
  * The sweep runs after every input, so the common case (nothing left) costs one shmctl, one
  * semctl and one statfs; /proc and /dev/shm are only read when something is there.
  */
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "exec_internal.h"
+#include "record.h"
 #include "shmfault.h"
 
 static int sysv_private, posix_private;
@@ -37,6 +39,8 @@ void sfz_ns_enter(int *private_sysv, int *private_posix)
         fprintf(stderr, "shmfuzz: no private %s namespace (needs root): leaks are judged from "
                         "libshmfault's ledger and only objects this run created are removed\n",
                 !sysv_private ? "IPC" : "mount (/dev/shm)");
+    if (!sysv_private || !posix_private)
+        sfz_record_start(); /* what the raw op set creates on the host is recorded (record.c) */
     *private_sysv = sysv_private;
     *private_posix = posix_private;
 }
@@ -208,7 +212,9 @@ unsigned sfz_ns_sweep(char *what, size_t size, const pid_t *crashed, unsigned nc
     }
     if (posix_private)
         count += sweep_dev_shm(count ? NULL : what, count ? 0 : size);
-    if (!sysv_private || !posix_private)
+    if (!sysv_private || !posix_private) {
         count += sweep_ledger(what, size, count);
+        sfz_record_settle();
+    }
     return count;
 }
