@@ -10,7 +10,12 @@
  * its trace, its stderr and the objects it left that the clean run does not leave.
  *
  *   shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]
- *                 [--max-points N] [--jobs N] [--rule RULE] -- PROGRAM [ARGS...]
+ *                 [--max-points N] [--jobs N] [--rule RULE]
+ *                 [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]] -- PROGRAM...
+ *
+ * --valgrind starts each fork server under memcheck, so every cell is a fork of an instrumented
+ * process (one Valgrind start per server, not per cell); memcheck.c judges the heap leaks and
+ * memory errors (and, always, sanitizer reports) of each cell against the clean run's.
  *
  * --jobs N starts N fork servers, each in its own namespaces, and keeps each busy with one
  * cell at a time; cells are independent, so the matrix is the same for any N.
@@ -38,6 +43,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "memcheck.h"
 #include "shmfault.h"
 #include "shmfault_forkserver.h"
 
@@ -101,7 +107,9 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
 static int usage(void)
 {
     fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos all|first] [--crash]\n"
-          "                     [--max-points N] [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n"
+          "                     [--max-points N] [--jobs N (1..64)] [--rule RULE]\n"
+          "                     [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]]\n"
+          "                     -- PROGRAM [ARGS...]\n"
           "       shmfault-enum --faults FUNCTION [--errnos all|first] [--crash]\n",
           stderr);
     return 2;
@@ -125,6 +133,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--crash") == 0) {
             o->crash = 1;
+            continue;
+        }
+        int mc_used = memcheck_option(a, v); /* --valgrind... (memcheck.h) */
+        if (mc_used != 0) {
+            if (mc_used < 0)
+                return -1;
+            i += mc_used - 1;
             continue;
         }
         if (v == NULL)
@@ -222,7 +237,12 @@ static void start_server(const struct options *o, struct server *sv)
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         die("socketpair: %s", strerror(errno));
-    struct start s = {pair[1], o->prog, server_environment(o->lib)};
+    char logdir[1100];
+    snprintf(logdir, sizeof(logdir), "%s/.memcheck-%u", o->runs, (unsigned)(sv - servers));
+    char **cmd = memcheck_command(o->prog, logdir); /* the program, or memcheck in front */
+    if (cmd == NULL)
+        die("cannot start the program under Valgrind");
+    struct start s = {pair[1], cmd, server_environment(o->lib)};
     static char stack[256 * 1024]; /* the clone child execs at once: one stack serves all */
     sv->pid = clone(server_main, stack + sizeof(stack),
                     CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &s);
@@ -368,6 +388,8 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     if (read_lines(r->dir, "stderr", err, 1) == 1)
         snprintf(r->first_err, sizeof(r->first_err), "%.80s", err[0]);
     r->nleft = read_lines(r->dir, "left", r->left, MAX_LEFT);
+    snprintf(path, sizeof(path), "%s/.memcheck-%u", o->runs, (unsigned)(sv - servers));
+    memcheck_collect(path, r->dir);
     scan_trace(r, fn);
 }
 
@@ -572,6 +594,7 @@ static int finish_cell(const struct options *o, struct server *sv, struct cell *
     char why[1024];
     collect_cell(o, sv, &r, (int)c->pt.fn);
     c->outcome = judge(o, &r, clean, kind_of(c->fault), (int)c->pt.fn, why, sizeof(why));
+    c->outcome = memcheck_judge(r.dir, c->outcome, why, sizeof(why));
     c->status = r.status;
     c->why = strdup(why);
     if (c->why == NULL)
@@ -638,6 +661,7 @@ static int run_matrix(const struct options *o, FILE *tsv)
     snprintf(dir, sizeof(dir), "%s/clean", o->runs);
     run_cell(o, &clean, dir, "", -1);
     const char *base = judge(o, &clean, NULL, KIND_NONE, -1, why, sizeof(why));
+    base = memcheck_judge_clean(clean.dir, base, why, sizeof(why));
     tsv_row(tsv, 0, "-", "-", "none (clean run)", base, clean.status, why);
     unsigned npts = list_points(&clean, pts, MAX_POINTS), total = 0;
     if (o->max_points && npts > o->max_points)
@@ -674,7 +698,10 @@ static int run_one(const struct options *o, FILE *tsv)
     run_cell(o, &clean, dir, "", -1);
     snprintf(dir, sizeof(dir), "%s/cell", o->runs);
     run_cell(o, &cell, dir, o->rule, fn);
+    judge(o, &clean, NULL, KIND_NONE, -1, why, sizeof(why));
+    memcheck_judge_clean(clean.dir, "ok", why, sizeof(why));
     const char *outcome = judge(o, &cell, &clean, kind, fn, why, sizeof(why));
+    outcome = memcheck_judge(cell.dir, outcome, why, sizeof(why));
     tsv_row(tsv, 1, fn >= 0 ? name : "-", "-", o->rule[0] ? o->rule : "none", outcome,
             cell.status, why);
     return strcmp(outcome, "ok") != 0;
