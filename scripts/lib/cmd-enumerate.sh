@@ -9,6 +9,9 @@
 # "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the
 # harness's own fault plan and oracles instead, one replay per cell.
 
+# shellcheck source=scripts/lib/memcheck.sh
+. "$SHMFUZZ_SCRIPTS/lib/memcheck.sh"
+
 # The faults tried at each point of FN (shmfault-enum decides, for both modes): its
 # documented errnos (or the first), and with CRASH=1 a SIGKILL before and after the call.
 # Sets SFZ_ENUM_FAULTS.
@@ -40,6 +43,12 @@ usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
   --max-points N      only the first N fault points (default: all)
   --jobs N            N fork servers run cells side by side (default 1; black box only)
   --preset P          the build whose libshmfault.so and tools are used (default dev)
+  --valgrind          every cell under Valgrind memcheck (one start, then forks): a heap leak
+                      the clean run does not have, or a memory error, is leak-heap or
+                      memory-error, with its stack (black box only)
+  --valgrind-supp F   more memcheck suppressions (repeatable; ci/valgrind.supp always applies)
+  --valgrind-reachable  still-reachable blocks count as leaks too
+  Sanitizer reports (-fsanitize=address/leak/undefined builds) are findings without --valgrind.
 
 exit status: 0 every cell ok, 1 a non-ok cell (or the clean run itself is not ok),
              2 usage or set-up error, 77 namespaces unavailable (needs root)
@@ -63,6 +72,7 @@ sfz_cmd_enumerate() {
       --jobs) sfz_need_arg enumerate "$1" $#; sfz_need_uint enumerate "$1" "$2"; jobs=$((10#$2)); shift
         [[ $jobs -ge 1 && $jobs -le 64 ]] || sfz_die_usage "enumerate: --jobs is 1..64" ;;
       --target) sfz_need_arg enumerate "$1" $#; target=$2; shift ;;
+      --valgrind|--valgrind-supp|--valgrind-reachable) sfz_mc_option enumerate "$@"; shift $((SFZ_MC_SHIFT - 1)) ;;
       --) shift; prog=("$@"); break ;;
       -*) sfz_bad_option enumerate "$1" ;;
       *) [[ -n $target && -z $input ]] || sfz_die_usage "enumerate: put the program after '--' (shmfuzz enumerate --help)"
@@ -80,6 +90,7 @@ sfz_cmd_enumerate() {
     p0=$(command -v -- "${prog[0]}") || sfz_die_usage "enumerate: ${prog[0]}: no such program"
     prog[0]=$(readlink -f "$p0")
   fi
+  sfz_mc_prepare enumerate "$target"
   if ! unshare -ipmf --mount-proc true >/dev/null 2>&1; then
     sfz_info "enumerate: skipped: IPC, mount and PID namespaces are needed (run as root)"
     return "$SFZ_EXIT_SKIP"
@@ -113,6 +124,7 @@ sfz_cmd_enumerate() {
     [[ $crash == 1 ]] && opts+=(--crash)
     [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
     [[ -n $rule ]] && opts+=(--rule "$rule")
+    opts+=("${SFZ_MC_OPTS[@]}")
     sfz_enum_forkserver "$report" "$rule" "${opts[@]}"
     return $?
   fi
@@ -138,7 +150,7 @@ sfz_enum_forkserver() {
     local row
     row=$(sed -n 2p "$report/cells.tsv")
     sfz_enum_show_cell "$runs/cell" "$(cut -f4 <<<"$row")" "$(cut -f6 <<<"$row")" \
-      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" stdout stderr left ledger trace.jsonl
+      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" stdout stderr left ledger trace.jsonl memcheck.txt
     return "$rc"
   fi
   sfz_enum_summary "$report" "$report/cells.tsv"
@@ -281,7 +293,7 @@ sfz_enum_write_report() {
     repro="scripts/shmfuzz enumerate --target ${SFZ_ENUM_PROG[0]##*/sfz-} $(printf '%q' "$SFZ_ENUM_INPUT")"
     repro=${repro/-replay /}
   else
-    repro="scripts/shmfuzz enumerate$(printf ' %q' -- "${SFZ_ENUM_PROG[@]}")"
+    repro="scripts/shmfuzz enumerate${SFZ_MC_REPRO}$(printf ' %q' -- "${SFZ_ENUM_PROG[@]}")"
   fi
   python3 - "$tsv" "$report" "$repro" "$SFZ_ENUM_MODE" "${SFZ_ENUM_PROG[*]}" "$SFZ_ENUM_LIB" <<'PY'
 import csv, json, sys, shlex

@@ -18,18 +18,27 @@ __attribute__((noinline)) static int worker_attach(void)
         return 1;
     int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
     if (id < 0) {
+        perror("exec-child worker: shmget");
         free(ctx);
         return 1;
     }
     void *mem = shmat(id, NULL, 0);
-    shmctl(id, IPC_RMID, NULL);
+    if (shmctl(id, IPC_RMID, NULL) != 0) {
+        perror("exec-child worker: shmctl(IPC_RMID)");
+        free(ctx);
+        return 1;
+    }
     if (mem == (void *)-1) {
         perror("exec-child worker: shmat");
         return 1; /* the planted bug: ctx is lost */
     }
-    shmdt(mem);
+    int rc = 0;
+    if (shmdt(mem) != 0) {
+        perror("exec-child worker: shmdt");
+        rc = 1;
+    }
     free(ctx);
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -14,10 +14,13 @@ struct ctx {
     char *mem;
 };
 
-__attribute__((noinline)) static void close_ctx(struct ctx *c)
+__attribute__((noinline)) static int close_ctx(struct ctx *c)
 {
-    shmctl(c->id, IPC_RMID, NULL);
+    int rc = shmctl(c->id, IPC_RMID, NULL);
+    if (rc != 0)
+        perror("uaf-on-error: shmctl(IPC_RMID)");
     free(c);
+    return rc != 0;
 }
 
 int main(void)
@@ -34,13 +37,16 @@ int main(void)
     c->mem = shmat(c->id, NULL, 0);
     if (c->mem == (void *)-1) {
         int e = errno;
-        close_ctx(c);
+        (void)close_ctx(c);
         c->last_error = e; /* the planted bug: c was freed by close_ctx */
         fprintf(stderr, "uaf-on-error: shmat: error %d\n", c->last_error);
         return 1;
     }
     c->mem[0] = 'x';
-    int rc = shmdt(c->mem) != 0;
-    close_ctx(c);
-    return rc;
+    int rc = 0;
+    if (shmdt(c->mem) != 0) {
+        perror("uaf-on-error: shmdt");
+        rc = 1;
+    }
+    return close_ctx(c) || rc;
 }
