@@ -381,6 +381,15 @@ static void read_sanitizers(struct issues *all, char *text)
             *next++ = '\0';
         if (cur && san_frame(cur, line))
             continue;
+        if (cur && cur->nframes == 0 && *line != '\0') { /* "WRITE of size 4 at ..." */
+            if (strncmp(line, "READ of size ", 13) == 0 || strncmp(line, "WRITE of size ", 14) == 0) {
+                const char *at = strstr(line, " at ");
+                size_t len = strlen(cur->what);
+                snprintf(cur->what + len, sizeof(cur->what) - len, " (%.*s)",
+                         (int)(at ? (size_t)(at - line) : strlen(line)), line);
+            }
+            continue;
+        }
         cur = NULL;
         const char *p;
         if ((p = strstr(line, "ERROR: LeakSanitizer:")) != NULL) {

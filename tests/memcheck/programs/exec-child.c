@@ -3,6 +3,7 @@
  * itself again as "exec-child worker", whose attach path loses its context when shmat fails.
  * The parent frees everything; a judge must name the worker, not the parent.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
