@@ -27,6 +27,7 @@ FIGURES = OrderedDict([
     ("enumeration", "3. Fault enumeration speed"),
     ("time-to-find", "4. Time to find each catalogue entry"),
     ("valgrind", "5. Valgrind replay rate"),
+    ("memcheck", "6. Valgrind in enumerate (fork server under memcheck)"),
 ])
 KEYS = ["figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline",
         "found", "seeds", "note"]

@@ -27,7 +27,7 @@ for key in ("cpu", "kernel", "cores"):
     assert str(m["machine"].get(key, "")), f"machine.{key} missing"
 keys = ("figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline", "found",
         "seeds", "note")
-figures = {"fault-cost", "throughput", "enumeration", "time-to-find", "valgrind"}
+figures = {"fault-cost", "throughput", "enumeration", "time-to-find", "valgrind", "memcheck"}
 for r in rows:
     missing = [k for k in keys if k not in r]
     assert not missing, f"{r.get('variant')}: keys missing: {missing}"
