@@ -415,7 +415,8 @@ static void read_sanitizers(struct issues *all, char *text)
             struct issue *is = new_issue(all, "undefined", "");
             if (is != NULL) {
                 snprintf(is->what, sizeof(is->what), "%s", p + 17);
-                snprintf(is->stack, sizeof(is->stack), "%.*s", (int)(p - line), basename_of(line));
+                line[p - line] = '\0'; /* the location before ": runtime error: ", as a basename */
+                snprintf(is->stack, sizeof(is->stack), "%s", basename_of(line));
                 is->short_len = strlen(is->stack);
                 is->sig = fnv(fnv(is->sig, is->stack), is->what);
             }

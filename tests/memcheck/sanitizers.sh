@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # sanitizers.sh SOURCE_DIR BUILD_DIR PROGRAM_DIR CC PROGRAM_SOURCES: programs built with
-# -fsanitize=address: their reports are findings of `shmfuzz enumerate` and `shmfuzz run`
-# with no --valgrind (LeakSanitizer's leak at the shmat cells, ASan's use after free), and the
-# correct twin stays clean.
+# -fsanitize=address or undefined: their reports are findings of `shmfuzz enumerate` and `shmfuzz run`
+# with no --valgrind (LeakSanitizer's leak at the shmat cells, ASan's use after free, UBSan's
+# overflow), and the correct twin stays clean.
 set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
@@ -16,6 +16,7 @@ unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
   { echo "skipped: $cc cannot build with -fsanitize=address: $(head -3 "$WORK/cc.log")"; exit 77; }
 "$cc" -g -O1 -fsanitize=address -DFREES_CTX -o "$WORK/ctx-asan-frees" "$src/ctx-leak.c"
 "$cc" -g -O0 -fsanitize=address -o "$WORK/uaf-asan" "$src/uaf-on-error.c"
+"$cc" -g -O0 -fsanitize=undefined -o "$WORK/ub-ubsan" "$src/ub-on-error.c"
 
 not_ok() { awk -F '\t' 'NR > 1 && $5 != "ok" { print $2 "@" $3 "=" $4, $5 }' "$1/cells.tsv" | sort; }
 shmat_cells() { printf "shmat@1=%s $1\n" EACCES EIDRM EINVAL ENOMEM; }
@@ -34,6 +35,13 @@ expect_status 1 "enumerate on the ASan build of uaf-on-error"
 [[ $(not_ok "$WORK/uaf") == "$(shmat_cells memory-error)" ]] && pass "ASan's heap-use-after-free at exactly the shmat cells" ||
   fail "uaf-asan: non-ok cells: $(not_ok "$WORK/uaf")"
 expect_in "$(cat "$WORK/uaf/cells.tsv")" "heap-use-after-free \(WRITE of size 4\) in pid [0-9]+: main \(uaf-on-error.c:[0-9]+\)" "named with where"
+
+run_sfz enumerate --report "$WORK/ub" -- "$WORK/ub-ubsan"
+expect_status 1 "enumerate on the UBSan build of ub-on-error"
+[[ $(not_ok "$WORK/ub") == "$(shmat_cells undefined)" ]] && pass "UBSan's overflow at exactly the shmat cells" ||
+  fail "ub-ubsan: non-ok cells: $(not_ok "$WORK/ub")"
+expect_in "$(cat "$WORK/ub/cells.tsv")" "undefined	1	signed integer overflow: .*: ub-on-error.c:[0-9]+:[0-9]+$" \
+  "named with its location"
 
 run_sfz run --fault shmat@1=ENOMEM -- "$WORK/ctx-asan"
 expect_status 1 "run on the ASan build with the fault: a finding"
