@@ -33,6 +33,7 @@ struct issue {
     char what[160];     /* "80 bytes in 1 blocks are definitely lost", "Invalid write of size 4" */
     char proc[160];     /* "pid 3 (prog arg)" */
     char stack[1024];   /* innermost first, " < "-joined, FULL_FRAMES at most */
+    char aux[1024];     /* memcheck's further stacks ("... free'd: free < close_ctx ...") */
     size_t short_len;   /* the first SHORT_FRAMES of stack */
     unsigned nframes;
     unsigned long sig;
@@ -262,23 +263,14 @@ static const char *vg_kind(const char *kind)
     return "memory-error";
 }
 
-/* One <error>: its kind, what, and its first stack (where it happened or was allocated). */
-static void xml_error(struct issues *all, const char *e, const char *end, const char *proc)
+/* The frames of the <stack> at ST (up to END) into IS; the end of the stack, or NULL. */
+static const char *xml_stack(struct issue *is, const char *st, const char *end)
 {
-    char kind[64], what[160], fn[160], file[160], line[16], obj[256];
-    xml_text(e, end, "kind", kind, sizeof(kind));
-    const char *k = vg_kind(kind);
-    struct issue *is = k ? new_issue(all, k, proc) : NULL;
-    if (is == NULL)
-        return;
-    if (xml_text(e, end, "what", what, sizeof(what)) == NULL)
-        xml_text(e, end, "text", what, sizeof(what)); /* leaks: <xwhat><text> */
-    char *loss = strstr(what, " in loss record");
-    if (loss)
-        *loss = '\0';
-    snprintf(is->what, sizeof(is->what), "%s", what);
-    const char *st = strstr(e, "<stack>"), *st_end = st ? strstr(st, "</stack>") : NULL;
-    for (const char *f = st; st_end && (f = strstr(f, "<frame>")) && f < st_end;) {
+    char fn[160], file[160], line[16], obj[256];
+    const char *st_end = st ? strstr(st, "</stack>") : NULL;
+    if (st_end == NULL || st_end > end)
+        return NULL;
+    for (const char *f = st; (f = strstr(f, "<frame>")) && f < st_end;) {
         const char *f_end = strstr(f, "</frame>");
         if (f_end == NULL)
             break;
@@ -293,6 +285,34 @@ static void xml_error(struct issues *all, const char *e, const char *end, const 
         if (!add_frame(is, fn[0] ? fn : "?", where))
             break;
         f = f_end;
+    }
+    return st_end;
+}
+
+/* One <error>: its kind, what, and its first stack (where it happened or was allocated); the
+   <auxwhat> stacks that follow (where the block was freed, allocated) go to memcheck.txt. */
+static void xml_error(struct issues *all, const char *e, const char *end, const char *proc)
+{
+    char kind[64], what[160];
+    xml_text(e, end, "kind", kind, sizeof(kind));
+    const char *k = vg_kind(kind);
+    struct issue *is = k ? new_issue(all, k, proc) : NULL;
+    if (is == NULL)
+        return;
+    if (xml_text(e, end, "what", what, sizeof(what)) == NULL)
+        xml_text(e, end, "text", what, sizeof(what)); /* leaks: <xwhat><text> */
+    char *loss = strstr(what, " in loss record");
+    if (loss)
+        *loss = '\0';
+    snprintf(is->what, sizeof(is->what), "%s", what);
+    const char *p = xml_stack(is, strstr(e, "<stack>"), end);
+    static struct issue aux;
+    char text[160];
+    while (p && (p = xml_text(p, end, "auxwhat", text, sizeof(text))) != NULL) {
+        memset(&aux, 0, sizeof(aux));
+        p = xml_stack(&aux, strstr(p, "<stack>"), end);
+        size_t len = strlen(is->aux);
+        snprintf(is->aux + len, sizeof(is->aux) - len, "\n    %s: %s", text, aux.stack);
     }
 }
 
@@ -460,8 +480,8 @@ static void write_details(const char *dir, const struct issues *all)
     FILE *f = all->n ? fopen(path, "we") : NULL;
     for (unsigned i = 0; f && i < all->n; i++) {
         const struct issue *is = &all->v[i];
-        fprintf(f, "%s%s: %s%s%s\n    %s\n", is->kind, in_base(is) ? " (program-level)" : "",
-                is->what, is->proc[0] ? " in " : "", is->proc, is->stack);
+        fprintf(f, "%s%s: %s%s%s\n    %s%s\n", is->kind, in_base(is) ? " (program-level)" : "",
+                is->what, is->proc[0] ? " in " : "", is->proc, is->stack, is->aux);
     }
     if (f)
         fclose(f);

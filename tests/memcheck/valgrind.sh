@@ -60,6 +60,8 @@ expect_status 1 "enumerate --valgrind on uaf-on-error finds its bug"
   fail "uaf: non-ok cells: $(not_ok "$WORK/uaf")"
 cell=$(awk -F '\t' '$2 == "shmat" && $4 == "EIDRM" { print $1 }' "$WORK/uaf/cells.tsv")
 expect_in "$(why_of "$WORK/uaf" "$cell")" "Invalid write of size 4 .*main \(uaf-on-error.c:[0-9]+\)" "the invalid write and where"
+expect_in "$(cat "$WORK/uaf/runs/$cell/memcheck.txt")" "free'd: free < close_ctx \(uaf-on-error.c:[0-9]+\)" \
+  "memcheck.txt says where the block was freed"
 
 # The leak is in an exec'd child: attributed to it, not to the parent.
 run_sfz enumerate --valgrind --errnos first --report "$WORK/exec" -- "$progs/mc-exec-child"
