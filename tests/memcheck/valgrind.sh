@@ -30,6 +30,10 @@ cell=$(awk -F '\t' '$2 == "shmat" && $4 == "ENOMEM" { print $1 }' "$WORK/leak/ce
 expect_in "$(why_of "$WORK/leak" "$cell")" "88 bytes in 1 blocks are definitely lost .*calloc < open_ctx \(ctx-leak.c:[0-9]+\)" \
   "the why names the allocating function and its line"
 expect_in "$(cat "$WORK/leak/runs/$cell/memcheck.txt")" "open_ctx" "the cell keeps memcheck.txt with the stack"
+# Valgrind starts once: the fork server itself (PID 1, the program's image, not valgrind's
+# launcher script) runs under memcheck, and every cell is a fork of it.
+expect_in "$(cat "$WORK/leak/runs/.memcheck-0/vg.1.1" 2>/dev/null)" "<exe>[^<]*mc-ctx-leak</exe>" \
+  "the fork server is the program under memcheck (one Valgrind start for the matrix)"
 expect_in "$(cat "$WORK/leak/report.md")" "enumerate --valgrind --rule shmat@1=ENOMEM -- " "the reproducer carries --valgrind"
 run_sfz enumerate --valgrind --rule shmat@1=ENOMEM --report "$WORK/one" -- "$progs/mc-ctx-leak"
 expect_status 1 "the reproducer reproduces"
