@@ -15,6 +15,7 @@ unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 "$cc" -g -O1 -fsanitize=address -o "$WORK/ctx-asan" "$src/ctx-leak.c" 2>"$WORK/cc.log" ||
   { echo "skipped: $cc cannot build with -fsanitize=address: $(head -3 "$WORK/cc.log")"; exit 77; }
 "$cc" -g -O1 -fsanitize=address -DFREES_CTX -o "$WORK/ctx-asan-frees" "$src/ctx-leak.c"
+"$cc" -g -O1 -fsanitize=address -DFREES_CTX -DLEAKS_ALWAYS -o "$WORK/ctx-asan-always" "$src/ctx-leak.c"
 "$cc" -g -O0 -fsanitize=address -o "$WORK/uaf-asan" "$src/uaf-on-error.c"
 "$cc" -g -O0 -fsanitize=undefined -o "$WORK/ub-ubsan" "$src/ub-on-error.c"
 
@@ -29,6 +30,14 @@ expect_in "$(cat "$WORK/leak/cells.tsv")" "Direct leak of 88 byte.*calloc.* < op
   "with the allocating function"
 run_sfz enumerate --report "$WORK/frees" -- "$WORK/ctx-asan-frees"
 expect_status 0 "the ASan build of the correct twin: every cell ok"
+
+# A leak of every run: one program-level finding; LeakSanitizer leaves the exit status alone.
+run_sfz enumerate --report "$WORK/always" -- "$WORK/ctx-asan-always"
+expect_status 1 "the ASan build that leaks on every run"
+[[ $(not_ok "$WORK/always") == "-@-=none (clean run) leak-heap" ]] && pass "one program-level finding (the clean run), no cell" ||
+  fail "ctx-asan-always: non-ok cells: $(not_ok "$WORK/always")"
+expect_in "$(sed -n 2p "$WORK/always/cells.tsv")" "leak-heap	0	program-level .*load_banner" \
+  "the clean run keeps its own exit status 0 and names the leak"
 
 run_sfz enumerate --report "$WORK/uaf" -- "$WORK/uaf-asan"
 expect_status 1 "enumerate on the ASan build of uaf-on-error"
