@@ -28,6 +28,7 @@ FIGURES = OrderedDict([
     ("time-to-find", "4. Time to find each catalogue entry"),
     ("valgrind", "5. Valgrind replay rate"),
     ("enum-precision", "6. Precision and recall of enumerate"),
+    ("memcheck", "7. Valgrind in enumerate (fork server under memcheck)"),
 ])
 KEYS = ["figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline",
         "found", "seeds", "note"]

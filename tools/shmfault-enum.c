@@ -14,9 +14,14 @@
  *
  *   shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos MODE] [--crash] [--baseline N]
  *                 [--suppressions FILE] [--max-points N] [--jobs N] [--rule RULE]
+ *                 [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]]
  *                 -- PROGRAM [ARGS...]
  *   MODE: realistic (default), peer (realistic + a peer removed the object), documented (or
  *         all: every errno of the man page), first (the first realistic one)
+ *
+ * --valgrind starts each fork server under memcheck, so every cell is a fork of an instrumented
+ * process (one Valgrind start per server, not per cell); memcheck.c judges the heap leaks and
+ * memory errors (and, always, sanitizer reports) of each cell against the clean run's.
  *
  * Writes DIR/cells.tsv (cell, function, call, fault, outcome, status, why, process); each
  * run's files stay in DIR/clean* and DIR/CELL when the cell is not ok (with --rule: DIR/cell).
@@ -44,6 +49,7 @@
 #include <unistd.h>
 
 #include "enum/enum.h"
+#include "memcheck.h"
 #include "shmfault.h"
 #include "shmfault_forkserver.h"
 
@@ -106,7 +112,9 @@ static int usage(void)
 {
     fputs("usage: shmfault-enum --lib SO --runs DIR [--timeout S] [--errnos MODE] [--crash]\n"
           "                     [--baseline N (1..8)] [--suppressions FILE] [--max-points N]\n"
-          "                     [--jobs N (1..64)] [--rule RULE] -- PROGRAM [ARGS...]\n"
+          "                     [--jobs N (1..64)] [--rule RULE]\n"
+          "                     [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]]\n"
+          "                     -- PROGRAM [ARGS...]\n"
           "       shmfault-enum --faults FUNCTION [--class N | --line TRACE-LINE] [--errnos MODE]\n"
           "                     [--crash]\n"
           "  MODE: realistic (default), peer, documented (= all), first\n",
@@ -153,6 +161,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--crash") == 0) {
             o->crash = 1;
+            continue;
+        }
+        int mc_used = memcheck_option(a, v); /* --valgrind... (memcheck.h) */
+        if (mc_used != 0) {
+            if (mc_used < 0)
+                return -1;
+            i += mc_used - 1;
             continue;
         }
         if (v == NULL)
@@ -266,7 +281,12 @@ static void start_server(const struct options *o, struct server *sv, unsigned in
     close(fd);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         die("socketpair: %s", strerror(errno));
-    struct start s = {pair[1], sv->acct, o->prog, server_environment(o->lib)};
+    char logdir[1100];
+    snprintf(logdir, sizeof(logdir), "%s/.memcheck-%u", o->runs, (unsigned)(sv - servers));
+    char **cmd = memcheck_command(o->prog, logdir); /* the program, or memcheck in front */
+    if (cmd == NULL)
+        die("cannot start the program under Valgrind");
+    struct start s = {pair[1], sv->acct, cmd, server_environment(o->lib)};
     static char stack[256 * 1024]; /* the clone child execs at once: one stack serves all */
     sv->pid = clone(server_main, stack + sizeof(stack),
                     CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &s);
@@ -388,6 +408,9 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     r->nleft = read_lines(r->dir, "left", r->left, ENUM_MAX_LEFT);
     enum_read_deaths(r, sv->acct, sv->acct_off);
     enum_scan_trace(r);
+    char mcdir[1200];
+    snprintf(mcdir, sizeof(mcdir), "%s/.memcheck-%u", o->runs, (unsigned)(sv - servers));
+    memcheck_collect(mcdir, r->dir);
 }
 
 static void run_cell(const struct options *o, struct run *r, const char *dir, const char *rule)
@@ -637,6 +660,7 @@ static int finish_cell(const struct options *o, struct server *sv, struct cell *
     collect_cell(o, sv, &r);
     struct verdict_ctx x = ctx_of(o, kind_of(c->fault), (int)c->pt.fn, c->pt.cls);
     c->outcome = enum_judge(&x, &r, why, sizeof(why));
+    c->outcome = memcheck_judge(r.dir, c->outcome, why, sizeof(why));
     c->status = r.status;
     c->why = strdup(why);
     if (c->why == NULL)
@@ -711,6 +735,8 @@ static unsigned run_baseline(const struct options *o, FILE *tsv, char *why, size
         struct verdict_ctx x = ctx_of(o, KIND_NONE, -1, 0);
         const char *outcome = enum_judge(&x, base_runs[i], w, sizeof(w));
         int fails = strcmp(outcome, "ok") != 0 && strcmp(outcome, "leak") != 0;
+        if (i == 0) /* its heap issues are the program's own: said once, on this row */
+            outcome = memcheck_judge_clean(base_runs[i]->dir, outcome, w, sizeof(w));
         if (i == 0 || fails)
             tsv_row(tsv, 0, "-", "-", i == 0 ? "none (clean run)" : "none (clean run again)",
                     outcome, base_runs[i]->status, w, "");
@@ -803,7 +829,9 @@ static int run_one(const struct options *o, FILE *tsv)
     if (f)
         fclose(f);
     struct verdict_ctx x = ctx_of(o, kind, fn, cls);
+    memcheck_judge_clean(clean.dir, "ok", why, sizeof(why)); /* its issues: the baseline */
     const char *outcome = enum_judge(&x, &cell, why, sizeof(why));
+    outcome = memcheck_judge(cell.dir, outcome, why, sizeof(why));
     tsv_row(tsv, 1, fn >= 0 ? name : "-", "-", o->rule[0] ? o->rule : "none", outcome,
             cell.status, why, "");
     return strcmp(outcome, "ok") != 0;

@@ -226,12 +226,31 @@ static int run_cell(int sock, const struct shmfault_fs_request *rq,
     return 0;
 }
 
+/* 1 when this image is PROGRAM (SHMFAULT_FORKSERVER_EXE, an absolute resolved path). Under
+ * Valgrind the readlink is answered with the client's path, so the launcher script and
+ * valgrind.bin on the way (PID 1 too, and with LD_PRELOAD) are told apart from the program. */
+static int is_program(const char *program)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return 0;
+    self[n] = '\0';
+    return strcmp(self, program) == 0;
+}
+
 int sf_forkserver_serve(const char *fdspec)
 {
     char *end;
+    /* A wrapper exec'd before the program (`shmfuzz enumerate --valgrind`: valgrind's shell
+     * launcher, then valgrind.bin) is not the server: it passes both variables on untouched. */
+    const char *program = getenv("SHMFAULT_FORKSERVER_EXE");
+    if (program && *program && getpid() == 1 && !is_program(program))
+        return 0;
     /* Only the image shmfault-enum exec'd as PID 1 of a fresh PID namespace is the server.
      * Anyone else who sees the variable inherited it: it is not theirs, they run as usual. */
     sf_env_remove("SHMFAULT_FORKSERVER");
+    sf_env_remove("SHMFAULT_FORKSERVER_EXE");
     if (getpid() != 1) {
         sf_outfd_warn("SHMFAULT_FORKSERVER", " ignored: only PID 1 of its own PID namespace "
                                              "serves (shmfault-enum starts it so)");

@@ -9,6 +9,9 @@
 # "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the
 # harness's own fault plan and oracles instead, one replay per cell.
 
+# shellcheck source=scripts/lib/memcheck.sh
+. "$SHMFUZZ_SCRIPTS/lib/memcheck.sh"
+
 # The faults tried at each point of FN (shmfault-enum decides, for both modes): the errnos of
 # the mode (realistic by default: what a valid call can get, docs/faults.md), and with CRASH=1
 # a SIGKILL before and after the call. Sets SFZ_ENUM_FAULTS.
@@ -47,6 +50,12 @@ usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
   --max-points N      only the first N fault points (default: all)
   --jobs N            N fork servers run cells side by side (default 1; black box only)
   --preset P          the build whose libshmfault.so and tools are used (default dev)
+  --valgrind          every cell under Valgrind memcheck (one start, then forks): a heap leak
+                      the clean run does not have, or a memory error, is leak-heap or
+                      memory-error, with its stack (black box only)
+  --valgrind-supp F   more memcheck suppressions (repeatable; ci/valgrind.supp always applies)
+  --valgrind-reachable  still-reachable blocks count as leaks too
+  Sanitizer reports (-fsanitize=address/leak/undefined builds) are findings without --valgrind.
 
 exit status: 0 every cell ok, 1 a non-ok cell (or the clean run leaves objects),
              2 usage or set-up error, or the clean run fails, 77 namespaces unavailable
@@ -75,6 +84,7 @@ sfz_cmd_enumerate() {
       --jobs) sfz_need_arg enumerate "$1" $#; sfz_need_uint enumerate "$1" "$2"; jobs=$((10#$2)); shift
         [[ $jobs -ge 1 && $jobs -le 64 ]] || sfz_die_usage "enumerate: --jobs is 1..64" ;;
       --target) sfz_need_arg enumerate "$1" $#; target=$2; shift ;;
+      --valgrind|--valgrind-supp|--valgrind-reachable) sfz_mc_option enumerate "$@"; shift $((SFZ_MC_SHIFT - 1)) ;;
       --) shift; prog=("$@"); break ;;
       -*) sfz_bad_option enumerate "$1" ;;
       *) [[ -n $target && -z $input ]] || sfz_die_usage "enumerate: put the program after '--' (shmfuzz enumerate --help)"
@@ -97,6 +107,7 @@ sfz_cmd_enumerate() {
     supp=$(readlink -f "$supp")
     export SHMFAULT_SUPPRESSIONS=$supp
   fi
+  sfz_mc_prepare enumerate "$target"
   if ! unshare -ipmf --mount-proc true >/dev/null 2>&1; then
     sfz_info "enumerate: skipped: IPC, mount and PID namespaces are needed (run as root)"
     return "$SFZ_EXIT_SKIP"
@@ -131,6 +142,7 @@ sfz_cmd_enumerate() {
     [[ $crash == 1 ]] && opts+=(--crash)
     [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
     [[ -n $rule ]] && opts+=(--rule "$rule")
+    opts+=("${SFZ_MC_OPTS[@]}")
     sfz_enum_forkserver "$report" "$rule" "${opts[@]}"
     return $?
   fi
@@ -156,7 +168,7 @@ sfz_enum_forkserver() {
     local row
     row=$(sed -n 2p "$report/cells.tsv")
     sfz_enum_show_cell "$runs/cell" "$(cut -f4 <<<"$row")" "$(cut -f6 <<<"$row")" \
-      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" stdout stderr left ledger trace.jsonl
+      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" stdout stderr left ledger trace.jsonl memcheck.txt
     return "$rc"
   fi
   sfz_enum_summary "$report" "$report/cells.tsv"
@@ -302,7 +314,7 @@ sfz_enum_write_report() {
     repro="scripts/shmfuzz enumerate --target ${SFZ_ENUM_PROG[0]##*/sfz-} $(printf '%q' "$SFZ_ENUM_INPUT")"
     repro=${repro/-replay /}
   else
-    repro="scripts/shmfuzz enumerate$(printf ' %q' -- "${SFZ_ENUM_PROG[@]}")"
+    repro="scripts/shmfuzz enumerate${SFZ_MC_REPRO}$(printf ' %q' -- "${SFZ_ENUM_PROG[@]}")"
   fi
   python3 - "$tsv" "$report" "$repro" "$SFZ_ENUM_MODE" "${SFZ_ENUM_PROG[*]}" "$SFZ_ENUM_LIB" <<'PY'
 import csv, json, sys, shlex

@@ -5,6 +5,8 @@
 
 # shellcheck source=scripts/lib/isolate.sh
 . "$SHMFUZZ_SCRIPTS/lib/isolate.sh"
+# shellcheck source=scripts/lib/memcheck.sh
+. "$SHMFUZZ_SCRIPTS/lib/memcheck.sh"
 
 sfz_run_usage() {
   cat <<'USAGE'
@@ -20,6 +22,10 @@ usage: shmfuzz run [OPTIONS] -- PROGRAM ARGS...
   --suppressions FILE  objects kept by design, not reported (SHMFAULT_SUPPRESSIONS format,
                      docs/faults.md): by the leak report and by --isolate's listing
   --count            print each process's call counts per function at exit
+  --valgrind         under Valgrind memcheck (each process, exec'd ones too): a heap leak or
+                     memory error is a finding (exit 1) with its stack; --valgrind-supp FILE
+                     adds suppressions, --valgrind-reachable counts still-reachable blocks
+Reports of a program built with -fsanitize=address/leak/undefined are findings too (exit 1).
 The leak report (shmfault: leak ...) is always written to stderr. libshmfault.so comes from
 $SHMFAULT_LIB, else from the dev preset's build (built if needed).
 USAGE
@@ -49,6 +55,7 @@ sfz_cmd_run() {
       --fail-on-leak) fail_on_leak=1; shift ;;
       --isolate) isolate=1; shift ;;
       --count) count=1; shift ;;
+      --valgrind|--valgrind-supp|--valgrind-reachable) sfz_mc_option run "$@"; shift "$SFZ_MC_SHIFT" ;;
       --) shift; break ;;
       -*) sfz_die_usage "run: unknown option '$1' (shmfuzz run --help)" ;;
       *) break ;;
@@ -84,19 +91,21 @@ sfz_cmd_run() {
   ((fail_on_leak && !isolate)) && envs+=("SHMFAULT_LEAK_EXIT=$SFZ_EXIT_FINDING")
   ((count)) && envs+=("SHMFAULT_COUNT=1")
 
+  sfz_mc_prepare run
+  sfz_mc_run_command "${lib%/lib/*}/bin/shmfault-memcheck" "$@"
   local rc=0
   if ((isolate)); then
     if ((fail_on_leak)); then
       export SFZ_ISOLATE_LEFT_STATUS=$SFZ_EXIT_FINDING
     fi
-    sfz_isolate env "${envs[@]}" "$@" || rc=$?
+    sfz_isolate env "${envs[@]}" "${SFZ_MC_CMD[@]}" || rc=$?
   else
-    env "${envs[@]}" "$@" || rc=$?
+    env "${envs[@]}" "${SFZ_MC_CMD[@]}" || rc=$?
   fi
   if ((rc > 128 && rc < 160)); then
     sfz_info "run: $1 was killed by signal $((rc - 128)) (status $rc)"
   elif ((rc != 0)); then
     sfz_info "run: $1 exited with status $rc"
   fi
-  return "$rc"
+  sfz_mc_run_verdict "${lib%/lib/*}/bin/shmfault-memcheck" "$rc"
 }
