@@ -124,6 +124,12 @@ unsigned sfz_injected_deaths(void)
     return __atomic_load_n(&sfz_state.area->injected_deaths, __ATOMIC_RELAXED);
 }
 
+int sfz_slot_uncertain(unsigned slot)
+{
+    unsigned mask = __atomic_load_n(&sfz_state.area->uncertain_slots, __ATOMIC_RELAXED);
+    return slot < SFZ_SLOTS && (mask >> slot & 1u);
+}
+
 unsigned sfz_peer_writes(void)
 {
     return __atomic_load_n(&sfz_state.area->peer_writes, __ATOMIC_RELAXED);

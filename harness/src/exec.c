@@ -108,6 +108,22 @@ static void record(struct run *r, enum sfz_finding_kind kind, int op, const char
     snprintf(r->res->why, sizeof(r->res->why), "%.*s", (int)sizeof(r->res->why) - 1, why);
 }
 
+/* The op of step S died half-way by plan (a fault-plan crash, or an access the op announced
+   with sfz_expect_crash): it may have done all, part or none of its work, so every slot it
+   names (all slots when it names none) is uncertain for the rest of the input. proc.exit
+   leaves between calls and changes nothing shared: its effect is certain. */
+static void mark_uncertain(const struct sfz_step *s, const struct sfz_wctl *ctl)
+{
+    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, s->op);
+    unsigned mask = 0;
+    if (ctl->planned_exit)
+        return;
+    for (unsigned i = 0; i < op->nargs; i++)
+        if (op->args[i].kind == SFZ_ARG_SLOT)
+            mask |= 1u << s->argv[i];
+    sfz_state.area->uncertain_slots |= mask ? mask : (1u << SFZ_SLOTS) - 1u;
+}
+
 static void describe_op(struct run *r, int op, char *buf, size_t size)
 {
     char step[160];
@@ -150,6 +166,7 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
             if (op >= 0) {
                 r->res->ops[op].fate = SFZ_FATE_DIED;
                 r->res->ops[op].wstatus = wstatus;
+                mark_uncertain(&r->prog->ops[op], ctl);
             }
             return -1;
         }
@@ -238,6 +255,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     sfz_state.area->peer_writes = 0;
     sfz_state.area->removal_failed = 0;
     sfz_state.area->injected_deaths = 0;
+    sfz_state.area->uncertain_slots = 0;
     shmfault_disarm();
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++) {

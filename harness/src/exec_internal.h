@@ -25,6 +25,7 @@ struct sfz_area {
     struct sfz_wctl w[SFZ_MAX_PROCS];
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
+    unsigned uncertain_slots; /* bit per slot: an op on it died half-way (sfz_slot_uncertain) */
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
     /* the adapter's shared model follows, page aligned */

@@ -122,6 +122,17 @@ unsigned sfz_peer_writes(void);
  */
 unsigned sfz_injected_deaths(void);
 
+/*
+ * Whether an op on SLOT died half-way during this input: the fault plan killed its worker
+ * inside a call (before or after the real call), or the access it announced with
+ * sfz_expect_crash faulted. Such an op may have done all, part or none of its work (a message
+ * published by a semop right before the kill is in the ring although the op never returned),
+ * so a model must accept both outcomes for that slot from then on; the simplest sound answer
+ * is to stop judging the slot's contents. An op with no SFZ_ARG_SLOT argument makes every
+ * slot uncertain. proc.exit does not: it leaves between calls.
+ */
+int sfz_slot_uncertain(unsigned slot);
+
 #ifdef __cplusplus
 }
 #endif
