@@ -15,13 +15,23 @@
 
 static unsigned current_nprocs = 1;
 static struct sfz_fdset fds_at_begin;
+/* Where adapter code writes a finding's reason: this process's memory, copied into the
+   control block after the adapter returns (the area is read-only while adapter code runs). */
+static char adapter_why[sizeof(((struct sfz_wctl *)0)->why)];
 
 static struct sfz_ctx ctx_of(unsigned w)
 {
-    struct sfz_wctl *ctl = &sfz_state.area->w[w];
-    struct sfz_ctx ctx = {w, current_nprocs, sfz_state.local, sfz_state.shared, ctl->why,
-                          sizeof(ctl->why)};
+    struct sfz_ctx ctx = {w, current_nprocs, sfz_state.local, sfz_state.shared, adapter_why,
+                          sizeof(adapter_why)};
+    adapter_why[0] = '\0';
     return ctx;
+}
+
+/* After adapter code ran: its reason, if it wrote one, into the control block. */
+static void take_why(struct sfz_wctl *ctl)
+{
+    if (adapter_why[0] != '\0')
+        memcpy(ctl->why, adapter_why, sizeof(ctl->why));
 }
 
 static void set_finding(struct sfz_wctl *ctl, enum sfz_finding_kind kind)
@@ -67,10 +77,13 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cm
     unsigned long before = shmfault_injections();
     ctl->planned_signal = 0;
     errno = 0;
+    sfz_area_lock();
     shmfault_arm();
     int status = op->run(&ctx, cmd->argv);
     int err = errno;
     shmfault_disarm();
+    sfz_area_unlock();
+    take_why(ctl);
     ctl->planned_signal = 0;
     ctl->status = status;
     ctl->err = status == SFZ_FAILED ? err : 0;
@@ -79,7 +92,7 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cm
         sfz_state.area->removal_failed = 1;
     if (status == SFZ_FINDING)
         set_finding(ctl, SFZ_FIND_DATA);
-    else if (status == SFZ_OK && ctl->injected &&
+    else if (status == SFZ_OK && ctl->injected && !(op->flags & SFZ_OP_NO_ERROR) &&
              sfz_error_swallowed(before, ctl->why, sizeof(ctl->why)))
         set_finding(ctl, SFZ_FIND_BAD_ERROR);
 }
@@ -87,8 +100,10 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cm
 static void handle_done(unsigned w, struct sfz_wctl *ctl)
 {
     struct sfz_ctx ctx = ctx_of(w);
+    sfz_area_lock();
     if (sfz_state.adapter->worker_done)
         sfz_state.adapter->worker_done(&ctx);
+    sfz_area_unlock();
     int fd = sfz_fds_new(&fds_at_begin);
     if (fd < 0 || ctl->finding != SFZ_FIND_NONE)
         return;
@@ -101,21 +116,27 @@ static void handle_done(unsigned w, struct sfz_wctl *ctl)
     set_finding(ctl, SFZ_FIND_FD_LEAK);
 }
 
+static void handle_setup(unsigned w, struct sfz_wctl *ctl)
+{
+    struct sfz_ctx ctx = ctx_of(w);
+    sfz_area_lock();
+    int found = sfz_state.adapter->setup && sfz_state.adapter->setup(&ctx) == SFZ_FINDING;
+    sfz_area_unlock();
+    take_why(ctl);
+    if (found)
+        set_finding(ctl, SFZ_FIND_DATA);
+}
+
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
-    struct sfz_ctx ctx;
     ctl->status = 0;
     switch (cmd->kind) {
     case SFZ_CMD_BEGIN:
         sfz_state.crash_allowed = (int)cmd->argv[0];
         handle_begin(w, ctl, cmd->op);
         break;
-    case SFZ_CMD_SETUP:
-        ctx = ctx_of(w);
-        if (sfz_state.adapter->setup && sfz_state.adapter->setup(&ctx) == SFZ_FINDING)
-            set_finding(ctl, SFZ_FIND_DATA);
-        break;
+    case SFZ_CMD_SETUP: handle_setup(w, ctl); break;
     case SFZ_CMD_OP: handle_op(w, ctl, cmd); break;
     case SFZ_CMD_DONE: handle_done(w, ctl); break;
     case SFZ_CMD_QUIT: _exit(0);
@@ -140,6 +161,9 @@ int sfz_expect_crash(struct sfz_ctx *ctx, int sig)
 {
     if (!sfz_state.crash_allowed)
         return 0;
+    int locked = sfz_area_unlock();
     sfz_state.area->w[ctx->proc].planned_signal = sig;
+    if (locked)
+        sfz_area_lock();
     return 1;
 }

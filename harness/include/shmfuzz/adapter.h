@@ -65,6 +65,11 @@ struct sfz_ctx {
 #define SFZ_OP_BLOCKS 0x1u    /* may wait on a peer: bounded by the executor's op timeout */
 #define SFZ_OP_HOSTILE 0x2u   /* corrupts shared state on purpose (hostile peer op) */
 #define SFZ_OP_FORKED 0x4u    /* must run in a forked worker (it ends or may kill its process) */
+/* The op has no error channel: the library function it calls returns void (a close that
+   cannot report a failed munmap), so an injected failure inside it is not judged bad-error —
+   only by what follows (crash, leak, hang, data). Say so only when the API really has no way
+   to report the failure; an op that could return SFZ_FAILED and does not is the bug. */
+#define SFZ_OP_NO_ERROR 0x8u
 
 struct sfz_op {
     const char *name;                 /* text form name: "put", "shmat" */
