@@ -5,11 +5,12 @@
 # build's encoded seeds with the pattern's dictionary for SECONDS; anything the engine saves
 # as a crash or hang (every harness finding aborts) fails the test, with its replayed verdict.
 # A false finding here is one a user's `shmfuzz ci` would hit at random (issue 11, item 7:
-# AFL++ found two on the hardened ring in 40 s).
+# AFL++ found two on the hardened ring in 40 s). SHMFUZZ_CLEAN_SECONDS and SHMFUZZ_CLEAN_SEEDS
+# override SECONDS and SEEDS: ctest runs a short budget, a person runs the long campaigns.
 set -uo pipefail
 usage() { echo "usage: hardened-clean.sh libfuzzer|afl BIN_DIR CORPUS_DIR SRC_DIR SECONDS SEEDS TARGET..." >&2; exit 2; }
 [[ $# -ge 7 ]] || usage
-engine=$1 bin=$2 corpora=$3 src=$4 secs=$5 seeds=$6
+engine=$1 bin=$2 corpora=$3 src=$4 secs=${SHMFUZZ_CLEAN_SECONDS:-$5} seeds=${SHMFUZZ_CLEAN_SEEDS:-$6}
 shift 6
 [[ $engine == libfuzzer || $engine == afl ]] || usage
 [[ $secs =~ ^[1-9][0-9]*$ && $seeds =~ ^[0-9]+(,[0-9]+)*$ ]] || usage
