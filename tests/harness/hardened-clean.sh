@@ -77,7 +77,8 @@ for t in "$@"; do
   need "$bin/sfz-$t-replay"
   [[ -d $corpora/$t ]] || { echo "skipped: no encoded seeds in $corpora/$t"; exit 77; }
   for seed in ${seeds//,/ }; do
-    "run_$engine" "$t" "$seed" || fail=1
+    if [[ $engine == afl ]]; then run_afl "$t" "$seed" || fail=1
+    else run_libfuzzer "$t" "$seed" || fail=1; fi
   done
 done
 exit $fail
