@@ -40,6 +40,36 @@ static void set_finding(struct sfz_wctl *ctl, enum sfz_finding_kind kind)
         ctl->finding = (int)kind;
 }
 
+/* Not only the last injection: a cleanup path whose IPC_RMID the plan failed may go on to a
+   shmdt the plan fails too (libFuzzer found that leak-ipc on the hardened ring). The rules of
+   this worker that fail a removing call with an errno, by index (shmfault_fired's). */
+#define MAX_RULES 16u
+static unsigned removing_rule[MAX_RULES], nremoving;
+
+static void note_removing_rules(const char *rules)
+{
+    unsigned i = 0;
+    nremoving = 0;
+    for (const char *r = rules; *r != '\0' && i < MAX_RULES; i++) {
+        size_t len = strcspn(r, ";"), name = strcspn(r, "@(");
+        const char *eq = memchr(r, '=', len);
+        char fn[32];
+        snprintf(fn, sizeof(fn), "%.*s", (int)(name < len ? name : len), r);
+        int f = shmfault_function_lookup(fn);
+        if (f >= 0 && shmfault_function_removes((unsigned)f) && eq != NULL && eq[1] == 'E')
+            removing_rule[nremoving++] = i; /* errno actions are E...; crashes are not */
+        r += len + (r[len] == ';');
+    }
+}
+
+static unsigned long removing_fired(void)
+{
+    unsigned long n = 0;
+    for (unsigned i = 0; i < nremoving; i++)
+        n += shmfault_fired(removing_rule[i]);
+    return n;
+}
+
 static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
 {
     current_nprocs = nprocs;
@@ -49,6 +79,7 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
     shmfault_disarm();
     shmfault_reset();
     struct shmfault_error err;
+    note_removing_rules(ctl->rules);
     if (ctl->rules[0] == '\0') {
         shmfault_rules_clear();
     } else if (shmfault_rules_set(ctl->rules, &err) != 0) {
@@ -74,7 +105,7 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cm
 {
     const struct sfz_op *op = sfz_opset_op(&sfz_state.set, cmd->op);
     struct sfz_ctx ctx = ctx_of(w);
-    unsigned long before = shmfault_injections();
+    unsigned long before = shmfault_injections(), removals_before = removing_fired();
     ctl->planned_signal = 0;
     errno = 0;
     sfz_area_lock();
@@ -88,7 +119,7 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cm
     ctl->status = status;
     ctl->err = status == SFZ_FAILED ? err : 0;
     ctl->injected = shmfault_injections() != before;
-    if (ctl->injected && last_injection_removes())
+    if (ctl->injected && (last_injection_removes() || removing_fired() != removals_before))
         sfz_state.area->removal_failed = 1;
     if (status == SFZ_FINDING)
         set_finding(ctl, SFZ_FIND_DATA);

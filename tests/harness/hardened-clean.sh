@@ -14,6 +14,8 @@ engine=$1 bin=$2 corpora=$3 src=$4 secs=${SHMFUZZ_CLEAN_SECONDS:-$5} seeds=${SHM
 shift 6
 [[ $engine == libfuzzer || $engine == afl ]] || usage
 [[ $secs =~ ^[1-9][0-9]*$ && $seeds =~ ^[0-9]+(,[0-9]+)*$ ]] || usage
+abs() { (cd "$1" 2>/dev/null && pwd) || echo "$1"; }
+bin=$(abs "$bin") corpora=$(abs "$corpora") src=$(abs "$src")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
