@@ -209,14 +209,13 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
     describe_op(r, op, where, sizeof(where));
     const char *broken = NULL;
     if (!sfz_area_intact(&broken)) {
-        /* written by the code under test through some other way in (a mapping of its own,
-           /proc/self/mem): judged as the crash it would have been, the area made whole again */
+        /* written by the code under test past the protection (it made the range writable
+           again): judged as the crash it would have been, the area made whole again */
         snprintf(why, sizeof(why), "%s: the harness's shared state was corrupted (%s): a wild "
                  "write by the code under test", where, broken);
         memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
         sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
         record(r, SFZ_FIND_CRASH, op, why);
-        return 0;
     }
     if (reply != SFZ_REPLY_DONE) {
         r->dead[w] = 1;
