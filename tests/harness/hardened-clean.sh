@@ -33,7 +33,7 @@ run_libfuzzer() {
   local t=$1 seed=$2 d=$work/$1-$2 pattern=${1#shmipc-}
   mkdir -p "$d/corpus" "$d/art"
   cp "$corpora/$t"/* "$d/corpus/"
-  (cd "$d" && "$bin/sfz-$t-libfuzzer" -seed="$seed" -max_total_time="$secs" -timeout=10 \
+  (cd "$d" && "$bin/sfz-$t-libfuzzer" -seed="$seed" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
      -dict="$src/corpus/shmipc-$pattern.dict" -artifact_prefix="$d/art/" "$d/corpus" \
      >"$d/log" 2>&1)
   local rc=$? saved
