@@ -64,6 +64,9 @@ void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 {
     if (!sfzt_stale(st, slot, k))
         st->exists = 0;
+    else
+        st->unsure = 1; /* a destroy by name or key (shm_unlink) through a stale handle
+                           removes whatever object has that name now */
 }
 
 int sfzt_stale(const struct sfzt_slot_state *st, unsigned slot, unsigned k)

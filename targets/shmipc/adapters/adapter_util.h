@@ -17,7 +17,8 @@
 struct sfzt_slot_state {
     uint8_t exists;  /* created and not destroyed */
     uint8_t corrupt; /* the hostile peer wrote into it */
-    uint8_t unsure;  /* a destroy failed part-way: the object may be unpublished already */
+    uint8_t unsure;  /* a destroy failed part-way, or went through a stale handle: the
+                        object may be unpublished already */
     uint32_t gen;    /* which object: one more on every create (see sfzt_created) */
 };
 
