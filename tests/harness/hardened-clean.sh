@@ -2,7 +2,7 @@
 # hardened-clean.sh ENGINE BIN_DIR CORPUS_DIR SRC_DIR SECONDS SEEDS TARGET...: the hardened
 # libshmipc targets give no finding under a fuzzing engine. For each TARGET and each engine
 # seed in SEEDS (comma-separated), ENGINE (libfuzzer or afl) fuzzes sfz-TARGET-ENGINE from the
-# build's encoded seeds with the pattern's dictionary for SECONDS; anything the engine saves
+# build's encoded seeds with the pattern's dictionary (if any) for SECONDS; anything the engine saves
 # as a crash or hang (every harness finding aborts) fails the test, with its replayed verdict.
 # A false finding here is one a user's `shmfuzz ci` would hit at random (issue 11, item 7:
 # AFL++ found two on the hardened ring in 40 s). SHMFUZZ_CLEAN_SECONDS and SHMFUZZ_CLEAN_SEEDS
@@ -33,9 +33,10 @@ run_libfuzzer() {
   local t=$1 seed=$2 d=$work/$1-$2 pattern=${1#shmipc-}
   mkdir -p "$d/corpus" "$d/art"
   cp "$corpora/$t"/* "$d/corpus/"
-  (cd "$d" && "$bin/sfz-$t-libfuzzer" -seed="$seed" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
-     -dict="$src/corpus/shmipc-$pattern.dict" -artifact_prefix="$d/art/" "$d/corpus" \
-     >"$d/log" 2>&1)
+  local dict=()
+  [[ -f $src/corpus/shmipc-$pattern.dict ]] && dict=(-dict="$src/corpus/shmipc-$pattern.dict")
+  (cd "$d" && "$bin/sfz-$t-libfuzzer" -seed="$seed" -max_total_time="$secs" -timeout=10 \
+     -print_final_stats=1 "${dict[@]}" -artifact_prefix="$d/art/" "$d/corpus" >"$d/log" 2>&1)
   local rc=$? saved
   saved=$(find "$d/art" -type f | head -n 5)
   if [[ $rc -ne 0 || -n $saved ]]; then
@@ -49,13 +50,15 @@ run_libfuzzer() {
 run_afl() {
   local t=$1 seed=$2 d=$work/$1-$2 pattern=${1#shmipc-} mutator
   mutator=$bin/sfz-$t-afl-mutator.so
+  local dict=()
+  [[ -f $src/corpus/shmipc-$pattern.dict ]] && dict=(-x "$src/corpus/shmipc-$pattern.dict")
   command -v afl-fuzz >/dev/null || { echo "skipped: afl-fuzz is not installed"; exit 77; }
   mkdir -p "$d"
   # -t above the harness's op timeout (1 s): hangs are judged by the harness (an abort).
   (
     [[ -f $mutator ]] && export AFL_CUSTOM_MUTATOR_LIBRARY=$mutator
     AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
-      exec afl-fuzz -V "$secs" -s "$seed" -t 5000 -x "$src/corpus/shmipc-$pattern.dict" \
+      exec afl-fuzz -V "$secs" -s "$seed" -t 5000 "${dict[@]}" \
       -i "$corpora/$t" -o "$d/out" -- "$bin/sfz-$t-afl" >"$d/log" 2>&1
   )
   local rc=$? saved execs
