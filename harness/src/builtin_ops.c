@@ -115,13 +115,22 @@ static int op_peer_poke(struct sfz_ctx *ctx, const uint32_t *argv)
         shmfault_arm();
     if (rc != 0)
         return SFZ_SKIPPED;
+    int locked = sfz_area_unlock();
     __atomic_add_fetch(&sfz_state.area->peer_writes, 1u, __ATOMIC_RELAXED);
+    if (locked)
+        sfz_area_lock();
     return SFZ_OK;
 }
 
 unsigned sfz_injected_deaths(void)
 {
     return __atomic_load_n(&sfz_state.area->injected_deaths, __ATOMIC_RELAXED);
+}
+
+int sfz_slot_uncertain(unsigned slot)
+{
+    unsigned mask = __atomic_load_n(&sfz_state.area->uncertain_slots, __ATOMIC_RELAXED);
+    return slot < SFZ_SLOTS && (mask >> slot & 1u);
 }
 
 unsigned sfz_peer_writes(void)
@@ -132,6 +141,7 @@ unsigned sfz_peer_writes(void)
 static int op_proc_exit(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)argv;
+    (void)sfz_area_unlock(); /* the process ends here */
     sfz_state.area->w[ctx->proc].planned_exit = 1;
     _exit(0);
 }

@@ -17,6 +17,7 @@
 #include "shmfault.h"
 
 #define DEFAULT_OP_TIMEOUT_MS 1000u
+#define GUARD 4096u
 
 struct sfz_exec_state sfz_state;
 
@@ -30,19 +31,25 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
 {
     if (sfz_state.adapter != NULL)
         return 0;
-    size_t head = round_page(sizeof(struct sfz_area));
-    void *area = mmap(NULL, head + round_page(adapter->shared_size), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /* guard | area | guard | model | guard: nothing the code under test maps lands next to
+       the harness's state, so running off the end of a mapping faults first */
+    size_t head = round_page(sizeof(struct sfz_area)), model = round_page(adapter->shared_size);
+    char *all = mmap(NULL, GUARD + head + GUARD + model + GUARD, PROT_NONE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     void *local = calloc(1, adapter->local_size ? adapter->local_size : 1);
-    if (area == MAP_FAILED || local == NULL) {
+    if (all == MAP_FAILED || local == NULL ||
+        mprotect(all + GUARD, head, PROT_READ | PROT_WRITE) != 0 ||
+        (model > 0 && mprotect(all + GUARD + head + GUARD, model, PROT_READ | PROT_WRITE) != 0)) {
         snprintf(err, err_size, "cannot allocate the executor's shared area");
         return -1;
     }
     shmfault_disarm();
     sfz_state.adapter = adapter;
     sfz_opset_init(&sfz_state.set, adapter);
-    sfz_state.area = area;
-    sfz_state.shared = (char *)area + head;
+    sfz_state.area = (struct sfz_area *)(all + GUARD);
+    sfz_state.area_size = head;
+    sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
+    sfz_state.shared = all + GUARD + head + GUARD;
     sfz_state.local = local;
     sfz_state.op_timeout_ms = opt && opt->op_timeout_ms ? opt->op_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
     sfz_state.always_fork = opt ? opt->always_fork : 0;
@@ -50,6 +57,34 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
     sfz_ns_enter(&sfz_state.private_sysv, &sfz_state.private_posix);
     sfz_coverage_share();
     return 0;
+}
+
+static int area_locked; /* per process: mprotect is */
+
+void sfz_area_lock(void)
+{
+    if (!area_locked && mprotect(sfz_state.area, sfz_state.area_size, PROT_READ) == 0)
+        area_locked = 1;
+}
+
+int sfz_area_unlock(void)
+{
+    int was = area_locked;
+    if (area_locked && mprotect(sfz_state.area, sfz_state.area_size, PROT_READ | PROT_WRITE) == 0)
+        area_locked = 0;
+    return was;
+}
+
+int sfz_area_intact(const char **what)
+{
+    const struct sfz_area *a = sfz_state.area;
+    *what = NULL;
+    if (a->magic != SFZ_AREA_MAGIC || a->magic_end != SFZ_AREA_MAGIC)
+        *what = "its guard words were overwritten";
+    for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
+        if ((unsigned)a->w[w].finding > SFZ_FIND_FD_LEAK)
+            *what = "a worker's finding kind is out of range";
+    return *what == NULL;
 }
 
 void sfz_exec_shutdown(void)
@@ -108,6 +143,22 @@ static void record(struct run *r, enum sfz_finding_kind kind, int op, const char
     snprintf(r->res->why, sizeof(r->res->why), "%.*s", (int)sizeof(r->res->why) - 1, why);
 }
 
+/* The op of step S died half-way by plan (a fault-plan crash, or an access the op announced
+   with sfz_expect_crash): it may have done all, part or none of its work, so every slot it
+   names (all slots when it names none) is uncertain for the rest of the input. proc.exit
+   leaves between calls and changes nothing shared: its effect is certain. */
+static void mark_uncertain(const struct sfz_step *s, const struct sfz_wctl *ctl)
+{
+    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, s->op);
+    unsigned mask = 0;
+    if (ctl->planned_exit)
+        return;
+    for (unsigned i = 0; i < op->nargs; i++)
+        if (op->args[i].kind == SFZ_ARG_SLOT)
+            mask |= 1u << s->argv[i];
+    sfz_state.area->uncertain_slots |= mask ? mask : (1u << SFZ_SLOTS) - 1u;
+}
+
 static void describe_op(struct run *r, int op, char *buf, size_t size)
 {
     char step[160];
@@ -150,11 +201,22 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
             if (op >= 0) {
                 r->res->ops[op].fate = SFZ_FATE_DIED;
                 r->res->ops[op].wstatus = wstatus;
+                mark_uncertain(&r->prog->ops[op], ctl);
             }
             return -1;
         }
     }
     describe_op(r, op, where, sizeof(where));
+    const char *broken = NULL;
+    if (!sfz_area_intact(&broken)) {
+        /* written by the code under test past the protection (it made the range writable
+           again): judged as the crash it would have been, the area made whole again */
+        snprintf(why, sizeof(why), "%s: the harness's shared state was corrupted (%s): a wild "
+                 "write by the code under test", where, broken);
+        memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
+        sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
+        record(r, SFZ_FIND_CRASH, op, why);
+    }
     if (reply != SFZ_REPLY_DONE) {
         r->dead[w] = 1;
         if (op >= 0) {
@@ -210,8 +272,10 @@ static void finish(struct run *r)
     shmfault_disarm();
     if (a->local_size)
         memset(sfz_state.local, 0, a->local_size);
+    sfz_area_lock();
     if (a->teardown)
         a->teardown(&ctx);
+    sfz_area_unlock();
     what[0] = '\0';
     unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed,
                                  sfz_state.area->injected_deaths);
@@ -220,7 +284,10 @@ static void finish(struct run *r)
         record(r, SFZ_FIND_LEAK_IPC, -1, why);
     }
     what[0] = '\0';
-    if (a->check && a->check(&ctx) == SFZ_FINDING)
+    sfz_area_lock();
+    int broken = a->check && a->check(&ctx) == SFZ_FINDING;
+    sfz_area_unlock();
+    if (broken)
         record(r, SFZ_FIND_DATA, -1, what);
 }
 
@@ -238,6 +305,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     sfz_state.area->peer_writes = 0;
     sfz_state.area->removal_failed = 0;
     sfz_state.area->injected_deaths = 0;
+    sfz_state.area->uncertain_slots = 0;
     shmfault_disarm();
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++) {

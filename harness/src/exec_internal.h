@@ -22,13 +22,29 @@ struct sfz_wctl {
 };
 
 struct sfz_area {
+    uint64_t magic;       /* SFZ_AREA_MAGIC: checked after every command (sfz_area_intact) */
     struct sfz_wctl w[SFZ_MAX_PROCS];
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
+    unsigned uncertain_slots; /* bit per slot: an op on it died half-way (sfz_slot_uncertain) */
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
-    /* the adapter's shared model follows, page aligned */
+    uint64_t magic_end;   /* SFZ_AREA_MAGIC */
+    /* a PROT_NONE guard page, the adapter's shared model (page aligned), another guard page */
 };
+#define SFZ_AREA_MAGIC 0x53465a4152454121ull
+
+/*
+ * The area is out of the code under test's reach: guard pages on both sides of it and of the
+ * model, and read-only in a worker while adapter code runs (ops, setup, worker_done; in the
+ * executor: teardown, check), so a wild write faults (a crash finding with the op that did it)
+ * instead of turning the verdict into garbage. sfz_area_unlock returns whether it was locked:
+ * the harness's own writes during an op (sfz_expect_crash, peer.poke) unlock and lock again.
+ */
+void sfz_area_lock(void);
+int sfz_area_unlock(void);
+/* Whether the area still holds what only the harness writes (magics, a known finding kind). */
+int sfz_area_intact(const char **what);
 
 enum sfz_cmd_kind { SFZ_CMD_BEGIN = 1, SFZ_CMD_SETUP, SFZ_CMD_OP, SFZ_CMD_DONE, SFZ_CMD_QUIT };
 struct sfz_cmd {
@@ -42,6 +58,7 @@ struct sfz_exec_state {
     const struct sfz_adapter *adapter;
     struct sfz_opset set;
     struct sfz_area *area;
+    size_t area_size;      /* bytes of the area (whole pages), what sfz_area_lock protects */
     void *shared;          /* adapter model inside area */
     void *local;           /* this process's adapter-local state */
     unsigned op_timeout_ms;

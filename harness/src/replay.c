@@ -1,8 +1,10 @@
 /*
  * replay.c - the standalone replay program (what CI, Valgrind and gdb run):
  *     sfz-<t>-replay [--decode] [--encode -o OUT] [--trace FILE] [--quiet] [--abort] FILE...
- * Each input (binary or text form, detected) is decoded, printed, run, and judged with a
- * "verdict:" line. Exit 0: every input ok; 1: a finding; 2: usage error or an input that
+ * Each input is decoded, printed, run, and judged with a "verdict:" line. An input is binary
+ * (exactly what the engines ran) unless it says it is text: a name ending in ".txt", a first
+ * line "# shmfuzz program", or --text; --binary overrides all three. Never guessed from the
+ * bytes: a printable input the engines ran must replay as the engines ran it. Exit 0: every input ok; 1: a finding; 2: usage error or an input that
  * cannot be read or parsed. Many inputs per process, because Valgrind's start-up dominates.
  */
 #include <errno.h>
@@ -21,16 +23,34 @@
 #define MAX_INPUT (1u << 20)
 
 enum mode { MODE_RUN, MODE_DECODE, MODE_ENCODE };
+enum form { FORM_MARKED, FORM_TEXT, FORM_BINARY }; /* FORM_MARKED: as the input says */
 struct replay {
     const char *prog_name;
     enum mode mode;
     const char *out;
     const char *trace;
     int quiet, abort_on_finding;
+    enum form form;
     struct sfz_opset set;
 };
 
-#define USAGE "[--decode] [--encode -o OUT] [--trace FILE] [--quiet] [--abort] FILE..."
+#define TEXT_MARKER "# shmfuzz program"
+
+/* Whether PATH holding DATA is a program in the text form (see the top of this file). */
+static int is_text_input(const struct replay *r, const char *path, const uint8_t *data,
+                         size_t size)
+{
+    size_t n = strlen(path), m = strlen(TEXT_MARKER);
+    if (r->form != FORM_MARKED)
+        return r->form == FORM_TEXT;
+    if (n >= 4 && strcmp(path + n - 4, ".txt") == 0)
+        return 1;
+    return size >= m && memcmp(data, TEXT_MARKER, m) == 0 &&
+           (size == m || data[m] == '\n' || data[m] == '\r');
+}
+
+#define USAGE                                                                                  \
+    "[--decode] [--encode -o OUT] [--text | --binary] [--trace FILE] [--quiet] [--abort] FILE..."
 
 /* --help: the usage on stdout, exit 0; a usage error: one line on stderr, exit 2. */
 static int usage(const struct replay *r, const char *why)
@@ -71,7 +91,7 @@ static int load(struct replay *r, const char *path, struct sfz_program *prog)
         return -1;
     }
     int rc = 0;
-    if (sfz_is_text(data, size)) {
+    if (is_text_input(r, path, data, size)) {
         char err[256];
         unsigned line = 0;
         if (sfz_program_parse(&r->set, (const char *)data, size, prog, &line, err,
@@ -170,7 +190,8 @@ static int parse_args(struct replay *r, int argc, char **argv)
     static const struct option longopts[] = {
         {"decode", no_argument, NULL, 'd'}, {"encode", no_argument, NULL, 'e'},
         {"trace", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
-        {"abort", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+        {"abort", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+        {"text", no_argument, NULL, 'T'}, {"binary", no_argument, NULL, 'B'}, {0, 0, 0, 0}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -181,6 +202,8 @@ static int parse_args(struct replay *r, int argc, char **argv)
         case 'q': r->quiet = 1; break;
         case 'a': r->abort_on_finding = 1; break;
         case 'o': r->out = optarg; break;
+        case 'T': r->form = FORM_TEXT; break;
+        case 'B': r->form = FORM_BINARY; break;
         case 'h': return usage(r, NULL) - 1; /* -1: help printed, exit 0 */
         default: return usage(r, "unknown option or missing argument");
         }

@@ -77,10 +77,10 @@ sfz_fuzz_campaign() {
   mkdir -p "$out"/{seeds,corpus,findings,logs} || sfz_die "fuzz: cannot create $out"
   out=$(cd "$out" && pwd)
   dict=$(sfz_dict_of "$target") || true
-  sfz_seed_dir "$build" "$target" "$out/seeds"
-  [[ $SFZ_FUZZ_FRESH == 1 ]] && sfz_fuzz_set_aside "$build/bin/sfz-$target-replay" "$out"
+  # First, before any input exists: what found the findings (repro, triage, minimize read it).
   cat >"$out/campaign.txt" <<EOF
 target=$target
+preset=$(sfz_engine_preset "$engine")
 engine=$engine
 jobs=$jobs
 seconds=$secs
@@ -90,6 +90,8 @@ build=$build
 dict=$dict
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 EOF
+  sfz_seed_dir "$build" "$target" "$out/seeds"
+  [[ $SFZ_FUZZ_FRESH == 1 ]] && sfz_fuzz_set_aside "$build/bin/sfz-$target-replay" "$out"
   sfz_info "fuzz: $target with $engine, $jobs job(s), ${secs} s, seed $seed -> $out"
 
   local interrupted=0

@@ -3,20 +3,25 @@
 # Two passes, each kept only if the result still gives the same finding kind on the replay
 # driver: the engine's byte-level minimizer (libFuzzer -minimize_crash or afl-tmin: they only
 # know "it still aborts", so their result is checked), then delta debugging over the program's
-# ops in the text form (remove chunks of ops while the finding stays).
+# ops in the text form (remove chunks of ops while the finding stays), then of fault lines
+# and processes the finding does not need. Judged on the build that found the input (its
+# campaign's preset) unless --preset says otherwise.
 
 # shellcheck source=scripts/lib/engines.sh
 . "$SHMFUZZ_SCRIPTS/lib/engines.sh"
 
 sfz_minimize_usage() {
   cat <<'USAGE'
-usage: shmfuzz minimize FILE [--target T] [--engine libfuzzer|afl|none] [--time S] [--out PATH]
+usage: shmfuzz minimize FILE [--target T] [--preset P] [--engine libfuzzer|afl|none] [--time S]
+                             [--out PATH]
 
   Shrinks FILE, an input that gives a finding, keeping the same finding kind. Writes PATH
   (binary, default FILE.min) and PATH.txt, its text form with a header (target, finding,
   where it came from): the form corpus/regressions/ keeps.
 
   --target T   the fuzz target (default: from the file, as repro finds it)
+  --preset P   the build whose replay driver judges "same finding"; default: the preset of
+               the campaign.txt of the fuzz out dir FILE lies in, else dev
   --engine E   byte-level pass: libfuzzer (default, -minimize_crash), afl (afl-tmin) or none
   --time S     seconds for the engine pass (default 30)
   --out PATH   where to write the result (default FILE.min)
@@ -26,11 +31,12 @@ USAGE
 }
 
 sfz_cmd_minimize() {
-  local file="" target="" engine=libfuzzer secs=30 out=""
+  local file="" target="" preset="" engine=libfuzzer secs=30 out=""
   while [[ $# -gt 0 ]]; do
     case $1 in
       -h|--help) sfz_minimize_usage; return 0 ;;
       --target) sfz_need_arg minimize "$1" $#; target=$2; shift ;;
+      --preset) sfz_need_arg minimize "$1" $#; preset=$2; shift ;;
       --engine) sfz_need_arg minimize "$1" $#; engine=$2; shift ;;
       --time) sfz_need_arg minimize "$1" $#; sfz_need_uint minimize "$1" "$2"; secs=$((10#$2)); shift ;;
       --out) sfz_need_arg minimize "$1" $#; out=$2; shift ;;
@@ -46,22 +52,24 @@ sfz_cmd_minimize() {
   [[ -n $target ]] || sfz_die_usage "minimize: cannot tell the target of $file: give --target T"
   sfz_need_target "$target"
   [[ $engine == afl ]] && sfz_need_tool afl-tmin
-  sfz_minimize "$file" "$target" "$engine" "$secs" "${out:-$file.min}"
+  preset=$(sfz_replay_preset minimize "$file" "$preset")
+  sfz_minimize "$file" "$target" "$engine" "$secs" "${out:-$file.min}" "$preset"
 }
 
 # sfz_min_kind REPLAY FILE: the finding kind FILE gives (ok, error, or a kind).
 sfz_min_kind() { sfz_kind_from_output "$(sfz_isolated timeout 60 "$1" --quiet "$2" 2>&1 || true)"; }
 
-# sfz_minimize FILE TARGET ENGINE SECONDS OUT: the work; also used by demo.
+# sfz_minimize FILE TARGET ENGINE SECONDS OUT [PRESET]: the work; also used by demo. PRESET
+# (default dev) is the build whose replay driver judges.
 sfz_minimize() {
-  local file=$1 target=$2 engine=$3 secs=$4 out=$5 dev replay kind work cand
-  dev=$(sfz_build_quiet dev) || exit "$SFZ_EXIT_USAGE"
+  local file=$1 target=$2 engine=$3 secs=$4 out=$5 preset=${6:-dev} dev replay kind work cand
+  dev=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"
   replay=$dev/bin/sfz-$target-replay
-  [[ -x $replay ]] || sfz_die "$replay is not built"
+  [[ -x $replay ]] || sfz_die "$replay is not built (preset $preset)"
   kind=$(sfz_min_kind "$replay" "$file")
   case $kind in
-    ok) sfz_die "minimize: $file replays ok on $target: nothing to minimize" ;;
-    error) sfz_die "minimize: $file cannot be replayed on $target" ;;
+    ok) sfz_die "minimize: $file replays ok on $target (preset $preset): nothing to minimize" ;;
+    error) sfz_die "minimize: $file cannot be replayed on $target (preset $preset)" ;;
   esac
   work=$(mktemp -d "${TMPDIR:-/tmp}/shmfuzz-min.XXXXXX")
   cand=$work/input
@@ -72,12 +80,15 @@ sfz_minimize() {
     sfz_min_engine_pass "$engine" "$target" "$secs" "$cand" "$work" "$replay" "$kind"
   fi
   sfz_min_op_pass "$replay" "$kind" "$cand" "$work"
+  sfz_min_fault_pass "$replay" "$kind" "$work"
+  sfz_min_proc_pass "$replay" "$kind" "$work"
 
   # The result, both forms; the binary is checked once more.
   {
+    echo "# shmfuzz program"
     echo "# target: $target"
     echo "# finding: $kind"
-    echo "# story: minimized by shmfuzz minimize from $(basename "$file") ($(date -u +%Y-%m-%d))"
+    echo "# story: minimized by shmfuzz minimize from $(basename "$file") ($(date -u +%Y-%m-%d), preset $preset)"
     grep -v '^#' "$work/ops.txt"
   } >"$out.txt"
   "$replay" --encode -o "$out" "$out.txt" >/dev/null || sfz_die "minimize: the result does not encode"
@@ -136,4 +147,42 @@ sfz_min_op_pass() {
   done
   printf '%s\n' "${head[@]}" "${ops[@]}" >"$work/ops.txt"
   sfz_info "minimize: op pass: $n -> ${#ops[@]} op(s) in $tries replays"
+}
+
+# Fault pass: drop each fault line the finding does not need. Rewrites WORK/ops.txt.
+sfz_min_fault_pass() {
+  local replay=$1 kind=$2 work=$3 i n
+  local -a lines trial
+  mapfile -t lines <"$work/ops.txt"
+  n=$(grep -c '^fault ' "$work/ops.txt")
+  for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+    [[ ${lines[i]} == "fault "* ]] || continue
+    trial=("${lines[@]:0:i}" "${lines[@]:i+1}")
+    printf '%s\n' "${trial[@]}" >"$work/trial.txt"
+    [[ $(sfz_min_kind "$replay" "$work/trial.txt") == "$kind" ]] && lines=("${trial[@]}")
+  done
+  printf '%s\n' "${lines[@]}" >"$work/ops.txt"
+  sfz_info "minimize: fault pass: $n -> $(grep -c '^fault ' "$work/ops.txt") fault line(s)"
+}
+
+# Process pass: renumber the workers that still run ops as p0, p1, ... and lower "procs"; a
+# fault line of a worker that is gone goes too. Kept only if the finding stays.
+sfz_min_proc_pass() {
+  local replay=$1 kind=$2 work=$3 used n procs
+  used=$(sed -nE 's/^p([0-9]+) .*/\1/p' "$work/ops.txt" | sort -un | tr '\n' ' ')
+  n=$(wc -w <<<"$used")
+  procs=$(sed -nE 's/^procs ([0-9]+).*/\1/p' "$work/ops.txt" | head -n 1)
+  [[ -n $procs && $n -ge 1 && $n -lt $procs ]] || return 0
+  awk -v used="$used" -v n="$n" '
+    BEGIN { k = split(used, u, " "); for (i = 1; i <= k; i++) map["p" u[i]] = "p" (i - 1) }
+    /^procs / { $2 = n; print; next }
+    /^fault / { if ($2 == "all") { print; next } if (!($2 in map)) next; $2 = map[$2]; print; next }
+    /^p[0-9]+ / { $1 = map[$1]; print; next }
+    { print }' "$work/ops.txt" >"$work/trial.txt"
+  if [[ $(sfz_min_kind "$replay" "$work/trial.txt") == "$kind" ]]; then
+    cp "$work/trial.txt" "$work/ops.txt"
+    sfz_info "minimize: process pass: $procs -> $n process(es)"
+  else
+    sfz_info "minimize: process pass: the finding needs all $procs processes"
+  fi
 }

@@ -3,6 +3,9 @@
 # The replay driver does the work (decode, run with the input's fault plan and schedule, judge);
 # this finds the target and the build, and adds Valgrind, gdb and the libshmfault trace.
 
+# shellcheck source=scripts/lib/engines.sh
+. "$SHMFUZZ_SCRIPTS/lib/engines.sh"
+
 sfz_repro_usage() {
   cat <<'USAGE'
 usage: shmfuzz repro FILE [--target T] [--preset P] [--valgrind | --gdb] [--trace]
@@ -12,7 +15,9 @@ usage: shmfuzz repro FILE [--target T] [--preset P] [--valgrind | --gdb] [--trac
 
   --target T   the fuzz target; default: the file's "# target:" header, or the campaign.txt
                of the shmfuzz fuzz out dir the file lies in
-  --preset P   the build to replay with (default dev: gcc, debug, what Valgrind and gdb read)
+  --preset P   the build to replay with; default: the preset of the campaign.txt of the fuzz
+               out dir the file lies in (a sanitizer finding of the libfuzzer build replays
+               ok on another build), else dev (gcc, debug, what Valgrind and gdb read)
   --valgrind   run the replay under Valgrind memcheck (heap leaks, invalid accesses)
   --gdb        run it under gdb (interactive on a terminal, a backtrace in batch otherwise)
   --trace      also print libshmfault's trace of every intercepted call
@@ -23,7 +28,7 @@ USAGE
 }
 
 sfz_cmd_repro() {
-  local file="" target="" preset=dev tool="" trace=0
+  local file="" target="" preset="" tool="" trace=0
   while [[ $# -gt 0 ]]; do
     case $1 in
       -h|--help) sfz_repro_usage; return 0 ;;
@@ -43,6 +48,7 @@ sfz_cmd_repro() {
   [[ -n $target ]] || sfz_die_usage "repro: cannot tell the target of $file: give --target T"
   sfz_need_target "$target"
   [[ $tool == "" ]] || sfz_need_tool "$tool"
+  preset=$(sfz_replay_preset repro "$file" "$preset")
 
   local dir replay
   dir=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"

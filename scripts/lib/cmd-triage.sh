@@ -3,7 +3,11 @@
 # Replays every input under DIR (a fuzz out dir's findings/, an AFL++ crashes/ dir, any folder
 # of saved inputs) and groups them by (kind, site): the verdict reason with numbers and
 # addresses normalised plus the top frames of a sanitizer report when there is one. Each
-# group is one line with its count and its smallest input as the reproducer.
+# group is one line with its count and its smallest input as the reproducer. Inputs that
+# replay ok or cannot be replayed are counted and said, never dropped silently.
+
+# shellcheck source=scripts/lib/engines.sh
+. "$SHMFUZZ_SCRIPTS/lib/engines.sh"
 
 sfz_triage_usage() {
   cat <<'USAGE'
@@ -17,14 +21,15 @@ usage: shmfuzz triage DIR [--target T] [--preset P]
   Also writes DIR/triage.tsv.
 
   --target T   the fuzz target (default: DIR's campaign.txt, or DIR's name)
-  --preset P   the build whose replay driver judges (default dev)
+  --preset P   the build whose replay driver judges; default: the preset of DIR's campaign
+               (campaign.txt in DIR or above it: the build that found them), else dev
 
 exit status: 0 nothing in DIR is a finding, 1 findings (listed), 2 usage or set-up error
 USAGE
 }
 
 sfz_cmd_triage() {
-  local dir="" target="" preset=dev
+  local dir="" target="" preset=""
   while [[ $# -gt 0 ]]; do
     case $1 in
       -h|--help) sfz_triage_usage; return 0 ;;
@@ -46,12 +51,13 @@ sfz_cmd_triage() {
   fi
   [[ -n $target ]] || sfz_die_usage "triage: cannot tell the target of $dir: give --target T"
   sfz_need_target "$target"
+  preset=$(sfz_replay_preset triage "$dir" "$preset")
   local build replay
   build=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"
   replay=$build/bin/sfz-$target-replay
   [[ -x $replay ]] || sfz_die "$replay is not built"
 
-  local f out kind hash reason n=0 total=0
+  local f out kind hash reason n=0 total=0 nok=0 nerr=0
   local tsv=$dir/triage.tsv work
   work=$(mktemp "${TMPDIR:-/tmp}/shmfuzz-triage.XXXXXX")
   while IFS= read -r -d '' f; do
@@ -61,7 +67,7 @@ sfz_cmd_triage() {
     sfz_status "triage: $total replayed, $n finding(s)"
     out=$(sfz_isolated timeout 60 "$replay" --quiet "$f" 2>&1) || true
     kind=$(sfz_kind_from_output "$out")
-    [[ $kind == ok || $kind == error ]] && continue
+    case $kind in ok) nok=$((nok + 1)); continue ;; error) nerr=$((nerr + 1)); continue ;; esac
     n=$((n + 1))
     hash=$(sfz_site_hash "$kind" "$out")
     reason=$(sfz_reason_from_output "$out")
@@ -79,7 +85,9 @@ sfz_cmd_triage() {
   rm -f "$work"
   local unique
   unique=$(($(wc -l <"$tsv") - 1))
-  sfz_info "triage: $total input(s) replayed on $target, $n finding(s), $unique unique"
+  sfz_info "triage: $total input(s) replayed on $target (preset $preset), $n finding(s), $unique unique"
+  [[ $nok -eq 0 ]] || sfz_info "triage: $nok input(s) replay ok on preset $preset: not findings there (another build, e.g. --preset libfuzzer for sanitizer findings, may differ)"
+  [[ $nerr -eq 0 ]] || sfz_info "triage: $nerr input(s) could not be replayed on $target"
   awk -F '\t' 'NR > 1 { printf "%-10s %s %4d  %s\n           %s\n", $1, $2, $3, $4, $5 }' "$tsv"
   [[ $n -gt 0 ]] && return "$SFZ_EXIT_FINDING"
   return "$SFZ_EXIT_OK"

@@ -1,8 +1,9 @@
 # engines.sh: how shmfuzz drives libFuzzer and AFL++ (sourced by fuzz, demo, ci, minimize, cmin).
 # shellcheck shell=bash
 # A campaign is an out dir with a fixed layout, so every other command can read it:
-#   campaign.txt        target=, engine=, jobs=, seconds=, seed=, started= (repro and triage
-#                       find the target here)
+#   campaign.txt        target=, preset=, engine=, jobs=, seconds=, seed=, started=; written
+#                       first, so every finding lies in a dir that says what found it: repro,
+#                       triage and minimize replay with that target and preset by default
 #   seeds/              the binary seeds the campaign started from (+ the encoded text seeds)
 #   corpus/             libFuzzer's growing corpus      afl/<instance>/  AFL++'s -o tree
 #   findings/           every saved finding, engine-independent names (what triage reads)
@@ -17,6 +18,44 @@ sfz_engine_preset() {
     afl) echo afl ;;
     *) return 1 ;;
   esac
+}
+
+# sfz_campaign_of PATH: the campaign.txt of the fuzz out dir PATH (a file or a dir) lies in,
+# or nothing.
+sfz_campaign_of() {
+  local d=$1
+  [[ -d $d ]] || d=$(dirname -- "$d")
+  d=$(cd -- "$d" 2>/dev/null && pwd) || return 0
+  while :; do
+    [[ -f $d/campaign.txt ]] && { printf '%s\n' "$d/campaign.txt"; return 0; }
+    [[ $d == / || -z $d ]] && return 0
+    d=$(dirname -- "$d")
+  done
+}
+
+# sfz_campaign_preset PATH: the preset whose build found what lies at PATH: campaign.txt's
+# preset= (or, for campaigns older than that line, its engine's preset); nothing if unknown.
+sfz_campaign_preset() {
+  local c p
+  c=$(sfz_campaign_of "$1")
+  [[ -n $c ]] || return 0
+  p=$(sed -n 's/^preset=//p' "$c" | head -n 1)
+  [[ -n $p ]] || p=$(sfz_engine_preset "$(sed -n 's/^engine=//p' "$c" | head -n 1)") || p=""
+  printf '%s\n' "$p"
+}
+
+# sfz_replay_preset CMD PATH GIVEN: the preset CMD replays PATH with: GIVEN (--preset), else
+# the campaign's (said on stderr: a sanitizer finding replays ok on another build), else dev.
+sfz_replay_preset() {
+  local cmd=$1 path=$2 given=$3 p
+  [[ -n $given ]] && { printf '%s\n' "$given"; return 0; }
+  p=$(sfz_campaign_preset "$path")
+  if [[ -n $p ]]; then
+    sfz_info "$cmd: replaying with preset '$p', the build that found it (campaign.txt; --preset P to change)"
+    printf '%s\n' "$p"
+  else
+    printf 'dev\n'
+  fi
 }
 
 # sfz_engine_binary ENGINE BUILD_DIR TARGET

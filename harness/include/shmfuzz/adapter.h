@@ -65,6 +65,11 @@ struct sfz_ctx {
 #define SFZ_OP_BLOCKS 0x1u    /* may wait on a peer: bounded by the executor's op timeout */
 #define SFZ_OP_HOSTILE 0x2u   /* corrupts shared state on purpose (hostile peer op) */
 #define SFZ_OP_FORKED 0x4u    /* must run in a forked worker (it ends or may kill its process) */
+/* The op has no error channel: the library function it calls returns void (a close that
+   cannot report a failed munmap), so an injected failure inside it is not judged bad-error —
+   only by what follows (crash, leak, hang, data). Say so only when the API really has no way
+   to report the failure; an op that could return SFZ_FAILED and does not is the bug. */
+#define SFZ_OP_NO_ERROR 0x8u
 
 struct sfz_op {
     const char *name;                 /* text form name: "put", "shmat" */
@@ -121,6 +126,17 @@ unsigned sfz_peer_writes(void);
  * insists an object must still be there cannot be sure of it any more.
  */
 unsigned sfz_injected_deaths(void);
+
+/*
+ * Whether an op on SLOT died half-way during this input: the fault plan killed its worker
+ * inside a call (before or after the real call), or the access it announced with
+ * sfz_expect_crash faulted. Such an op may have done all, part or none of its work (a message
+ * published by a semop right before the kill is in the ring although the op never returned),
+ * so a model must accept both outcomes for that slot from then on; the simplest sound answer
+ * is to stop judging the slot's contents. An op with no SFZ_ARG_SLOT argument makes every
+ * slot uncertain. proc.exit does not: it leaves between calls.
+ */
+int sfz_slot_uncertain(unsigned slot);
 
 #ifdef __cplusplus
 }

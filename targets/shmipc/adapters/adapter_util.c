@@ -64,6 +64,9 @@ void sfzt_destroyed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 {
     if (!sfzt_stale(st, slot, k))
         st->exists = 0;
+    else
+        st->unsure = 1; /* a destroy by name or key (shm_unlink) through a stale handle
+                           removes whatever object has that name now */
 }
 
 int sfzt_stale(const struct sfzt_slot_state *st, unsigned slot, unsigned k)
@@ -79,18 +82,20 @@ void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k)
 
 int sfzt_must_exist(const struct sfzt_slot_state *st)
 {
-    return st->exists && !st->unsure && !sfzt_tainted(st) && sfz_injected_deaths() == 0;
+    return st->exists && !st->unsure && !st->corrupt && sfz_peer_writes() == 0 &&
+           sfz_injected_deaths() == 0;
 }
 
-int sfzt_tainted(const struct sfzt_slot_state *st)
+int sfzt_tainted(const struct sfzt_slot_state *st, unsigned slot)
 {
-    return st->corrupt || sfz_peer_writes() > 0;
+    return st->corrupt || sfz_peer_writes() > 0 || sfz_slot_uncertain(slot);
 }
 
-int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, const char *what)
+int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, unsigned slot,
+                           const char *what)
 {
     int err = errno;
-    if (err != EBADMSG || sfzt_tainted(st))
+    if (err != EBADMSG || sfzt_tainted(st, slot))
         return sfzt_status(-1);
     return sfz_finding(ctx, "%s reports a corrupted object (EBADMSG) although no hostile peer "
                             "wrote into it", what);
@@ -195,9 +200,9 @@ void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end)
         void *h = end->reopen(s);
         if (h != NULL && end->destroy(h) == -1)
             close_twice(end, h);
-        else if (h == NULL && sfzt_tainted(st))
-            end->remove_raw(s); /* a peer (the adapter's or peer.poke) broke it beyond opening:
-                                   its leak, not the library's */
+        else if (h == NULL && sfzt_tainted(st, s))
+            end->remove_raw(s); /* a peer (the adapter's or peer.poke) or an op killed
+                                      half-way broke it beyond opening: not the library's leak */
         st->exists = 0;
     }
 }

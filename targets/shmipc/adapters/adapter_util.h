@@ -17,7 +17,8 @@
 struct sfzt_slot_state {
     uint8_t exists;  /* created and not destroyed */
     uint8_t corrupt; /* the hostile peer wrote into it */
-    uint8_t unsure;  /* a destroy failed part-way: the object may be unpublished already */
+    uint8_t unsure;  /* a destroy failed part-way, or went through a stale handle: the
+                        object may be unpublished already */
     uint32_t gen;    /* which object: one more on every create (see sfzt_created) */
 };
 
@@ -50,13 +51,16 @@ unsigned long sfzt_injections(void);
 /* A failure no injected fault explains is a finding: the object is in the model. */
 int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what);
 
-/* Whether a hostile write may have touched the slot's object: the adapter's own corrupt op, or
-   the harness's peer.poke anywhere in this input. Model checks are off for tainted objects. */
-int sfzt_tainted(const struct sfzt_slot_state *st);
+/* Whether the model cannot vouch for SLOT's object (ST is its state): a hostile write may have
+   touched it (the adapter's own corrupt op, or the harness's peer.poke anywhere in this input),
+   or an op on it died half-way by plan (sfz_slot_uncertain: a producer killed right after the
+   semop that publishes its message did publish it). Model checks are off for such objects. */
+int sfzt_tainted(const struct sfzt_slot_state *st, unsigned slot);
 
-/* The library reported a corrupted object (EBADMSG) that no hostile op touched: a finding,
-   because then the corruption came from the library or its honest peers. */
-int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, const char *what);
+/* The library reported a corrupted object (EBADMSG) that no hostile op touched and no op left
+   half-done: a finding, because then the corruption came from the library or its honest peers. */
+int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, unsigned slot,
+                           const char *what);
 
 /* Run the hostile peer's own calls with the fault plan paused (they are not the code under
    test, and must not shift the plan's call numbering). */

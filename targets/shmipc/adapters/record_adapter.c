@@ -121,7 +121,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_get(h, i, &out, 0) == -1)
         return sfzt_status(-1);
     const struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (sfzt_tainted(&m->st) || !m->st.exists || sfzt_stale(&m->st, argv[0], argv[2]))
+    if (sfzt_tainted(&m->st, argv[0]) || !m->st.exists || sfzt_stale(&m->st, argv[0], argv[2]))
         return SFZ_OK;
     if (check_exists(ctx, m, i, "get") != SFZ_OK)
         return SFZ_FINDING;
@@ -141,7 +141,7 @@ static int op_put(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_put(h, i, &in, 0) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (sfzt_tainted(&m->st) || !m->st.exists || sfzt_stale(&m->st, argv[0], argv[3]))
+    if (sfzt_tainted(&m->st, argv[0]) || !m->st.exists || sfzt_stale(&m->st, argv[0], argv[3]))
         return SFZ_OK;
     if (check_exists(ctx, m, i, "put") != SFZ_OK)
         return SFZ_FINDING;
@@ -176,7 +176,7 @@ static int op_commit(struct sfz_ctx *ctx, const uint32_t *argv)
     if (shmipc_records_commit(hd->h, &in) == -1)
         return sfzt_status(-1);
     struct record_slot_model *m = model_of(ctx, argv[0]);
-    if (sfzt_tainted(&m->st) || !m->st.exists || i >= m->count ||
+    if (sfzt_tainted(&m->st, argv[0]) || !m->st.exists || i >= m->count ||
         sfzt_stale(&m->st, argv[0], argv[1]))
         return SFZ_OK;
     if (m->id[i] != hd->txn_read)

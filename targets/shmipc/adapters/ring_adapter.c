@@ -117,9 +117,9 @@ static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
     unsigned char bytes[64 + 1];
     message_bytes(&msg, bytes);
     if (shmipc_ring_send(h, bytes, msg.len, 0) == -1)
-        return sfzt_corruption_report(ctx, &m->st, "send");
+        return sfzt_corruption_report(ctx, &m->st, argv[0], "send");
     m->next_seq++;
-    if (sfzt_tainted(&m->st) || sfzt_stale(&m->st, argv[0], AS_PRODUCER))
+    if (sfzt_tainted(&m->st, argv[0]) || sfzt_stale(&m->st, argv[0], AS_PRODUCER))
         return SFZ_OK;
     if (m->count >= m->slots)
         return sfz_finding(ctx, "send of message %u succeeded although the ring's %u slot(s) "
@@ -140,8 +140,8 @@ static int receive(struct sfz_ctx *ctx, const uint32_t *argv, int timeout_ms)
     if (n == -1)
         return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE
                    ? SFZ_SKIPPED
-                   : sfzt_corruption_report(ctx, &m->st, "recv");
-    if (sfzt_tainted(&m->st) || sfzt_stale(&m->st, argv[0], AS_CONSUMER))
+                   : sfzt_corruption_report(ctx, &m->st, argv[0], "recv");
+    if (sfzt_tainted(&m->st, argv[0]) || sfzt_stale(&m->st, argv[0], AS_CONSUMER))
         return SFZ_OK;
     if (m->count == 0)
         return sfz_finding(ctx, "received a %zd-byte message from an empty ring", n);
