@@ -275,18 +275,6 @@ enum {
         return sf_ret;                                                                         \
     } while (0)
 
-/* Bookkeeping shared by generated and hand-written interposers (interpose.c). */
-/* O_CREAT without O_EXCL: was the POSIX object NAME (the program's pointer, read safely)
- * absent just before the call? 0 when there is nothing to probe. */
-int sf_probe_posix_absent(enum shmfault_object_kind kind, const char *name, int oflag) SF_HIDDEN;
-/* A successful IPC_RMID removes the object from the ledger (shmctl, semctl). */
-void sf_ledger_remove(enum shmfault_object_kind kind, long id, const char *name) SF_HIDDEN;
-static inline void sf_note_rmid(enum shmfault_object_kind kind, int ret, int cmd, int id)
-{
-    if (ret == 0 && cmd == IPC_RMID)
-        sf_ledger_remove(kind, id, NULL);
-}
-
 /* Reading the program's memory before the kernel validated it (process_vm_readv on this
  * process: a bad pointer gives an error, never SIGSEGV). sf_peek: 0 when all N bytes were read.
  * sf_peek_str: 0 a whole string (NUL included) fit in BUF, 1 truncated, -1 unreadable (BUF ""). */
@@ -322,6 +310,17 @@ void sf_ledger_clear(void) SF_HIDDEN;
 int sf_posix_exists(enum shmfault_object_kind kind, const char *name) SF_HIDDEN;
 /* Suppression patterns (SHMFAULT_SUPPRESSIONS), text kept by the loader. */
 int sf_suppressions_load(const char *path) SF_HIDDEN;
+
+/* Bookkeeping shared by generated and hand-written interposers (interpose.c). */
+/* O_CREAT without O_EXCL: was the POSIX object NAME (the program's pointer, read safely)
+ * absent just before the call? 0 when there is nothing to probe. */
+int sf_probe_posix_absent(enum shmfault_object_kind kind, const char *name, int oflag) SF_HIDDEN;
+/* A successful IPC_RMID removes the object from the ledger (shmctl, semctl). */
+static inline void sf_note_rmid(enum shmfault_object_kind kind, int ret, int cmd, int id)
+{
+    if (ret == 0 && cmd == IPC_RMID)
+        sf_ledger_remove(kind, id, NULL);
+}
 
 /* ---- fds and mappings that are shm (ftruncate and munmap fault points) ------------------- */
 
