@@ -213,9 +213,9 @@ static void forget_map(int rc, void *addr)
     } while (0)
 
 #define SF_SIG(name, ret, params, args, noreal, skip, pre, cls, trace, post)                   \
-    _Static_assert((SF_FAILKIND_##name == (int)SF_FAIL_MINUS1) ==                                   \
+    _Static_assert((SF_FAILKIND_##name == (int)SF_FAIL_MINUS1) ==                              \
                        _Generic((ret)0, void *: 0, default: 1),                                \
-                   #name ": functions.def's failure value does not fit its return type");     \
+                   #name ": functions.def's failure value does not fit its return type");      \
     ret name params                                                                            \
     {                                                                                          \
         __typeof__(&name) real = (__typeof__(&name))sf_real(SF_FN_##name);                     \
