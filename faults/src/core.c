@@ -53,8 +53,7 @@ static struct sf_ruleset scratch; /* parse target: rule changes are not concurre
 
 /* Referenced so a static link keeps every interposer family (see internal.h). */
 static const int *const families[] __attribute__((used)) = {
-    &sf_family_sysv_shm, &sf_family_sysv_sem, &sf_family_posix_shm,
-    &sf_family_posix_sem, &sf_family_mman, &sf_family_process,
+    &sf_family_interpose, &sf_family_interpose_odd,
 };
 
 /* ---- real functions ---------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ipc.h>
 #include <sys/types.h>
 
 #include "shmfault.h"
@@ -172,7 +173,14 @@ static inline void *sf_real(unsigned fn)
     return SF_LIKELY(p != NULL) ? p : sf_resolve(fn);
 }
 
-/* ---- one intercepted call ---------------------------------------------------------------- */
+/* ---- one intercepted call: the skeleton every interposer follows ---------------------------
+ * interpose.c generates the interposers from signatures.def with SF_SKELETON; interpose_odd.c
+ * writes the few odd ones (variadic, fork) by hand with the same macro, so the guard, the
+ * trace and the bookkeeping order are the same everywhere:
+ *   resolve the real function -> skip (not a fault point) -> pre -> sf_enter (one relaxed load
+ *   when nothing is armed) -> trace arguments -> sf_before (may inject) -> real call -> post
+ *   (bookkeeping, armed or not) -> sf_after (trace line, crash-after).
+ */
 
 enum sf_verdict { SF_PASS = 0, SF_WATCH, SF_INJECT };
 
@@ -192,9 +200,13 @@ struct sf_call {
  */
 int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller) SF_HIDDEN;
 extern int sf_count_all SF_HIDDEN; /* linked, or SHMFAULT_COUNT: count calls with no rule too */
+static inline int sf_gate_open(void)
+{
+    return __atomic_load_n(&sf_gate, __ATOMIC_RELAXED) != 0;
+}
 static inline int sf_enter(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t caller)
 {
-    if (SF_LIKELY(__atomic_load_n(&sf_gate, __ATOMIC_RELAXED) == 0))
+    if (SF_LIKELY(!sf_gate_open()))
         return 0;
     /* armed, but nothing to decide, count or trace for this function: straight through */
     if (SF_LIKELY(sf_rules.nbyfn[fn] == 0 && !sf_count_all && sf_trace_fd < 0))
@@ -214,6 +226,54 @@ void sf_arg_dec(struct sf_call *c, const char *name, long v) SF_HIDDEN;
 void sf_arg_hex(struct sf_call *c, const char *name, unsigned long v) SF_HIDDEN;
 /* S is the program's pointer: read without faulting (sf_peek_str), "(bad address)" if not. */
 void sf_arg_str(struct sf_call *c, const char *name, const char *s) SF_HIDDEN;
+
+/* Each row's failure kind (functions.def), as a constant the skeleton can use. */
+enum {
+#define SF_FN(name, fail, effect, args, errs) SF_FAILKIND_##name = fail,
+#include "functions.def"
+#undef SF_FN
+};
+/* What an interposer of NAME returns when it fails (-1, (void *)-1 = MAP_FAILED, SEM_FAILED). */
+#define SF_FAILURE(ret, name)                                                                  \
+    ((ret)(intptr_t)(SF_FAILKIND_##name == (int)SF_FAIL_SEM_FAILED ? 0 : -1))
+
+/* Traced arguments: the key is the parameter's name (functions.def's args column). */
+#define SF_DEC(x) sf_arg_dec(&c, #x, (long)(x))
+#define SF_HEX(x) sf_arg_hex(&c, #x, (unsigned long)(unsigned)(x))
+#define SF_PTR(x) sf_arg_hex(&c, #x, (unsigned long)(uintptr_t)(x))
+#define SF_STR(x) sf_arg_str(&c, #x, (x))
+
+/* The trace line of a result: a number, or a pointer (failed when it is the failure value). */
+#define SF_DONE(cp, r, failure)                                                                \
+    _Generic((r), int: sf_after_int((cp), (long)(intptr_t)(r)),                                \
+             default: sf_after_ptr((cp), (const void *)(uintptr_t)(r), (r) == (failure)))
+
+/*
+ * The skeleton, from sf_enter on (the caller resolved the real function, handled skip and
+ * computed pre). FN: the row; RET: the return type; FAILURE: its failure value; CALL: the real
+ * call (an expression); CLS: the class value; TRACE: statements filling c's arguments; POST:
+ * bookkeeping statements after the real call (sf_ret is its result). Returns from the
+ * enclosing function.
+ */
+#define SF_SKELETON(fn, ret, failure, call, cls, trace, post)                                  \
+    do {                                                                                       \
+        struct sf_call c;                                                                      \
+        ret sf_ret;                                                                            \
+        if (!sf_enter(&c, (fn), (unsigned long)(cls), SF_CALLER)) {                            \
+            sf_ret = (call);                                                                   \
+            post;                                                                              \
+            return sf_ret;                                                                     \
+        }                                                                                      \
+        if (c.tracing) {                                                                       \
+            trace;                                                                             \
+        }                                                                                      \
+        if (sf_before(&c))                                                                     \
+            return (failure);                                                                  \
+        sf_ret = (call);                                                                       \
+        post;                                                                                  \
+        SF_DONE(&c, sf_ret, failure);                                                          \
+        return sf_ret;                                                                         \
+    } while (0)
 
 /* Reading the program's memory before the kernel validated it (process_vm_readv on this
  * process: a bad pointer gives an error, never SIGSEGV). sf_peek: 0 when all N bytes were read.
@@ -251,6 +311,17 @@ int sf_posix_exists(enum shmfault_object_kind kind, const char *name) SF_HIDDEN;
 /* Suppression patterns (SHMFAULT_SUPPRESSIONS), text kept by the loader. */
 int sf_suppressions_load(const char *path) SF_HIDDEN;
 
+/* Bookkeeping shared by generated and hand-written interposers (interpose.c). */
+/* O_CREAT without O_EXCL: was the POSIX object NAME (the program's pointer, read safely)
+ * absent just before the call? 0 when there is nothing to probe. */
+int sf_probe_posix_absent(enum shmfault_object_kind kind, const char *name, int oflag) SF_HIDDEN;
+/* A successful IPC_RMID removes the object from the ledger (shmctl, semctl). */
+static inline void sf_note_rmid(enum shmfault_object_kind kind, int ret, int cmd, int id)
+{
+    if (ret == 0 && cmd == IPC_RMID)
+        sf_ledger_remove(kind, id, NULL);
+}
+
 /* ---- fds and mappings that are shm (ftruncate and munmap fault points) ------------------- */
 
 void sf_shmfd_mark(int fd) SF_HIDDEN;
@@ -258,6 +329,11 @@ int sf_shmfd_is(int fd) SF_HIDDEN;
 void sf_map_note(void *addr) SF_HIDDEN;
 int sf_map_forget(void *addr) SF_HIDDEN; /* 1 if ADDR was a MAP_SHARED mapping we saw */
 int sf_map_known(void *addr) SF_HIDDEN;
+extern unsigned sf_nmaps SF_HIDDEN; /* upper bound of the set's used slots */
+static inline int sf_maps_seen(void)
+{
+    return __atomic_load_n(&sf_nmaps, __ATOMIC_RELAXED) != 0;
+}
 
 /* ---- owned output descriptors (outfd.c) -------------------------------------------------- */
 
@@ -318,9 +394,8 @@ __attribute__((noreturn)) void sf_die(const char *a, const char *b, const char *
    a process that only inherited the variable (not PID 1: it is removed and ignored). */
 int sf_forkserver_serve(const char *fdspec) SF_HIDDEN;
 
-/* Every family file defines its marker: referencing them pulls every interposer object out of
- * libshmfault.a even when a sanitizer runtime already resolved the libc name weakly. */
-extern const int sf_family_sysv_shm, sf_family_sysv_sem, sf_family_posix_shm,
-    sf_family_posix_sem, sf_family_mman, sf_family_process;
+/* Every interposer file defines its marker: referencing them pulls every interposer object out
+ * of libshmfault.a even when a sanitizer runtime already resolved the libc name weakly. */
+extern const int sf_family_interpose, sf_family_interpose_odd;
 
 #endif /* SHMFAULT_INTERNAL_H */

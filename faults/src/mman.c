@@ -1,23 +1,13 @@
 /*
- * mman.c - interposers of mmap, munmap and ftruncate. Only shared memory is a fault point:
- * mmap with MAP_SHARED, munmap of a MAP_SHARED mapping this process made, ftruncate of a
- * descriptor that refers now to the object shm_open/memfd_create returned it for.
- * Everything else goes straight to libc after one flag test, so a program's allocator never
- * pays for the layer. mmap64 and ftruncate64 are glibc's other names of the same functions
- * (programs built with -D_FILE_OFFSET_BITS=64 call them): the same interposers, same rows.
+ * mman.c - what makes mmap, munmap and ftruncate fault points (their interposers are generated
+ * in interpose.c): only shared memory is one. mmap with MAP_SHARED, munmap of a MAP_SHARED
+ * mapping this process made, ftruncate of a descriptor that refers now to the object
+ * shm_open/memfd_create returned it for. Here: the set of shm descriptors and the set of
+ * MAP_SHARED mappings seen.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "internal.h"
-
-const int sf_family_mman = 1;
-
-typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
-typedef int (*munmap_fn)(void *, size_t);
-typedef int (*ftruncate_fn)(int, off_t);
 
 /*
  * ---- shm descriptors ----------------------------------------------------------------------
@@ -76,7 +66,7 @@ int sf_shmfd_is(int fd)
 
 #define MAPS 256
 static uintptr_t maps[MAPS];
-static unsigned nmaps; /* upper bound of used slots: munmap scans nothing when it is 0 */
+unsigned sf_nmaps; /* upper bound of used slots: munmap scans nothing when it is 0 */
 
 void sf_map_note(void *addr)
 {
@@ -85,8 +75,8 @@ void sf_map_note(void *addr)
         uintptr_t expected = 0;
         if (__atomic_compare_exchange_n(&maps[i], &expected, a, 0, __ATOMIC_RELAXED,
                                         __ATOMIC_RELAXED)) {
-            unsigned n = __atomic_load_n(&nmaps, __ATOMIC_RELAXED);
-            while (n < i + 1 && !__atomic_compare_exchange_n(&nmaps, &n, i + 1, 1,
+            unsigned n = __atomic_load_n(&sf_nmaps, __ATOMIC_RELAXED);
+            while (n < i + 1 && !__atomic_compare_exchange_n(&sf_nmaps, &n, i + 1, 1,
                                                              __ATOMIC_RELAXED, __ATOMIC_RELAXED))
                 ;
             return;
@@ -96,7 +86,7 @@ void sf_map_note(void *addr)
 
 static int map_find(uintptr_t a, int forget)
 {
-    unsigned n = __atomic_load_n(&nmaps, __ATOMIC_RELAXED);
+    unsigned n = __atomic_load_n(&sf_nmaps, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < n; i++) {
         uintptr_t cur = __atomic_load_n(&maps[i], __ATOMIC_RELAXED);
         if (cur == a && a != 0) {
@@ -118,91 +108,3 @@ int sf_map_known(void *addr)
 {
     return map_find((uintptr_t)addr, 0);
 }
-
-/* ---- interposers ------------------------------------------------------------------------- */
-
-void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-    mmap_fn real = (mmap_fn)sf_real(SF_FN_mmap);
-    struct sf_call c;
-    void *p;
-    if (SF_UNLIKELY(real == NULL))
-        return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-    if (SF_LIKELY(!(flags & MAP_SHARED)))
-        return real(addr, len, prot, flags, fd, off);
-    if (!sf_enter(&c, SF_FN_mmap, (unsigned)flags, SF_CALLER)) {
-        p = real(addr, len, prot, flags, fd, off);
-        if (p != MAP_FAILED)
-            sf_map_note(p);
-        return p;
-    }
-    if (c.tracing) {
-        sf_arg_hex(&c, "addr", (uintptr_t)addr);
-        sf_arg_dec(&c, "length", (long)len);
-        sf_arg_hex(&c, "prot", (unsigned)prot);
-        sf_arg_hex(&c, "flags", (unsigned)flags);
-        sf_arg_dec(&c, "fd", fd);
-        sf_arg_dec(&c, "offset", (long)off);
-    }
-    if (sf_before(&c))
-        return MAP_FAILED;
-    p = real(addr, len, prot, flags, fd, off);
-    if (p != MAP_FAILED)
-        sf_map_note(p);
-    sf_after_ptr(&c, p, p == MAP_FAILED);
-    return p;
-}
-
-int munmap(void *addr, size_t len)
-{
-    munmap_fn real = (munmap_fn)sf_real(SF_FN_munmap);
-    struct sf_call c;
-    if (SF_UNLIKELY(real == NULL))
-        return (int)syscall(SYS_munmap, addr, len);
-    if (SF_LIKELY(__atomic_load_n(&nmaps, __ATOMIC_RELAXED) == 0))
-        return real(addr, len);
-    if (!sf_map_known(addr) || !sf_enter(&c, SF_FN_munmap, 0, SF_CALLER)) {
-        int rc = real(addr, len);
-        if (rc == 0)
-            sf_map_forget(addr);
-        return rc;
-    }
-    if (c.tracing) {
-        sf_arg_hex(&c, "addr", (uintptr_t)addr);
-        sf_arg_dec(&c, "length", (long)len);
-    }
-    if (sf_before(&c))
-        return -1;
-    int rc = real(addr, len);
-    if (rc == 0)
-        sf_map_forget(addr);
-    sf_after_int(&c, rc);
-    return rc;
-}
-
-_Static_assert(sizeof(off_t) == 8, "mmap64/ftruncate64 are aliases only where off_t is 64-bit");
-
-int ftruncate(int fd, off_t len)
-{
-    ftruncate_fn real = (ftruncate_fn)sf_real(SF_FN_ftruncate);
-    struct sf_call c;
-    if (SF_UNLIKELY(real == NULL))
-        return (int)syscall(SYS_ftruncate, fd, len);
-    if (SF_LIKELY(__atomic_load_n(&sf_gate, __ATOMIC_RELAXED) == 0) || !sf_shmfd_is(fd))
-        return real(fd, len);
-    if (!sf_enter(&c, SF_FN_ftruncate, 0, SF_CALLER))
-        return real(fd, len);
-    if (c.tracing) {
-        sf_arg_dec(&c, "fd", fd);
-        sf_arg_dec(&c, "length", (long)len);
-    }
-    if (sf_before(&c))
-        return -1;
-    int rc = real(fd, len);
-    sf_after_int(&c, rc);
-    return rc;
-}
-
-/* glibc's large-file names of the same functions (aliases in libc too): same rows, counters. */
-extern __typeof__(mmap) mmap64 __attribute__((alias("mmap")));
-extern __typeof__(ftruncate) ftruncate64 __attribute__((alias("ftruncate")));

@@ -4,7 +4,9 @@
  * shm_open(3), memfd_create(2), truncate(2), mmap(2), sem_open(3), sem_close(3),
  * sem_unlink(3), sem_wait(3), sem_post(3), fork(2)), written here independently of
  * functions.def, plus the lookups of the public API. Also an in-process check of the linked
- * interposers: armed faults fire, disarmed calls pass, the ledger sees what is created.
+ * interposers: armed faults fire, disarmed calls pass, the ledger sees what is created; and
+ * every row's traced-argument column against what its (generated or hand-written) interposer
+ * really prints in the trace.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +21,11 @@
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -248,6 +255,174 @@ static void image_selector(void **state)
     shmfault_rules_clear();
 }
 
+/* ---- traced arguments: functions.def's column is what the trace prints ------------------- */
+
+/* The table's own column, read from the source (not from the library under test). */
+static const struct {
+    const char *fn, *args;
+} table_args[] = {
+#define SF_FN(name, fail, effect, args, errs) {#name, args},
+#include "../../faults/src/functions.def"
+#undef SF_FN
+};
+#define NROWS (sizeof(table_args) / sizeof(table_args[0]))
+
+/* Next space-separated word of *P into W; 0 at the end (the trace's args end at their closing
+ * quote). KEYS: only a key (up to '='); a word with no '=' continues the value before it (a
+ * value such as "(bad address)" has a space). */
+static int next_word(const char **p, char *w, size_t size, int keys)
+{
+    for (;;) {
+        size_t n = 0;
+        while (**p == ' ')
+            (*p)++;
+        if (**p == '\0' || **p == '"')
+            return 0;
+        for (; **p && **p != ' ' && **p != '"'; (*p)++)
+            if (n + 1 < size)
+                w[n++] = **p;
+        w[n] = '\0';
+        if (!keys)
+            return 1;
+        char *eq = strchr(w, '=');
+        if (eq) {
+            *eq = '\0';
+            return 1;
+        }
+    }
+}
+
+/* Do the keys of ARGS (the trace's text, up to its closing quote) follow COLUMN? A [key] in
+ * the column may be there or not. */
+static int keys_follow(const char *column, const char *args)
+{
+    char want[32], got[64];
+    const char *c = column, *a = args;
+    int have = next_word(&a, got, sizeof(got), 1);
+    while (next_word(&c, want, sizeof(want), 0)) {
+        size_t len = strlen(want);
+        if (want[0] == '[' && want[len - 1] == ']') {
+            want[len - 1] = '\0';
+            if (have && strcmp(got, want + 1) == 0)
+                have = next_word(&a, got, sizeof(got), 1);
+            continue;
+        }
+        if (!have || strcmp(got, want) != 0)
+            return 0;
+        have = next_word(&a, got, sizeof(got), 1);
+    }
+    return !have;
+}
+
+/* One valid call of every intercepted function (and the odd cases a row's column names). */
+static void call_everything(void)
+{
+    struct sembuf two[2] = {{0, 1, IPC_NOWAIT}, {1, 1, SEM_UNDO}}, down = {0, -1, IPC_NOWAIT};
+    struct timespec rel = {1, 0}, abs;
+    struct shmid_ds ds;
+    union {
+        int val;
+        void *ptr;
+    } one = {.val = 1}; /* the caller's union semun */
+    int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    void *at = shmat(shm, NULL, 0);
+    assert_int_equal(shmdt(at), 0);
+    assert_int_equal(shmctl(shm, IPC_STAT, &ds), 0);
+    assert_int_equal(shmctl(shm, IPC_RMID, NULL), 0);
+    assert_int_not_equal(ftok("/", 1), -1);
+    int sem = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+    assert_true(sem >= 0);
+    assert_int_equal(semop(sem, two, 2), 0);
+    assert_int_equal(semtimedop(sem, &down, 1, &rel), 0);
+    assert_int_equal(semop(sem, (struct sembuf *)8, 1), -1); /* the kernel's EFAULT */
+    assert_int_equal(semctl(sem, 0, SETVAL, one), 0);
+    assert_int_equal(semctl(sem, 0, GETVAL), 1);
+    assert_int_equal(semctl(sem, 0, IPC_RMID), 0);
+    int fd = shm_open("/sf-table-args", O_CREAT | O_RDWR, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 4096), 0);
+    void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(munmap(m, 4096), 0);
+    assert_int_equal(shm_unlink("/sf-table-args"), 0);
+    close(fd);
+    fd = memfd_create("sf-table-args", 0);
+    assert_true(fd >= 0);
+    close(fd);
+    sem_t *s = sem_open("/sf-table-sem", O_CREAT, 0600, 1);
+    assert_true(s != SEM_FAILED);
+    clock_gettime(CLOCK_REALTIME, &abs);
+    abs.tv_sec += 5;
+    assert_int_equal(sem_wait(s), 0);
+    assert_int_equal(sem_trywait(s), -1); /* EAGAIN: 0 */
+    assert_int_equal(sem_post(s), 0);
+    assert_int_equal(sem_timedwait(s, &abs), 0);
+    assert_int_equal(sem_post(s), 0);
+    assert_int_equal(sem_clockwait(s, CLOCK_REALTIME, &abs), 0);
+    assert_int_equal(sem_close(s), 0);
+    assert_int_equal(sem_unlink("/sf-table-sem"), 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static void traced_args_match_table(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sf-table-trace.XXXXXX", line[1024];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(NROWS, shmfault_function_count());
+    shmfault_rules_clear();
+    shmfault_reset();
+    shmfault_trace_fd(fd);
+    shmfault_arm();
+    call_everything();
+    shmfault_disarm();
+    shmfault_trace_fd(-1);
+
+    unsigned seen[NROWS] = {0}, lines = 0;
+    int or_flags = 0, bad_sops = 0, setval = 0;
+    FILE *f = fdopen(fd, "r");
+    assert_non_null(f);
+    rewind(f);
+    while (fgets(line, sizeof(line), f)) {
+        const char *fn = strstr(line, "\"fn\":\""), *args = strstr(line, "\"args\":\"");
+        assert_non_null(fn);
+        assert_non_null(args);
+        fn += 6;
+        args += 8;
+        int i = -1;
+        for (unsigned k = 0; k < NROWS && i < 0; k++)
+            if (strncmp(fn, table_args[k].fn, strlen(table_args[k].fn)) == 0 &&
+                fn[strlen(table_args[k].fn)] == '"')
+                i = (int)k;
+        assert_true(i >= 0);
+        if (!keys_follow(table_args[i].args, args))
+            fail_msg("%s: the table says \"%s\", the trace printed %s", table_args[i].fn,
+                     table_args[i].args, args);
+        seen[i]++;
+        lines++;
+        or_flags |= strncmp(fn, "semop\"", 6) == 0 && strstr(args, " flags=0x1800\"") != NULL;
+        bad_sops |= strstr(args, "nsops=1 flags=(bad address)\"") != NULL;
+        setval |= strstr(args, "cmd=16 val=1\"") != NULL;
+        if (strncmp(fn, "semctl\"", 7) == 0 && strstr(args, "cmd=16 ") == NULL)
+            assert_null(strstr(args, " val=")); /* [val]: SETVAL's only */
+    }
+    fclose(f);
+    for (unsigned k = 0; k < NROWS; k++)
+        if (seen[k] == 0)
+            fail_msg("%s was never traced: no check of its column", table_args[k].fn);
+    assert_true(lines >= NROWS);
+    /* the values the table's names stand for: every operation's sem_flg, read safely */
+    assert_true(or_flags);  /* IPC_NOWAIT (0x800) | SEM_UNDO (0x1000) of two operations */
+    assert_true(bad_sops);  /* an unreadable sops: no crash, no made-up flags */
+    assert_true(setval);    /* semctl's [val], SETVAL (16) only */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +432,7 @@ int main(void)
         cmocka_unit_test(realistic_subset_of_documented),
         cmocka_unit_test(realistic_by_class),
         cmocka_unit_test(image_selector),
+        cmocka_unit_test(traced_args_match_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
