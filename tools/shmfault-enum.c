@@ -814,6 +814,10 @@ static int run_matrix(const struct options *o, FILE *tsv)
     unsigned failed = run_baseline(o, tsv, why, sizeof(why));
     if (failed == o->baseline || (failed > 0 && base_runs[0]->status != 0)) {
         fflush(tsv);
+        if (o->replay)
+            enum_die("the input fails without any fault (%s); the matrix would be judged against "
+                     "a failure: it is a finding by itself (shmfuzz repro), enumerate an input "
+                     "the target passes (its output is in %s/clean/)", why, o->runs);
         enum_die("the program fails without any fault (%s); the matrix would be judged against a "
             "failure: fix the command first (an absolute path? the directory it needs? "
             "its stderr is in %s/clean/stderr)", why, o->runs);

@@ -196,7 +196,7 @@ sfz_enum_write_report() {
   local report=$1 tsv=$2 repro
   if [[ $SFZ_ENUM_MODE == harness ]]; then
     repro="scripts/shmfuzz enumerate --target ${SFZ_ENUM_PROG[0]##*/sfz-} $(printf '%q' "$SFZ_ENUM_INPUT")"
-    repro=${repro/-replay /}
+    repro=${repro/-replay / } # "--target T FILE": the driver name without its suffix
   else
     repro="scripts/shmfuzz enumerate${SFZ_MC_REPRO}$(printf ' %q' -- "${SFZ_ENUM_PROG[@]}")"
   fi
