@@ -1,6 +1,10 @@
 /*
- * shmfault-enum.c - the fault matrix of a black-box program, run through libshmfault.so's fork
- * server (`shmfuzz enumerate -- PROGRAM` calls it; docs/cli.md defines the outcomes).
+ * shmfault-enum.c - the fault matrix of `shmfuzz enumerate`, both modes: one matrix driver and
+ * one judge (tools/enum/judge.c) over two cell runners (struct enum_runner): a black-box
+ * program through libshmfault.so's fork server (`-- PROGRAM`, below), or a harness input
+ * through the target's replay driver (`--replay sfz-T-replay --input FILE`,
+ * tools/enum/replay_runner.c: one replay per cell, judged by the harness's verdict). docs/cli.md
+ * defines the outcomes.
  *
  * The program is exec'd once, as PID 1 of new PID, IPC and mount namespaces with process
  * accounting on (tools/enum/deaths.c: how every process of a cell's tree ended), and stops in
@@ -16,6 +20,8 @@
  *                 [--suppressions FILE] [--max-points N] [--jobs N] [--rule RULE]
  *                 [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]]
  *                 -- PROGRAM [ARGS...]
+ *   shmfault-enum --replay SFZ-T-REPLAY --input FILE --runs DIR [the options above but --lib,
+ *                 --suppressions and --valgrind...]
  *   MODE: realistic (default), peer (realistic + a peer removed the object), documented (or
  *         all: every errno of the man page), first (the first realistic one)
  *
@@ -906,7 +912,7 @@ static int run_one(const struct options *o, FILE *tsv)
 }
 
 /* --faults FUNCTION [--class N|--line L] [--errnos MODE] [--crash]: the faults a point gets,
-   one a line (the harness-input mode of `shmfuzz enumerate` builds its cells from this list). */
+   one a line (the matrix's own per-point decision, faults_of, asked from outside). */
 static int list_faults(int argc, char **argv)
 {
     struct options o = {0};
