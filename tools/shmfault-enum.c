@@ -1,6 +1,10 @@
 /*
- * shmfault-enum.c - the fault matrix of a black-box program, run through libshmfault.so's fork
- * server (`shmfuzz enumerate -- PROGRAM` calls it; docs/cli.md defines the outcomes).
+ * shmfault-enum.c - the fault matrix of `shmfuzz enumerate`, both modes: one matrix driver and
+ * one judge (tools/enum/judge.c) over two cell runners (struct enum_runner): a black-box
+ * program through libshmfault.so's fork server (`-- PROGRAM`, below), or a harness input
+ * through the target's replay driver (`--replay sfz-T-replay --input FILE`,
+ * tools/enum/replay_runner.c: one replay per cell, judged by the harness's verdict). docs/cli.md
+ * defines the outcomes.
  *
  * The program is exec'd once, as PID 1 of new PID, IPC and mount namespaces with process
  * accounting on (tools/enum/deaths.c: how every process of a cell's tree ended), and stops in
@@ -16,6 +20,8 @@
  *                 [--suppressions FILE] [--max-points N] [--jobs N] [--rule RULE]
  *                 [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]]
  *                 -- PROGRAM [ARGS...]
+ *   shmfault-enum --replay SFZ-T-REPLAY --input FILE --runs DIR [the options above but --lib,
+ *                 --suppressions and --valgrind...]
  *   MODE: realistic (default), peer (realistic + a peer removed the object), documented (or
  *         all: every errno of the man page), first (the first realistic one)
  *
@@ -64,6 +70,7 @@ enum errnos { ERRNOS_REALISTIC, ERRNOS_PEER, ERRNOS_DOCUMENTED, ERRNOS_FIRST };
 
 struct options {
     const char *lib, *runs, *rule, *suppressions;
+    const char *replay, *input; /* harness-input mode: the target's replay driver, the input */
     unsigned timeout_s, max_points, jobs, baseline;
     enum errnos errnos;
     int crash;
@@ -95,7 +102,7 @@ struct server {
 static struct server servers[MAX_JOBS];
 static unsigned nservers;
 
-__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 1, 2))) void enum_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -115,6 +122,9 @@ static int usage(void)
           "                     [--jobs N (1..64)] [--rule RULE]\n"
           "                     [--valgrind [--valgrind-supp FILE]... [--valgrind-reachable]]\n"
           "                     -- PROGRAM [ARGS...]\n"
+          "       shmfault-enum --replay SFZ-T-REPLAY --input FILE --runs DIR [--timeout S]\n"
+          "                     [--errnos MODE] [--crash] [--baseline N] [--max-points N]\n"
+          "                     [--jobs N] [--rule RULE]\n"
           "       shmfault-enum --faults FUNCTION [--class N | --line TRACE-LINE] [--errnos MODE]\n"
           "                     [--crash]\n"
           "  MODE: realistic (default), peer, documented (= all), first\n",
@@ -128,7 +138,7 @@ static unsigned long parse_num(const char *opt, const char *v, unsigned long max
     errno = 0;
     unsigned long n = strtoul(v, &end, 0);
     if (*v == '\0' || *end != '\0' || errno != 0 || n > max || v[0] == '-')
-        die("%s wants a number, not '%s'", opt, v);
+        enum_die("%s wants a number, not '%s'", opt, v);
     return n;
 }
 
@@ -174,6 +184,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             return -1;
         if (strcmp(a, "--lib") == 0)
             o->lib = v;
+        else if (strcmp(a, "--replay") == 0)
+            o->replay = v;
+        else if (strcmp(a, "--input") == 0)
+            o->input = v;
         else if (strcmp(a, "--runs") == 0)
             o->runs = v;
         else if (strcmp(a, "--rule") == 0)
@@ -190,13 +204,17 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->baseline = parse_uint(a, v);
         else if (strcmp(a, "--errnos") == 0) {
             if (parse_errnos(v, &o->errnos) != 0)
-                die("--errnos is realistic, peer, documented (or all) or first, not '%s'", v);
+                enum_die("--errnos is realistic, peer, documented (or all) or first, not '%s'", v);
         } else
             return -1;
         i++;
     }
-    if (i + 1 >= argc || o->lib == NULL || o->runs == NULL || o->timeout_s == 0 || o->jobs == 0 ||
-        o->jobs > MAX_JOBS || o->baseline == 0 || o->baseline > MAX_BASE)
+    if (o->runs == NULL || o->timeout_s == 0 || o->jobs == 0 || o->jobs > MAX_JOBS ||
+        o->baseline == 0 || o->baseline > MAX_BASE)
+        return -1;
+    if (o->replay != NULL) /* a harness input: no program, no preload */
+        return i == argc && o->input != NULL && !memcheck_valgrind() ? 0 : -1;
+    if (i + 1 >= argc || o->lib == NULL || o->input != NULL)
         return -1;
     o->prog = argv + i + 1;
     return 0;
@@ -216,7 +234,7 @@ static char **server_environment(const char *lib)
     char **env = calloc(n + 3, sizeof(char *));
     size_t k = 0;
     if (env == NULL)
-        die("out of memory");
+        enum_die("out of memory");
     for (size_t i = 0; i < n; i++) {
         int keep = 1;
         for (size_t d = 0; d < sizeof(drop) / sizeof(drop[0]); d++)
@@ -226,7 +244,7 @@ static char **server_environment(const char *lib)
     }
     if (asprintf(&env[k++], "LD_PRELOAD=%s", lib) < 0 ||
         asprintf(&env[k++], "SHMFAULT_FORKSERVER=3") < 0)
-        die("out of memory");
+        enum_die("out of memory");
     return env;
 }
 
@@ -277,27 +295,27 @@ static void start_server(const struct options *o, struct server *sv, unsigned in
     snprintf(sv->acct, sizeof(sv->acct), "%s/acct.%u", o->runs, index);
     int fd = open(sv->acct, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        die("cannot create %s: %s", sv->acct, strerror(errno));
+        enum_die("cannot create %s: %s", sv->acct, strerror(errno));
     close(fd);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-        die("socketpair: %s", strerror(errno));
+        enum_die("socketpair: %s", strerror(errno));
     char logdir[1100];
     snprintf(logdir, sizeof(logdir), "%s/.memcheck-%u", o->runs, (unsigned)(sv - servers));
     char **cmd = memcheck_command(o->prog, logdir); /* the program, or memcheck in front */
     if (cmd == NULL)
-        die("cannot start the program under Valgrind");
+        enum_die("cannot start the program under Valgrind");
     struct start s = {pair[1], sv->acct, cmd, server_environment(o->lib)};
     static char stack[256 * 1024]; /* the clone child execs at once: one stack serves all */
     sv->pid = clone(server_main, stack + sizeof(stack),
                     CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &s);
     if (sv->pid < 0)
-        die("cannot create PID, IPC and mount namespaces (%s): run as root", strerror(errno));
+        enum_die("cannot create PID, IPC and mount namespaces (%s): run as root", strerror(errno));
     close(pair[1]);
     sv->sock = pair[0];
     nservers++;
     struct shmfault_fs_reply hello;
     if (receive(sv->sock, &hello, 10000) != 0 || hello.status != SHMFAULT_FS_HELLO)
-        die("%s did not start libshmfault's fork server (%s is not loaded into it: a static "
+        enum_die("%s did not start libshmfault's fork server (%s is not loaded into it: a static "
             "or set-id program?)", o->prog[0], o->lib);
 }
 
@@ -347,6 +365,15 @@ static unsigned read_lines(const char *dir, const char *file, char (*buf)[160], 
     return n;
 }
 
+void enum_fresh_dir(const char *dir)
+{
+    char cwd[1100];
+    snprintf(cwd, sizeof(cwd), "%s/cwd", dir);
+    remove_tree(dir);
+    if (mkdir(dir, 0755) != 0 || mkdir(cwd, 0755) != 0)
+        enum_die("cannot create %s: %s", cwd, strerror(errno));
+}
+
 static long file_size(const char *path)
 {
     struct stat st;
@@ -358,19 +385,15 @@ static void send_cell(const struct options *o, struct server *sv, const char *di
 {
     struct shmfault_fs_request rq;
     memset(&rq, 0, sizeof(rq));
-    char cwd[1100];
-    snprintf(cwd, sizeof(cwd), "%s/cwd", dir);
-    remove_tree(dir);
-    if (mkdir(dir, 0755) != 0 || mkdir(cwd, 0755) != 0)
-        die("cannot create %s: %s", cwd, strerror(errno));
+    enum_fresh_dir(dir);
     if (strlen(dir) >= sizeof(rq.dir) || strlen(rule) >= sizeof(rq.rules))
-        die("run directory or rule too long");
+        enum_die("run directory or rule too long");
     rq.timeout_ms = o->timeout_s * 1000u;
     strcpy(rq.dir, dir);
     strcpy(rq.rules, rule);
     sv->acct_off = file_size(sv->acct);
     if (send(sv->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq))
-        die("the fork server is gone (before cell %s)", dir);
+        enum_die("the fork server is gone (before cell %s)", dir);
     strcpy(sv->dir, rq.dir); /* fits: checked against the request's field above */
     sv->busy = 1;
 }
@@ -396,10 +419,10 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     memset(r, 0, sizeof(*r));
     snprintf(r->dir, sizeof(r->dir), "%s", sv->dir);
     if (receive(sv->sock, &rep, (int)(o->timeout_s * 1000u) + 30000) != 0)
-        die("the fork server is gone (during cell %s)", sv->dir);
+        enum_die("the fork server is gone (during cell %s)", sv->dir);
     sv->busy = 0;
     if (rep.error != 0)
-        die("the fork server could not set up a cell: %s", strerror(rep.error));
+        enum_die("the fork server could not set up a cell: %s", strerror(rep.error));
     r->timed_out = rep.timed_out;
     r->sig = !rep.timed_out && WIFSIGNALED(rep.status) ? WTERMSIG(rep.status) : 0;
     r->code = !rep.timed_out && WIFEXITED(rep.status) ? WEXITSTATUS(rep.status) : 0;
@@ -413,10 +436,38 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     memcheck_collect(mcdir, r->dir);
 }
 
-static void run_cell(const struct options *o, struct run *r, const char *dir, const char *rule)
+/* The fork-server cell runner: one slot per server (--jobs). */
+static const struct options *fs_opts;
+
+static unsigned fs_slots(void)
 {
-    send_cell(o, &servers[0], dir, rule);
-    collect_cell(o, &servers[0], r);
+    return nservers;
+}
+
+static void fs_send(unsigned slot, const char *dir, const char *rule)
+{
+    send_cell(fs_opts, &servers[slot], dir, rule);
+}
+
+static int fs_fd(unsigned slot)
+{
+    return servers[slot].sock;
+}
+
+static void fs_collect(unsigned slot, struct run *r)
+{
+    collect_cell(fs_opts, &servers[slot], r);
+}
+
+static const struct enum_runner forkserver_runner = {fs_slots, fs_send, fs_fd, fs_collect};
+
+/* The runner of this matrix: the fork server (black box) or the replay driver (--replay). */
+static const struct enum_runner *runner;
+
+static void run_cell(struct run *r, const char *dir, const char *rule)
+{
+    runner->send(0, dir, rule);
+    runner->collect(0, r);
 }
 
 /* ---- the matrix -------------------------------------------------------------------------- */
@@ -611,7 +662,7 @@ static struct cell *plan_cells(const struct options *o, const struct point *pts,
         n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
     struct cell *cells = calloc(n ? n : 1, sizeof(*cells));
     if (cells == NULL)
-        die("out of memory (%u cells)", n);
+        enum_die("out of memory (%u cells)", n);
     *total = 0;
     for (unsigned i = 0; i < npts; i++) {
         unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
@@ -653,18 +704,19 @@ static struct verdict_ctx ctx_of(const struct options *o, enum kind kind, int fn
 }
 
 /* Judges the cell SV ran; its directory stays only when it is not ok. */
-static int finish_cell(const struct options *o, struct server *sv, struct cell *c)
+static int finish_cell(const struct options *o, unsigned slot, struct cell *c)
 {
     static struct run r;
     char why[1024];
-    collect_cell(o, sv, &r);
+    runner->collect(slot, &r);
     struct verdict_ctx x = ctx_of(o, kind_of(c->fault), (int)c->pt.fn, c->pt.cls);
     c->outcome = enum_judge(&x, &r, why, sizeof(why));
-    c->outcome = memcheck_judge(r.dir, c->outcome, why, sizeof(why));
+    if (!r.replay) /* a replay's sanitizer reports are the harness's to judge */
+        c->outcome = memcheck_judge(r.dir, c->outcome, why, sizeof(why));
     c->status = r.status;
     c->why = strdup(why);
     if (c->why == NULL)
-        die("out of memory");
+        enum_die("out of memory");
     if (strcmp(c->outcome, "ok") != 0)
         return 1;
     remove_tree(r.dir);
@@ -685,32 +737,36 @@ static void flush_rows(FILE *tsv, const struct cell *cells, unsigned total, unsi
     fflush(tsv);
 }
 
-/* Keeps every server busy with one cell until the matrix is done. */
+/* Keeps every slot of the runner busy with one cell until the matrix is done. */
 static unsigned run_cells(const struct options *o, struct cell *cells, unsigned total, FILE *tsv,
                           unsigned bad)
 {
-    unsigned next = 0, done = 0, written = 0;
+    unsigned next = 0, done = 0, written = 0, nslots = runner->slots();
+    unsigned slot_cell[MAX_JOBS];
+    int busy[MAX_JOBS] = {0};
     char dir[1100], rule[256];
     while (done < total) {
-        for (unsigned s = 0; s < nservers && next < total; s++) {
-            if (servers[s].busy)
+        for (unsigned s = 0; s < nslots && next < total; s++) {
+            if (busy[s])
                 continue;
-            servers[s].cell = next;
+            slot_cell[s] = next;
             cell_dir(o, next, dir, sizeof(dir));
             cell_rule(&cells[next], rule, sizeof(rule));
-            send_cell(o, &servers[s], dir, rule);
+            runner->send(s, dir, rule);
+            busy[s] = 1;
             next++;
         }
         struct pollfd p[MAX_JOBS];
-        for (unsigned s = 0; s < nservers; s++)
-            p[s] = (struct pollfd){servers[s].busy ? servers[s].sock : -1, POLLIN, 0};
-        if (poll(p, nservers, (int)(o->timeout_s * 1000u) + 30000) <= 0)
-            die("no fork server answered within its cell's time box");
-        for (unsigned s = 0; s < nservers; s++) {
+        for (unsigned s = 0; s < nslots; s++)
+            p[s] = (struct pollfd){busy[s] ? runner->fd(s) : -1, POLLIN, 0};
+        if (poll(p, nslots, (int)(o->timeout_s * 1000u) + 30000) <= 0)
+            enum_die("no cell runner answered within its cell's time box");
+        for (unsigned s = 0; s < nslots; s++) {
             if (!(p[s].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            struct cell *c = &cells[servers[s].cell];
-            bad += (unsigned)finish_cell(o, &servers[s], c);
+            struct cell *c = &cells[slot_cell[s]];
+            bad += (unsigned)finish_cell(o, s, c);
+            busy[s] = 0;
             done++;
             cell_rule(c, rule, sizeof(rule));
             progress(done, total, rule, bad);
@@ -728,14 +784,14 @@ static unsigned run_baseline(const struct options *o, FILE *tsv, char *why, size
     for (unsigned i = 0; i < o->baseline; i++) {
         base_runs[i] = calloc(1, sizeof(struct run));
         if (base_runs[i] == NULL)
-            die("out of memory");
+            enum_die("out of memory");
         snprintf(dir, sizeof(dir), i == 0 ? "%s/clean" : "%s/clean%u", o->runs, i + 1);
-        run_cell(o, base_runs[i], dir, "");
+        run_cell(base_runs[i], dir, "");
         nbase = 0; /* a clean run is judged on its own */
         struct verdict_ctx x = ctx_of(o, KIND_NONE, -1, 0);
         const char *outcome = enum_judge(&x, base_runs[i], w, sizeof(w));
-        int fails = strcmp(outcome, "ok") != 0 && strcmp(outcome, "leak") != 0;
-        if (i == 0) /* its heap issues are the program's own: said once, on this row */
+        int fails = enum_clean_failed(base_runs[i], outcome);
+        if (i == 0 && !o->replay) /* its heap issues are the program's own: said once, here */
             outcome = memcheck_judge_clean(base_runs[i]->dir, outcome, w, sizeof(w));
         if (i == 0 || fails)
             tsv_row(tsv, 0, "-", "-", i == 0 ? "none (clean run)" : "none (clean run again)",
@@ -764,7 +820,11 @@ static int run_matrix(const struct options *o, FILE *tsv)
     unsigned failed = run_baseline(o, tsv, why, sizeof(why));
     if (failed == o->baseline || (failed > 0 && base_runs[0]->status != 0)) {
         fflush(tsv);
-        die("the program fails without any fault (%s); the matrix would be judged against a "
+        if (o->replay)
+            enum_die("the input fails without any fault (%s); the matrix would be judged against "
+                     "a failure: it is a finding by itself (shmfuzz repro), enumerate an input "
+                     "the target passes (its output is in %s/clean/)", why, o->runs);
+        enum_die("the program fails without any fault (%s); the matrix would be judged against a "
             "failure: fix the command first (an absolute path? the directory it needs? "
             "its stderr is in %s/clean/stderr)", why, o->runs);
     }
@@ -777,6 +837,15 @@ static int run_matrix(const struct options *o, FILE *tsv)
                     "%u, run %u: %u); what any of them leaves is not judged a leak\n",
                     base_runs[0]->nleft, i + 1, base_runs[i]->nleft);
     unsigned npts = list_points(base_runs[0], pts, MAX_POINTS), total = 0;
+    if (o->replay) { /* the harness's fault plan numbers calls per worker, up to 8 */
+        unsigned kept = 0;
+        for (unsigned i = 0; i < npts; i++)
+            if (pts[i].call <= 8) {
+                pts[i].process[0] = '\0'; /* one process image: the replay's workers */
+                pts[kept++] = pts[i];
+            }
+        npts = kept;
+    }
     if (o->max_points && npts > o->max_points)
         npts = o->max_points;
     struct cell *cells = plan_cells(o, pts, npts, &total);
@@ -784,7 +853,7 @@ static int run_matrix(const struct options *o, FILE *tsv)
     x.nbase = 0;
     const char *base = enum_judge(&x, base_runs[0], why, sizeof(why));
     fprintf(stderr, "enumerate: %u fault point(s), %u cell(s), %u job(s); clean run: %s\n", npts,
-            total, nservers, base);
+            total, runner->slots(), base);
     unsigned bad = run_cells(o, cells, total, tsv, strcmp(base, "ok") != 0);
     if (isatty(2) && total > 0)
         fputs("\r\033[K", stderr);
@@ -802,7 +871,7 @@ static int run_one(const struct options *o, FILE *tsv)
     struct shmfault_error err;
     memset(&err, 0, sizeof(err));
     if (shmfault_rules_check(o->rule, &err) != 0)
-        die("bad --rule '%s' at position %d: %s", o->rule, err.pos, err.msg);
+        enum_die("bad --rule '%s' at position %d: %s", o->rule, err.pos, err.msg);
     char name[64];
     size_t len = strcspn(o->rule, "(@=");
     snprintf(name, sizeof(name), "%.*s", (int)(len < 63 ? len : 63), o->rule);
@@ -811,9 +880,9 @@ static int run_one(const struct options *o, FILE *tsv)
                      : strstr(o->rule, "SIGKILL") ? KIND_CRASH
                                                   : KIND_ERRNO;
     snprintf(dir, sizeof(dir), "%s/clean", o->runs);
-    run_cell(o, &clean, dir, "");
+    run_cell(&clean, dir, "");
     snprintf(dir, sizeof(dir), "%s/cell", o->runs);
-    run_cell(o, &cell, dir, o->rule);
+    run_cell(&cell, dir, o->rule);
     base_runs[0] = &clean;
     nbase = 1;
     /* the class of the faulted call: from the injected line of the cell's trace */
@@ -829,16 +898,21 @@ static int run_one(const struct options *o, FILE *tsv)
     if (f)
         fclose(f);
     struct verdict_ctx x = ctx_of(o, kind, fn, cls);
-    memcheck_judge_clean(clean.dir, "ok", why, sizeof(why)); /* its issues: the baseline */
-    const char *outcome = enum_judge(&x, &cell, why, sizeof(why));
-    outcome = memcheck_judge(cell.dir, outcome, why, sizeof(why));
+    const char *outcome;
+    if (o->replay) {
+        outcome = enum_judge(&x, &cell, why, sizeof(why));
+    } else {
+        memcheck_judge_clean(clean.dir, "ok", why, sizeof(why)); /* its issues: the baseline */
+        outcome = enum_judge(&x, &cell, why, sizeof(why));
+        outcome = memcheck_judge(cell.dir, outcome, why, sizeof(why));
+    }
     tsv_row(tsv, 1, fn >= 0 ? name : "-", "-", o->rule[0] ? o->rule : "none", outcome,
             cell.status, why, "");
     return strcmp(outcome, "ok") != 0;
 }
 
 /* --faults FUNCTION [--class N|--line L] [--errnos MODE] [--crash]: the faults a point gets,
-   one a line (the harness-input mode of `shmfuzz enumerate` builds its cells from this list). */
+   one a line (the matrix's own per-point decision, faults_of, asked from outside). */
 static int list_faults(int argc, char **argv)
 {
     struct options o = {0};
@@ -849,7 +923,7 @@ static int list_faults(int argc, char **argv)
             o.crash = 1;
         else if (strcmp(argv[i], "--errnos") == 0 && i + 1 < argc)
             if (parse_errnos(argv[++i], &o.errnos) != 0)
-                die("--errnos is realistic, peer, documented (or all) or first, not '%s'",
+                enum_die("--errnos is realistic, peer, documented (or all) or first, not '%s'",
                     argv[i]);
             else
                 continue;
@@ -862,7 +936,7 @@ static int list_faults(int argc, char **argv)
     }
     int fn = shmfault_function_lookup(argv[2]);
     if (fn < 0)
-        die("'%s' is not an intercepted function", argv[2]);
+        enum_die("'%s' is not an intercepted function", argv[2]);
     if (line != NULL)
         cls = enum_class_of(fn, line);
     unsigned n = faults_of(&o, (unsigned)fn, cls, 0, faults);
@@ -879,27 +953,36 @@ int main(int argc, char **argv)
         return list_faults(argc, argv);
     if (parse_options(argc, argv, &o) != 0)
         return usage();
-    if (o.prog[0][0] != '/')
-        die("PROGRAM must be an absolute path (%s)", o.prog[0]);
-    if (access(o.lib, R_OK) != 0)
-        die("%s: %s", o.lib, strerror(errno));
+    if (o.replay == NULL && o.prog[0][0] != '/')
+        enum_die("PROGRAM must be an absolute path (%s)", o.prog[0]);
+    if (o.replay == NULL && access(o.lib, R_OK) != 0)
+        enum_die("%s: %s", o.lib, strerror(errno));
+    if (o.replay != NULL && (access(o.replay, X_OK) != 0 || access(o.input, R_OK) != 0))
+        enum_die("%s or %s: %s", o.replay, o.input, strerror(errno));
     if (o.suppressions == NULL)
         o.suppressions = getenv("SHMFAULT_SUPPRESSIONS");
     if (o.suppressions && o.suppressions[0] &&
         enum_suppressions_load(o.suppressions, why, sizeof(why)) != 0)
-        die("%s", why);
+        enum_die("%s", why);
     if (mkdir(o.runs, 0755) != 0 && errno != EEXIST)
-        die("cannot create %s: %s", o.runs, strerror(errno));
+        enum_die("cannot create %s: %s", o.runs, strerror(errno));
     char path[1100];
     snprintf(path, sizeof(path), "%s/cells.tsv", o.runs);
     FILE *tsv = fopen(path, "we");
     if (tsv == NULL)
-        die("cannot write %s: %s", path, strerror(errno));
+        enum_die("cannot write %s: %s", path, strerror(errno));
     fputs("cell\tfunction\tcall\tfault\toutcome\tstatus\twhy\tprocess\n", tsv);
-    start_servers(&o);
+    if (o.replay != NULL) {
+        enum_replay_start(o.replay, o.input, o.runs, o.timeout_s, o.jobs);
+        runner = &enum_replay_runner;
+    } else {
+        fs_opts = &o;
+        start_servers(&o);
+        runner = &forkserver_runner;
+    }
     int rc = o.rule ? run_one(&o, tsv) : run_matrix(&o, tsv);
     stop_servers();
     if (fclose(tsv) != 0)
-        die("cannot write %s", path);
+        enum_die("cannot write %s", path);
     return rc;
 }

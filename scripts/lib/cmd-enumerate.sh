@@ -6,23 +6,13 @@
 # points (function, per-process call number) from libshmfault's trace; then every point is
 # failed with each documented errno (and, with --crash, killed before and after the real call),
 # bounded in time, and judged from the exit status, the trace and the objects left (docs/cli.md
-# "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the
-# harness's own fault plan and oracles instead, one replay per cell.
+# "enumerate: the matrix" defines the outcomes). Harness inputs (--target) go through the same
+# matrix driver and judge with another cell runner: one replay per cell, the fault line added
+# to the input's program, judged by the harness's verdict. This file parses the options and
+# writes the report; shmfault-enum runs and judges every cell.
 
 # shellcheck source=scripts/lib/memcheck.sh
 . "$SHMFUZZ_SCRIPTS/lib/memcheck.sh"
-
-# The faults tried at each point of FN (shmfault-enum decides, for both modes): the errnos of
-# the mode (realistic by default: what a valid call can get, docs/faults.md), and with CRASH=1
-# a SIGKILL before and after the call. Sets SFZ_ENUM_FAULTS.
-sfz_enum_faults() {
-  local fn=$1 errnos=$2 crash=$3 line=${4:-}
-  local -a opts=(--errnos "$errnos")
-  [[ -n $line ]] && opts+=(--line "$line")
-  [[ $crash == 1 ]] && opts+=(--crash)
-  SFZ_ENUM_FAULTS=()
-  mapfile -t SFZ_ENUM_FAULTS < <("$SFZ_ENUM_TOOL" --faults "$fn" "${opts[@]}")
-}
 
 sfz_enumerate_usage() {
   cat <<'USAGE'
@@ -48,7 +38,7 @@ usage: shmfuzz enumerate [OPTIONS] -- PROGRAM [ARGS...]
   --rule RULE         run one cell only (RULE as libshmfault takes it, e.g. 'shmat@1=ENOMEM')
                       and show everything about it: the reproducer the report gives
   --max-points N      only the first N fault points (default: all)
-  --jobs N            N fork servers run cells side by side (default 1; black box only)
+  --jobs N            N cells run side by side (fork servers, or replays; default 1)
   --preset P          the build whose libshmfault.so and tools are used (default dev)
   --valgrind          every cell under Valgrind memcheck (one start, then forks): a heap leak
                       the clean run does not have, or a memory error, is leak-heap or
@@ -112,14 +102,13 @@ sfz_cmd_enumerate() {
     sfz_info "enumerate: skipped: IPC, mount and PID namespaces are needed (run as root)"
     return "$SFZ_EXIT_SKIP"
   fi
-  sfz_need_tool python3 timeout
+  sfz_need_tool python3
   local build
   build=$(sfz_build_quiet "$preset") || exit "$SFZ_EXIT_USAGE"
   SFZ_ENUM_LIB=$build/lib/libshmfault.so
   SFZ_ENUM_TOOL=$build/bin/shmfault-enum
   [[ -f $SFZ_ENUM_LIB && -x $SFZ_ENUM_TOOL ]] ||
     sfz_die "enumerate: $SFZ_ENUM_LIB or $SFZ_ENUM_TOOL is not built (preset $preset)"
-  SFZ_ENUM_TIMEOUT=$tmo
   if [[ -n $target ]]; then
     local replay=$build/bin/sfz-$target-replay
     [[ -x $replay ]] || sfz_die "enumerate: $replay is not built"
@@ -136,39 +125,40 @@ sfz_cmd_enumerate() {
   mkdir -p "$report" || sfz_die "enumerate: cannot create $report"
   report=$(cd "$report" && pwd)
 
-  if [[ $SFZ_ENUM_MODE == preload ]]; then
-    local -a opts=(--errnos "$errnos" --timeout "$tmo" --jobs "$jobs" --baseline "$baseline")
-    [[ -n $supp ]] && opts+=(--suppressions "$supp")
-    [[ $crash == 1 ]] && opts+=(--crash)
-    [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
-    [[ -n $rule ]] && opts+=(--rule "$rule")
-    opts+=("${SFZ_MC_OPTS[@]}")
-    sfz_enum_forkserver "$report" "$rule" "${opts[@]}"
-    return $?
+  # one matrix driver and one judge for both modes (shmfault-enum); only the cell runner differs
+  local -a opts=(--errnos "$errnos" --timeout "$tmo" --jobs "$jobs" --baseline "$baseline") run=()
+  [[ -n $supp ]] && opts+=(--suppressions "$supp")
+  [[ $crash == 1 ]] && opts+=(--crash)
+  [[ $maxp -gt 0 ]] && opts+=(--max-points "$maxp")
+  [[ -n $rule ]] && opts+=(--rule "$rule")
+  opts+=("${SFZ_MC_OPTS[@]}")
+  if [[ $SFZ_ENUM_MODE == harness ]]; then
+    run=(--replay "${SFZ_ENUM_PROG[0]}" --input "$SFZ_ENUM_INPUT")
+  else
+    run=(--lib "$SFZ_ENUM_LIB" -- "${SFZ_ENUM_PROG[@]}")
   fi
-  if [[ -n $rule ]]; then
-    sfz_enum_one "$report" "$rule"
-    return $?
-  fi
-  sfz_enum_matrix "$report" "$errnos" "$crash" "$maxp"
+  sfz_enum_run "$report" "$rule" "${opts[@]}" "${run[@]}"
 }
 
-# ---- black box: the fork server ----------------------------------------------------------------
-# sfz_enum_forkserver REPORT RULE SHMFAULT-ENUM-OPTIONS...: the whole matrix (RULE "") or the
-# one cell of RULE in one run of shmfault-enum; then the report, or everything about the cell.
-sfz_enum_forkserver() {
-  local report=$1 rule=$2 runs=$1/runs rc=0
+# ---- the matrix: shmfault-enum -----------------------------------------------------------------
+# sfz_enum_run REPORT RULE SHMFAULT-ENUM-OPTIONS...: the whole matrix (RULE "") or the one cell
+# of RULE in one run of shmfault-enum (black box: through the fork server; harness input: one
+# replay per cell); then the report, or everything about the cell.
+sfz_enum_run() {
+  local report=$1 rule=$2 runs=$1/runs rc=0 how="through the fork server"
   shift 2
   rm -rf "$runs"
-  sfz_info "enumerate: clean run of ${SFZ_ENUM_PROG[*]} (then every cell, through the fork server)"
-  "$SFZ_ENUM_TOOL" --lib "$SFZ_ENUM_LIB" --runs "$runs" "$@" -- "${SFZ_ENUM_PROG[@]}" || rc=$?
+  [[ $SFZ_ENUM_MODE == harness ]] && how="one replay each"
+  sfz_info "enumerate: clean run of ${SFZ_ENUM_PROG[*]} (then every cell, $how)"
+  "$SFZ_ENUM_TOOL" --runs "$runs" "$@" || rc=$?
   [[ $rc -le 1 && -f $runs/cells.tsv ]] || exit "$SFZ_EXIT_USAGE"
   mv "$runs/cells.tsv" "$report/cells.tsv"
   if [[ -n $rule ]]; then
     local row
     row=$(sed -n 2p "$report/cells.tsv")
     sfz_enum_show_cell "$runs/cell" "$(cut -f4 <<<"$row")" "$(cut -f6 <<<"$row")" \
-      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" stdout stderr left ledger trace.jsonl memcheck.txt
+      "$(cut -f5 <<<"$row")" "$(cut -f7 <<<"$row")" input.txt stdout stderr left ledger \
+      trace.jsonl memcheck.txt
     return "$rc"
   fi
   sfz_enum_summary "$report" "$report/cells.tsv"
@@ -201,118 +191,12 @@ sfz_enum_summary() {
   return "$SFZ_EXIT_FINDING"
 }
 
-# ---- harness inputs: one replay per cell ------------------------------------------------------
-# sfz_enum_exec DIR RULE: replay the input once with RULE ("" = none) added to its fault plan, in
-# fresh namespaces and a scratch directory DIR/cwd. Leaves DIR/{status,stdout,stderr,trace.jsonl}.
-sfz_enum_exec() {
-  local dir=$1 rule=$2
-  mkdir -p "$dir/cwd"
-  sfz_enum_harness_input "$dir" "$rule"
-  unshare -ipmf --mount-proc --propagation private -- sh -c '
-    dir=$1; tmo=$2; shift 2
-    mount -t tmpfs -o mode=1777 shmfuzz /dev/shm || exit 125
-    cd "$dir/cwd" || exit 125
-    timeout -k 2 "$tmo" "$@" --trace "$dir/trace.jsonl" "$dir/input.txt" >"$dir/stdout" 2>"$dir/stderr"
-    echo $? >"$dir/status"
-    exit 0' sfz-enum "$dir" "$SFZ_ENUM_TIMEOUT" "${SFZ_ENUM_PROG[@]:0:2}" || true
-}
-
-# Harness mode: the input's program with one more fault line (rule "fn@N=ACTION" -> all workers).
-sfz_enum_harness_input() {
-  local dir=$1 rule=$2
-  "${SFZ_ENUM_PROG[0]}" --decode "$SFZ_ENUM_INPUT" >"$dir/input.txt" 2>/dev/null || true
-  if [[ -n $rule ]]; then
-    # after "procs" (fault lines come before any step)
-    awk -v f="fault all $rule" '!done && /^p[0-9]/ { print f; done = 1 } { print } END { if (!done) print f }' \
-      "$dir/input.txt" >"$dir/input.tmp" && mv "$dir/input.tmp" "$dir/input.txt"
-  fi
-}
-
-# ---- judging ---------------------------------------------------------------------------------
-# sfz_enum_judge DIR: "OUTCOME<TAB>why" of a replay: its verdict (ok or a finding kind).
-sfz_enum_judge() {
-  local dir=$1 status v
-  status=$(cat "$dir/status" 2>/dev/null || echo 125)
-  v=$(grep -m1 '^verdict:' "$dir/stdout" || true)
-  case $v in
-    "verdict: ok") printf 'ok\tverdict ok\n' ;;
-    "verdict: FINDING "*) v=${v#verdict: FINDING }; printf '%s\t%s\n' "${v%%:*}" "${v#*: }" ;;
-    *) [[ $status == 124 ]] && { printf 'hang\tno verdict in %s s\n' "$SFZ_ENUM_TIMEOUT"; return; }
-       printf 'error\treplay exit %s: %s\n' "$status" "$(head -c 200 "$dir/stderr" | tr '\n' ' ')" ;;
-  esac
-}
-
-# ---- the matrix ------------------------------------------------------------------------------
-# Fault points of the clean run: "fn<TAB>call<TAB>trace line" in order of first appearance
-# (the line gives the call's class: which errnos are realistic for it).
-sfz_enum_points() {
-  python3 - "$1" <<'PY'
-import json, sys
-seen = []
-for line in open(sys.argv[1], errors="replace"):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    p = (r.get("fn"), r.get("call") or 0)
-    if p[1] and p not in [q[:2] for q in seen]:
-        seen.append(p + (line.strip(),))
-for fn, call, line in seen:
-    print(f"{fn}\t{call}\t{line}")
-PY
-}
-
-sfz_enum_matrix() {
-  local report=$1 errnos=$2 crash=$3 maxp=$4 runs=$1/runs
-  rm -rf "$runs"; mkdir -p "$runs"
-  sfz_info "enumerate: clean run of ${SFZ_ENUM_PROG[*]}"
-  sfz_enum_exec "$runs/clean" ""
-  local base_judged
-  base_judged=$(sfz_enum_judge "$runs/clean")
-  local -a points=()
-  mapfile -t points < <(sfz_enum_points "$runs/clean/trace.jsonl" 2>/dev/null)
-  # the first 8 calls of each function: the harness's fault plan numbers calls per worker
-  mapfile -t points < <(printf '%s\n' "${points[@]}" | awk -F '\t' '$2 <= 8')
-  [[ $maxp -gt 0 && ${#points[@]} -gt $maxp ]] && points=("${points[@]:0:maxp}")
-  [[ ${#points[@]} -gt 0 && -n ${points[0]} ]] || points=()
-  sfz_info "enumerate: ${#points[@]} fault point(s); clean run: ${base_judged%%$'\t'*}"
-
-  local tsv=$report/cells.tsv
-  printf 'cell\tfunction\tcall\tfault\toutcome\tstatus\twhy\n' >"$tsv"
-  printf '0\t-\t-\tnone (clean run)\t%s\t%s\t%s\n' "${base_judged%%$'\t'*}" \
-    "$(cat "$runs/clean/status" 2>/dev/null)" "${base_judged#*$'\t'}" >>"$tsv"
-
-  local p fn call line e cell=0 total=0 bad=0 judged outcome
-  for p in "${points[@]}"; do
-    IFS=$'\t' read -r fn call line <<<"$p"
-    sfz_enum_faults "$fn" "$errnos" "$crash" "$line"
-    total=$((total + ${#SFZ_ENUM_FAULTS[@]}))
-  done
-  for p in "${points[@]}"; do
-    IFS=$'\t' read -r fn call line <<<"$p"
-    sfz_enum_faults "$fn" "$errnos" "$crash" "$line"
-    for e in "${SFZ_ENUM_FAULTS[@]}"; do
-      cell=$((cell + 1))
-      local rule="$fn@$call=$e"
-      sfz_status "enumerate: cell $cell/$total  $rule  (not ok so far: $bad)"
-      sfz_enum_exec "$runs/$cell" "$rule"
-      judged=$(sfz_enum_judge "$runs/$cell")
-      outcome=${judged%%$'\t'*}
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cell" "$fn" "$call" "$e" "$outcome" \
-        "$(cat "$runs/$cell/status" 2>/dev/null)" "${judged#*$'\t'}" >>"$tsv"
-      if [[ $outcome == ok ]]; then rm -rf "${runs:?}/$cell"; else bad=$((bad + 1)); fi
-    done
-  done
-  sfz_status_end
-  sfz_enum_summary "$report" "$tsv"
-}
-
 # report.md and report.json from cells.tsv, with a reproducer command for each non-ok cell.
 sfz_enum_write_report() {
   local report=$1 tsv=$2 repro
   if [[ $SFZ_ENUM_MODE == harness ]]; then
     repro="scripts/shmfuzz enumerate --target ${SFZ_ENUM_PROG[0]##*/sfz-} $(printf '%q' "$SFZ_ENUM_INPUT")"
-    repro=${repro/-replay /}
+    repro=${repro/-replay / } # "--target T FILE": the driver name without its suffix
   else
     repro="scripts/shmfuzz enumerate${SFZ_MC_REPRO}$(printf ' %q' -- "${SFZ_ENUM_PROG[@]}")"
   fi
@@ -353,16 +237,4 @@ with open(f"{out}/report.md", "w") as f:
         for r in bad:
             f.write(f'- cell {r["cell"]} ({r["outcome"]}): `{r["reproducer"]}`\n')
 PY
-}
-
-# --rule with a harness input: one cell, everything shown.
-sfz_enum_one() {
-  local report=$1 rule=$2 runs=$1/runs judged
-  rm -rf "$runs"; mkdir -p "$runs"
-  sfz_enum_exec "$runs/cell" "$rule"
-  judged=$(sfz_enum_judge "$runs/cell")
-  sfz_enum_show_cell "$runs/cell" "${rule:-none}" "$(cat "$runs/cell/status")" \
-    "${judged%%$'\t'*}" "${judged#*$'\t'}" input.txt stdout stderr trace.jsonl
-  [[ ${judged%%$'\t'*} == ok ]] && return "$SFZ_EXIT_OK"
-  return "$SFZ_EXIT_FINDING"
 }

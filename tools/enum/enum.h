@@ -1,7 +1,8 @@
 /*
  * enum.h - the parts of shmfault-enum (tools/shmfault-enum.c): what one run of a cell left
- * behind (its trace, the deaths of every process of its tree, the objects it left) and the
- * judge that turns it into an outcome (docs/cli.md "enumerate: the matrix").
+ * behind (its trace, the deaths of every process of its tree, the objects it left, or a
+ * harness replay's verdict), the two cell runners, and the one judge that turns either into an
+ * outcome (docs/cli.md "enumerate: the matrix").
  */
 #ifndef SFZ_ENUM_H
 #define SFZ_ENUM_H
@@ -51,7 +52,30 @@ struct run {
     unsigned ndeaths;
     struct death deaths[ENUM_MAX_DEATHS];
     long main_pid;
+    int replay;          /* a replay cell (replay_runner.c): judged by the harness's verdict */
+    char verdict[512];   /* its "verdict:" line without the prefix, "" if it printed none */
 };
+
+/* shmfault-enum.c: a fatal set-up error (message, exit 2). */
+__attribute__((noreturn, format(printf, 1, 2))) void enum_die(const char *fmt, ...);
+/* shmfault-enum.c: DIR emptied (or made) with its scratch directory DIR/cwd, for a cell. */
+void enum_fresh_dir(const char *dir);
+
+/* A cell runner. It has slots; a slot runs one cell at a time: send starts the cell (RULE ""
+   is the clean run) in directory DIR, the slot's fd becomes readable when it is done, collect
+   reads what it left into a struct run for the judge. The fork-server runner (black box) is in
+   shmfault-enum.c; replay_runner.c runs harness inputs through the target's replay driver. */
+struct enum_runner {
+    unsigned (*slots)(void);
+    void (*send)(unsigned slot, const char *dir, const char *rule);
+    int (*fd)(unsigned slot);
+    void (*collect)(unsigned slot, struct run *r);
+};
+
+/* replay_runner.c: decodes INPUT with REPLAY once (RUNS/program.txt), JOBS slots. */
+void enum_replay_start(const char *replay, const char *input, const char *runs, unsigned timeout_s,
+                       unsigned jobs);
+extern const struct enum_runner enum_replay_runner;
 
 /* deaths.c: the accounting records of one cell, read from the server's file at OFFSET. */
 void enum_read_deaths(struct run *r, const char *acct_file, long offset);
@@ -88,5 +112,7 @@ struct verdict_ctx {
     unsigned long cls; /* the faulted call's class value */
 };
 const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *why, size_t size);
+/* Does a clean run judged OUTCOME make the matrix meaningless (enumerate stops, exit 2)? */
+int enum_clean_failed(const struct run *r, const char *outcome);
 
 #endif

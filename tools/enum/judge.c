@@ -1,6 +1,8 @@
 /*
- * judge.c - one cell's outcome from what its whole process tree did (docs/cli.md "enumerate:
- * the matrix"). Order: a hang; a death nobody planned anywhere in the tree (the main process
+ * judge.c - the one judge of `shmfuzz enumerate`, for both cell runners (docs/cli.md
+ * "enumerate: the matrix"). A replay cell (a harness input, replay_runner.c) is judged by the
+ * harness's own oracles: its verdict line is the evidence (verdict_outcome). A black-box cell
+ * (the fork server) is judged from what its whole process tree did. Order: a hang; a death nobody planned anywhere in the tree (the main process
  * by any signal, any other process by a signal it dies of by its own fault); the fault not
  * reached; a planned crash (what follows it is the plan's doing); then the main process's
  * exit status, the objects left that no clean run leaves, and whether the failure was retried,
@@ -213,8 +215,74 @@ static const char *exit_outcome(const struct verdict_ctx *x, const struct run *r
     return "ok";
 }
 
+/* A finding kind as a string that lives as long as the matrix (cells keep the pointer). */
+static const char *intern_kind(const char *kind, size_t len)
+{
+    static char kinds[32][32];
+    static unsigned n;
+    if (len == 0 || len >= sizeof(kinds[0]))
+        return "error";
+    for (unsigned i = 0; i < n; i++)
+        if (strlen(kinds[i]) == len && strncmp(kinds[i], kind, len) == 0)
+            return kinds[i];
+    if (n == sizeof(kinds) / sizeof(kinds[0]))
+        return "error";
+    snprintf(kinds[n], sizeof(kinds[0]), "%.*s", (int)len, kind);
+    return kinds[n++];
+}
+
+/* A replay cell: the harness's verdict. "ok" is ok; "FINDING KIND: WHY" is outcome KIND with
+   its why; no verdict is a hang when the time box ended the run, an error otherwise. A failure
+   a clean run also showed (same verdict) is the input's own instability, not the fault's. */
+static const char *verdict_outcome(const struct verdict_ctx *x, const struct run *r, char *why,
+                                   size_t size)
+{
+    const char *v = r->verdict;
+    if (strcmp(v, "ok") == 0) {
+        snprintf(why, size, "verdict ok");
+        return "ok";
+    }
+    if (v[0] == '\0') {
+        if (r->timed_out) {
+            snprintf(why, size, "no verdict in %u s", x->timeout_s);
+            return "hang";
+        }
+        char err[201];
+        snprintf(err, sizeof(err), "%.200s", r->err_text);
+        for (char *c = err; *c; c++)
+            *c = *c == '\n' ? ' ' : *c;
+        snprintf(why, size, "replay exit %d: %s", r->status, err);
+        return "error";
+    }
+    for (unsigned b = 0; b < x->nbase; b++)
+        if (strcmp(x->base[b]->verdict, v) == 0) {
+            snprintf(why, size, "verdict \"%.200s\", as a clean run also gave (the input is not "
+                     "stable)", v);
+            return "ok";
+        }
+    if (strncmp(v, "FINDING ", 8) != 0) {
+        snprintf(why, size, "verdict \"%.200s\" is neither ok nor a finding", v);
+        return "error";
+    }
+    const char *kind = v + 8, *colon = strstr(kind, ": ");
+    size_t len = colon ? (size_t)(colon - kind) : strcspn(kind, ":");
+    snprintf(why, size, "%s", colon ? colon + 2 : kind);
+    return intern_kind(kind, len);
+}
+
+int enum_clean_failed(const struct run *r, const char *outcome)
+{
+    if (strcmp(outcome, "ok") == 0)
+        return 0;
+    /* a black-box clean run may leave objects (a writer leaves its segment for a reader): that
+       is the program's protocol, judged on row 0; a harness finding without any fault is not */
+    return r->replay || strcmp(outcome, "leak") != 0;
+}
+
 const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *why, size_t size)
 {
+    if (r->replay)
+        return verdict_outcome(x, r, why, size);
     char news[512];
     new_objects(x, r, news, sizeof(news));
     if (r->timed_out) {
