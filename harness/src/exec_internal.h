@@ -17,24 +17,61 @@ struct sfz_wctl {
     int planned_exit;        /* set by proc.exit before it leaves */
     int status, err, injected;
     int finding;             /* enum sfz_finding_kind found inside the worker */
+    int finding_op;          /* the op it was found in, -1 outside the ops */
     char why[256];
     char rules[SFZ_RULES_MAX]; /* this worker's fault rules for the current input */
 };
 
+/* What the executor asks of a worker, done in this order: one command carries a whole run of
+   consecutive ops of that worker, with the input's begin, setup or done around it when the
+   schedule allows. The worker stops after the first stage or op that made a finding. */
+enum sfz_do {
+    SFZ_DO_BEGIN = 1u,  /* reset, snapshot fds, arm this worker's rules (nprocs, crash_allowed) */
+    SFZ_DO_SETUP = 2u,  /* the adapter's setup (worker 0) */
+    SFZ_DO_OPS = 4u,    /* program ops [from, to), all this worker's */
+    SFZ_DO_DONE = 8u,   /* worker_done and the fd check */
+    SFZ_DO_QUIT = 16u
+};
+struct sfz_cmd {
+    uint32_t stages;        /* enum sfz_do bits */
+    uint32_t nprocs;
+    uint32_t crash_allowed; /* in a forked worker: planned deaths may happen */
+    uint32_t from, to;
+};
+
+/* The executor <-> worker channel: one per worker, in the shared area. The executor writes cmd
+   and bumps cmd_seq; the worker does it and stores ack = cmd_seq. Each side spins briefly when
+   a core is free, else sleeps on the word with a futex and says so in *_sleeps, so the other
+   side only makes the wake-up system call when someone sleeps. No lock: a worker killed at any
+   instruction leaves at most a stale ack, and the executor learns of the death from SIGCHLD
+   (the handler sets SFZ_ACK_CHILD in the ack it waits on) and waitpid. */
+#define SFZ_ACK_CHILD 0x80000000u
+struct sfz_slot {
+    uint32_t cmd_seq, ack;
+    uint32_t worker_sleeps, exec_sleeps;
+    uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
+                           from the op's start, not from the command's */
+    int cur_op;         /* the op running, -1 outside the ops */
+    uint32_t next;      /* after OPS: the first op not done (to resume after a finding) */
+    uint32_t completed; /* the stages finished */
+    struct sfz_cmd cmd;
+};
+
+/* An op's outcome as the worker leaves it for the executor. */
+struct sfz_opout {
+    int status, err, injected;
+};
+
 struct sfz_area {
     struct sfz_wctl w[SFZ_MAX_PROCS];
+    struct sfz_slot slot[SFZ_MAX_PROCS];
+    struct sfz_step steps[SFZ_MAX_OPS]; /* the program's ops, for the workers to read */
+    struct sfz_opout out[SFZ_MAX_OPS];
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
     /* the adapter's shared model follows, page aligned */
-};
-
-enum sfz_cmd_kind { SFZ_CMD_BEGIN = 1, SFZ_CMD_SETUP, SFZ_CMD_OP, SFZ_CMD_DONE, SFZ_CMD_QUIT };
-struct sfz_cmd {
-    uint32_t kind;
-    uint32_t op;
-    uint32_t argv[SFZ_MAX_ARGS];
 };
 
 /* The executor's state in every process (workers inherit it at fork). */
@@ -53,18 +90,24 @@ struct sfz_exec_state {
 };
 extern struct sfz_exec_state sfz_state;
 
-/* Run one command as worker W (in this process). Fills the control block. BEGIN carries the
-   process count in op and "crashes may be planned" in argv[0]. */
+/* Run command CMD as worker W (in this process): fills the control block, the slot's cur_op,
+   next and completed, and the outcome of every op it ran. */
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd);
-/* The forked worker's loop: read commands from IN, acknowledge on OUT, never returns. */
-void sfz_worker_loop(unsigned w, int in, int out) __attribute__((noreturn));
+/* The forked worker's loop: wait on slot W for commands, acknowledge each, never returns. */
+void sfz_worker_loop(unsigned w) __attribute__((noreturn));
 
-/* Worker processes (exec_pool.c). */
+/* Worker processes and their channels (exec_pool.c). */
 int sfz_pool_ensure(unsigned w);       /* fork worker W if it is not running; 0 or -1 */
 enum sfz_reply { SFZ_REPLY_DONE, SFZ_REPLY_DIED, SFZ_REPLY_TIMEOUT };
-/* Send CMD to worker W and wait up to TIMEOUT_MS (0: forever); *WSTATUS on death. */
-enum sfz_reply sfz_pool_call(unsigned w, const struct sfz_cmd *cmd, unsigned timeout_ms,
-                             int *wstatus);
+/* Give CMD to worker W (sfz_pool_wait collects the answer). */
+void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd);
+/* Wait for W's answer to the last post; an op (slot progress) taking over TIMEOUT_MS is a
+   timeout, the worker then killed; *WSTATUS on death. */
+enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus);
+/* The futex channel both sides use (exec_pool.c). */
+void sfz_chan_publish(uint32_t *word, uint32_t value, const uint32_t *sleeps);
+void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t seen);
+void sfz_chan_ack(struct sfz_slot *s);
 pid_t sfz_pool_pid(unsigned w);
 int sfz_pool_alive(unsigned w);
 void sfz_pool_stop_all(void);

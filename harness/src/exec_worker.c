@@ -1,13 +1,13 @@
 /*
  * exec_worker.c - what a worker does with each command, the same code whether the "worker" is
- * the engine's own process (in-process mode) or a forked process driven over its socket. Faults
- * are armed only while an op of the code under test runs, so the harness's own calls are never
- * counted or failed.
+ * the engine's own process (in-process mode) or a forked process driven through its slot in the
+ * shared area. One command runs a whole run of the worker's consecutive ops. Faults are armed
+ * only while an op of the code under test runs, so the harness's own calls are never counted
+ * or failed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "exec_internal.h"
@@ -60,21 +60,22 @@ static int last_injection_removes(void)
            inj.function >= 0 && shmfault_function_removes((unsigned)inj.function);
 }
 
-static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cmd)
+static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *step,
+                      struct sfz_opout *out)
 {
-    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, cmd->op);
+    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, step->op);
     struct sfz_ctx ctx = ctx_of(w);
     unsigned long before = shmfault_injections();
     ctl->planned_signal = 0;
     errno = 0;
     shmfault_arm();
-    int status = op->run(&ctx, cmd->argv);
+    int status = op->run(&ctx, step->argv);
     int err = errno;
     shmfault_disarm();
     ctl->planned_signal = 0;
-    ctl->status = status;
-    ctl->err = status == SFZ_FAILED ? err : 0;
-    ctl->injected = shmfault_injections() != before;
+    out->status = ctl->status = status;
+    out->err = ctl->err = status == SFZ_FAILED ? err : 0;
+    out->injected = ctl->injected = shmfault_injections() != before;
     if (ctl->injected && last_injection_removes())
         sfz_state.area->removal_failed = 1;
     if (status == SFZ_FINDING)
@@ -101,38 +102,79 @@ static void handle_done(unsigned w, struct sfz_wctl *ctl)
     set_finding(ctl, SFZ_FIND_FD_LEAK);
 }
 
+static void bump(struct sfz_slot *s)
+{
+    __atomic_add_fetch(&s->progress, 1u, __ATOMIC_RELAXED);
+}
+
+/* The ops [from, to) of this worker, stopping after the first one that made a finding (the
+   executor records it and sends the rest again): a finding's "why" is one op's. */
+static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_slot *s, const struct sfz_cmd *cmd)
+{
+    for (uint32_t i = cmd->from; i < cmd->to; i++) {
+        bump(s);
+        __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED);
+        ctl->why[0] = '\0';
+        handle_op(w, ctl, &sfz_state.area->steps[i], &sfz_state.area->out[i]);
+        s->next = i + 1;
+        if (ctl->finding != SFZ_FIND_NONE) {
+            ctl->finding_op = (int)i;
+            return -1;
+        }
+    }
+    __atomic_store_n(&s->cur_op, -1, __ATOMIC_RELAXED);
+    return 0;
+}
+
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
+    struct sfz_slot *s = &sfz_state.area->slot[w];
     struct sfz_ctx ctx;
     ctl->status = 0;
-    switch (cmd->kind) {
-    case SFZ_CMD_BEGIN:
-        sfz_state.crash_allowed = (int)cmd->argv[0];
-        handle_begin(w, ctl, cmd->op);
-        break;
-    case SFZ_CMD_SETUP:
+    ctl->finding_op = -1;
+    if (cmd->stages & SFZ_DO_QUIT)
+        _exit(0);
+    if (cmd->stages & SFZ_DO_BEGIN) {
+        bump(s);
+        sfz_state.crash_allowed = (int)cmd->crash_allowed;
+        handle_begin(w, ctl, cmd->nprocs);
+        if (ctl->status < 0)
+            return;
+        s->completed |= SFZ_DO_BEGIN;
+    }
+    if (cmd->stages & SFZ_DO_SETUP) {
+        bump(s);
         ctx = ctx_of(w);
         if (sfz_state.adapter->setup && sfz_state.adapter->setup(&ctx) == SFZ_FINDING)
             set_finding(ctl, SFZ_FIND_DATA);
-        break;
-    case SFZ_CMD_OP: handle_op(w, ctl, cmd); break;
-    case SFZ_CMD_DONE: handle_done(w, ctl); break;
-    case SFZ_CMD_QUIT: _exit(0);
+        s->completed |= SFZ_DO_SETUP;
+        if (ctl->finding != SFZ_FIND_NONE)
+            return;
+    }
+    if (cmd->stages & SFZ_DO_OPS) {
+        if (run_ops(w, ctl, s, cmd) != 0)
+            return;
+        s->completed |= SFZ_DO_OPS;
+    }
+    if (cmd->stages & SFZ_DO_DONE) {
+        bump(s);
+        handle_done(w, ctl);
+        s->completed |= SFZ_DO_DONE;
     }
 }
 
-void sfz_worker_loop(unsigned w, int in, int out)
+void sfz_worker_loop(unsigned w)
 {
+    struct sfz_slot *s = &sfz_state.area->slot[w];
+    /* the executor set ack to cmd_seq before the fork and posts nothing before it */
+    uint32_t seen = __atomic_load_n(&s->ack, __ATOMIC_RELAXED) & ~SFZ_ACK_CHILD;
     for (;;) {
-        struct sfz_cmd cmd;
-        ssize_t n = recv(in, &cmd, sizeof(cmd), 0);
-        if (n != (ssize_t)sizeof(cmd))
-            _exit(n == 0 ? 0 : 1); /* the executor went away: leave without running its code */
+        sfz_chan_wait_cmd(s, seen);
+        seen = __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE);
+        struct sfz_cmd cmd = s->cmd;
         sfz_worker_handle(w, &cmd);
-        char ack = 1;
-        if (send(out, &ack, 1, MSG_NOSIGNAL) != 1)
-            _exit(0);
+        sfz_chan_ack(s);
     }
 }
 
