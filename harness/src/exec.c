@@ -60,6 +60,7 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
     sfz_state.op_timeout_ms = opt && opt->op_timeout_ms ? opt->op_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
     sfz_state.always_fork = opt ? opt->always_fork : 0;
     sfz_state.isolate = opt ? opt->isolate : 0;
+    sfz_state.self = SFZ_EXECUTOR;
     sfz_ns_enter(&sfz_state.private_sysv, &sfz_state.private_posix);
     sfz_coverage_share();
     return 0;

@@ -69,6 +69,7 @@ struct sfz_area {
     struct sfz_opout out[SFZ_MAX_OPS];
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
+    unsigned spin;        /* a core is free: the channel may spin before it sleeps */
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
     /* the adapter's shared model follows, page aligned */
@@ -85,10 +86,11 @@ struct sfz_exec_state {
     int always_fork;
     int isolate;
     int crash_allowed;     /* in a forked worker, for this input: planned deaths may happen */
-    unsigned self;         /* worker index in a worker */
+    unsigned self;         /* worker index in a worker, SFZ_EXECUTOR in the executor */
     int private_sysv, private_posix;
 };
 extern struct sfz_exec_state sfz_state;
+#define SFZ_EXECUTOR 0xffu
 
 /* Run command CMD as worker W (in this process): fills the control block, the slot's cur_op,
    next and completed, and the outcome of every op it ran. */
