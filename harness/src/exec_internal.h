@@ -126,8 +126,8 @@ struct sfz_fdset {
     unsigned char open[256];
 };
 void sfz_fds_snapshot(struct sfz_fdset *s);
-/* First fd open now and not in BEFORE, or -1. */
-int sfz_fds_new(const struct sfz_fdset *before);
+/* Look again into NOW; the first fd open now and not in BEFORE, or -1. */
+int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
 /* Whether it was exactly the crash libshmfault last injected, in that process. */

@@ -14,7 +14,10 @@
 #include "shmfault.h"
 
 static unsigned current_nprocs = 1;
-static struct sfz_fdset fds_at_begin;
+static struct sfz_fdset fds_at_begin, fds_at_done;
+/* In a forked worker, fds_at_done is what it holds now: nothing ran since its last fd check.
+   Not in the engine's process, where the engine runs between inputs. */
+static int fds_known;
 
 static struct sfz_ctx ctx_of(unsigned w)
 {
@@ -35,7 +38,11 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
     current_nprocs = nprocs;
     if (sfz_state.adapter->local_size)
         memset(sfz_state.local, 0, sfz_state.adapter->local_size);
-    sfz_fds_snapshot(&fds_at_begin);
+    if (fds_known)
+        fds_at_begin = fds_at_done;
+    else
+        sfz_fds_snapshot(&fds_at_begin);
+    fds_known = 0;
     shmfault_disarm();
     shmfault_reset();
     struct shmfault_error err;
@@ -90,7 +97,8 @@ static void handle_done(unsigned w, struct sfz_wctl *ctl)
     struct sfz_ctx ctx = ctx_of(w);
     if (sfz_state.adapter->worker_done)
         sfz_state.adapter->worker_done(&ctx);
-    int fd = sfz_fds_new(&fds_at_begin);
+    int fd = sfz_fds_new(&fds_at_begin, &fds_at_done);
+    fds_known = sfz_state.self != SFZ_EXECUTOR;
     if (fd < 0 || ctl->finding != SFZ_FIND_NONE)
         return;
     char path[32], target[160];
