@@ -187,14 +187,13 @@ static int area_sane(void)
 static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_slot *s, const struct sfz_cmd *cmd)
 {
     for (uint32_t i = cmd->from; i < cmd->to; i++) {
-        if (!sfz_step_sane(w, i))
-            return -1; /* an earlier command's op corrupted the program: the executor saw it */
         bump(s);
         __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED);
         ctl->why[0] = '\0';
         handle_op(w, ctl, &sfz_state.area->steps[i], &sfz_state.area->out[i]);
         __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED); /* again: the op may have hit it */
         s->next = i + 1;
+        /* the next op is read from the area: one this op scribbled over is not run */
         if (!area_sane() || (i + 1 < cmd->to && !sfz_step_sane(w, i + 1)))
             return -1;
         if (ctl->finding != SFZ_FIND_NONE) {
