@@ -135,7 +135,9 @@ void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd);
 enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus);
 /* The futex channel both sides use (exec_pool.c). */
 void sfz_chan_publish(uint32_t *word, uint32_t value, const uint32_t *sleeps);
-void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t seen);
+/* Wait until the slot's cmd_seq is WANT, the one after the last command: exactly that, not any
+   change, so a wild write into the word (repaired by the executor) is never taken for a post. */
+void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t want);
 /* Acknowledge command SEQ (the cmd_seq the worker read, not the slot's word again: a wild write
    during the command must not change what the executor waits for). */
 void sfz_chan_ack(struct sfz_slot *s, uint32_t seq);

@@ -121,18 +121,22 @@ static void sleep_on(uint32_t *word, uint32_t seen, uint32_t *sleeps, const stru
     __atomic_store_n(sleeps, 0u, __ATOMIC_SEQ_CST);
 }
 
-void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t seen)
+void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t want)
 {
     if (can_spin()) {
         uint64_t until = now_ns() + WORKER_SPIN_NS;
-        for (unsigned i = 0; __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE) == seen; i++) {
+        for (unsigned i = 0; __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE) != want; i++) {
             cpu_relax();
             if ((i & 63u) == 63u && now_ns() > until)
                 break;
         }
     }
-    while (__atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE) == seen)
-        sleep_on(&s->cmd_seq, seen, &s->worker_sleeps, NULL);
+    for (;;) {
+        uint32_t cur = __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE);
+        if (cur == want)
+            return;
+        sleep_on(&s->cmd_seq, cur, &s->worker_sleeps, NULL);
+    }
 }
 
 void sfz_chan_ack(struct sfz_slot *s, uint32_t seq)

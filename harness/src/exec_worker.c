@@ -182,6 +182,17 @@ static int area_sane(void)
     return sfz_area_intact(&what);
 }
 
+/* This process's copy of the run's outcomes, put into the area when the run stops: a wild
+   write by a later op of the run cannot change what an earlier one returned. */
+static struct sfz_opout outcome[SFZ_MAX_OPS];
+
+static int stop_run(const struct sfz_cmd *cmd, uint32_t next, int stopped)
+{
+    memcpy(&sfz_state.area->out[cmd->from], &outcome[cmd->from],
+           (next - cmd->from) * sizeof(outcome[0]));
+    return stopped;
+}
+
 /* The ops [from, to) of this worker, stopping after the first one that made a finding (the
    executor records it and sends the rest again): a finding's "why" is one op's. */
 static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_slot *s, const struct sfz_cmd *cmd)
@@ -190,19 +201,19 @@ static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_slot *s, const s
         bump(s);
         __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED);
         ctl->why[0] = '\0';
-        handle_op(w, ctl, &sfz_state.area->steps[i], &sfz_state.area->out[i]);
+        handle_op(w, ctl, &sfz_state.area->steps[i], &outcome[i]);
         __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED); /* again: the op may have hit it */
         s->next = i + 1;
         /* the next op is read from the area: one this op scribbled over is not run */
         if (!area_sane() || (i + 1 < cmd->to && !sfz_step_sane(w, i + 1)))
-            return -1;
+            return stop_run(cmd, i + 1, -1);
         if (ctl->finding != SFZ_FIND_NONE) {
             ctl->finding_op = (int)i;
-            return -1;
+            return stop_run(cmd, i + 1, -1);
         }
     }
     __atomic_store_n(&s->cur_op, -1, __ATOMIC_RELAXED);
-    return 0;
+    return stop_run(cmd, cmd->to, 0);
 }
 
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
@@ -251,8 +262,8 @@ void sfz_worker_loop(unsigned w)
     /* the executor set ack to cmd_seq before the fork and posts nothing before it */
     uint32_t seen = __atomic_load_n(&s->ack, __ATOMIC_RELAXED) & ~SFZ_ACK_CHILD;
     for (;;) {
+        seen = (seen + 1u) & ~SFZ_ACK_CHILD; /* the executor posts one after another */
         sfz_chan_wait_cmd(s, seen);
-        seen = __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE);
         struct sfz_cmd cmd = s->cmd;
         sfz_worker_handle(w, &cmd);
         sfz_chan_ack(s, seen);
