@@ -10,6 +10,8 @@
  *                               over pipes at every process switch (what a reused worker costs)
  *            writer-reader-fork the same with the peer forked and reaped every round (the
  *                               cost of "the forks needed" when nothing is reused)
+ *            four-procs         four processes (bench/programs/four-procs.txt): a writer and
+ *                               three readers kept alive, driven over pipes at every switch
  * Prints one JSON line {"program","rounds","seconds","per_sec"}. Runs in its own IPC
  * namespace, like the harness, so fixed keys never meet another process's objects.
  * Exit: 0 measured, 1 a call failed (the ceiling would be wrong), 2 usage, 77 no namespace.
@@ -98,6 +100,27 @@ static void peer_turns(int in, int out, long rounds)
     }
 }
 
+/* four-procs.txt, reader I's side (1..3): open, get (the last reader also puts 3) | close. */
+static void reader_turns(int in, int out, int last)
+{
+    char buf[256];
+    for (;;) {
+        if (!recv_byte(in))
+            return;
+        struct shmipc_kv *kv = shmipc_kv_open(KEY);
+        if (kv == NULL)
+            fail("reader open");
+        if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0 || (last && shmipc_kv_put(kv, text64, 3) != 0))
+            fail("reader get/put");
+        send_byte(out);
+        if (!recv_byte(in))
+            fail("reader lost the writer");
+        if (shmipc_kv_close(kv) != 0)
+            fail("reader close");
+        send_byte(out);
+    }
+}
+
 /* p0's side: create 16, put 16 | get | destroy (the harness's teardown removes the key). */
 static void writer_turns(int to_peer, int from_peer)
 {
@@ -148,14 +171,74 @@ static void stop_peer(pid_t pid, int to, int from)
     }
 }
 
-enum program { LIFECYCLE, WRITER_READER, WRITER_READER_FORK };
+#define READERS 3
+struct reader {
+    pid_t pid;
+    int to, from;
+};
+
+static void start_readers(struct reader *r)
+{
+    for (int i = 0; i < READERS; i++) {
+        int to[2], from[2];
+        if (pipe(to) != 0 || pipe(from) != 0)
+            fail("pipe");
+        pid_t pid = fork();
+        if (pid < 0)
+            fail("fork");
+        if (pid == 0) {
+            for (int k = 0; k < i; k++) {
+                close(r[k].to);
+                close(r[k].from);
+            }
+            close(to[1]);
+            close(from[0]);
+            reader_turns(to[0], from[1], i == READERS - 1);
+            _exit(0);
+        }
+        close(to[0]);
+        close(from[1]);
+        r[i] = (struct reader){pid, to[1], from[0]};
+    }
+}
+
+/* four-procs.txt, p0's side: create 16, put 16 | each reader's first turn | get | each
+   reader's second turn | destroy. */
+static void four_turns(const struct reader *r)
+{
+    char buf[256];
+    struct shmipc_kv *kv = shmipc_kv_create(KEY, 16);
+    if (kv == NULL)
+        fail("create");
+    if (shmipc_kv_put(kv, text64, 16) != 0)
+        fail("put");
+    for (int i = 0; i < READERS; i++) {
+        send_byte(r[i].to);
+        if (!recv_byte(r[i].from))
+            fail("reader died");
+    }
+    if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0)
+        fail("get");
+    for (int i = 0; i < READERS; i++) {
+        send_byte(r[i].to);
+        if (!recv_byte(r[i].from))
+            fail("reader died");
+    }
+    if (shmipc_kv_destroy(kv) != 0)
+        fail("destroy");
+}
+
+enum program { LIFECYCLE, WRITER_READER, WRITER_READER_FORK, FOUR_PROCS };
 
 static long run(enum program p, double seconds, double *elapsed)
 {
     int to[2], from[2];
     pid_t peer = -1;
+    struct reader readers[READERS];
     if (p == WRITER_READER)
         peer = start_peer(to, from, -1);
+    if (p == FOUR_PROCS)
+        start_readers(readers);
     long rounds = 0;
     double start = now_s(), t = start;
     /* Check the clock every 16 rounds: a clock read per round would be part of the ceiling. */
@@ -165,6 +248,8 @@ static long run(enum program p, double seconds, double *elapsed)
                 round_lifecycle();
             } else if (p == WRITER_READER) {
                 writer_turns(to[1], from[0]);
+            } else if (p == FOUR_PROCS) {
+                four_turns(readers);
             } else {
                 peer = start_peer(to, from, 1);
                 writer_turns(to[1], from[0]);
@@ -176,18 +261,23 @@ static long run(enum program p, double seconds, double *elapsed)
     *elapsed = t - start;
     if (p == WRITER_READER)
         stop_peer(peer, to[1], from[0]);
+    if (p == FOUR_PROCS)
+        for (int i = 0; i < READERS; i++)
+            stop_peer(readers[i].pid, readers[i].to, readers[i].from);
     return rounds;
 }
 
 int main(int argc, char **argv)
 {
-    static const char *const names[] = {"lifecycle", "writer-reader", "writer-reader-fork"};
+    static const char *const names[] = {"lifecycle", "writer-reader", "writer-reader-fork",
+                                        "four-procs"};
     if (argc != 3) {
-        fprintf(stderr, "usage: bench-ceiling-kv lifecycle|writer-reader|writer-reader-fork SECONDS\n");
+        fprintf(stderr, "usage: bench-ceiling-kv lifecycle|writer-reader|writer-reader-fork|"
+                        "four-procs SECONDS\n");
         return 2;
     }
     int p = -1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (strcmp(argv[1], names[i]) == 0)
             p = i;
     double seconds = strtod(argv[2], NULL);

@@ -9,8 +9,11 @@ Writes OUT_DIR/results.json, OUT_DIR/results.md, OUT_DIR/throughput.dat and
 OUT_DIR/throughput.gp (the gnuplot script bench/run feeds to gnuplot).
 
 Every result object has the same keys, so scripts can rely on them:
-figure, variant, unit, median, min, max, n, ratio, baseline, found, seeds, note.
-Values that do not apply are null. A time-to-find sample of "inf" means "not found within the
+figure, variant, unit, median, min, max, n, ratio, baseline, found, seeds, note, us_per_input,
+us_per_op, added_us. Values that do not apply are null. The last three are for throughput rows
+(exec/s): microseconds per input (10^6 / median), per op (over the program's "ops" meta, keyed
+by the part of the variant before the first "/"), and what the row adds per input over its
+baseline (us_per_input minus the baseline's). A time-to-find sample of "inf" means "not found within the
 budget": it sorts after every finite time, so a median of inf is reported as null with
 found < seeds saying why. The first object (figure "machine") describes the machine.
 """
@@ -31,7 +34,7 @@ FIGURES = OrderedDict([
     ("memcheck", "7. Valgrind in enumerate (fork server under memcheck)"),
 ])
 KEYS = ["figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline",
-        "found", "seeds", "note"]
+        "found", "seeds", "note", "us_per_input", "us_per_op", "added_us"]
 
 
 def read_tsv(path, width):
@@ -106,7 +109,24 @@ def results(samples, meta):
             ("found", found), ("seeds", seeds),
             ("note", "; ".join(m.get("note", [])) or None),
         ]))
+        rows[-1].update(costs(fig, variant, entry["unit"], medians, meta, base, ratio))
     return rows
+
+
+def costs(fig, variant, unit, medians, meta, base, ratio):
+    """Microseconds per input and per op of an exec/s row, and what it adds over its baseline."""
+    out = OrderedDict([("us_per_input", None), ("us_per_op", None), ("added_us", None)])
+    rate = medians.get((fig, variant))
+    if unit != "exec/s" or rate is None or not rate > 0 or math.isinf(rate):
+        return out
+    per_input = 1e6 / rate
+    out["us_per_input"] = finite_or_none(per_input)
+    ops = number(meta.get((fig, variant.split("/")[0]), {}).get("ops", ["nan"])[0])
+    if ops > 0:
+        out["us_per_op"] = finite_or_none(per_input / ops)
+    if ratio is not None and medians.get((fig, base)):
+        out["added_us"] = finite_or_none(per_input - 1e6 / medians[(fig, base)])
+    return out
 
 
 def fmt(x):
@@ -181,6 +201,14 @@ def markdown(rows, meta, machine):
                 med = fmt(r["median"]) if r["median"] is not None else ("not run" if r["n"] == 0 else "not found")
                 lines.append(f"| {r['variant']} | {med} | {fmt(r['min'])} | {fmt(r['max'])} | "
                              f"{r['found']}/{r['seeds']} | {r['note'] or ''} |")
+        elif fig == "throughput" and mine:
+            lines += ["| variant | unit | median | min | max | n | ratio | us/input | us/op | added us/input |",
+                      "|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+            for r in mine:
+                lines.append(f"| {r['variant']} | {r['unit']} | {fmt(r['median'])} | "
+                             f"{fmt(r['min'])} | {fmt(r['max'])} | {r['n']} | {ratio_text(r)} | "
+                             f"{fmt(r['us_per_input'])} | {fmt(r['us_per_op'])} | "
+                             f"{fmt(r['added_us'])} |")
         elif mine:
             lines += ["| variant | unit | median | min | max | n | ratio |",
                       "|---|---|---:|---:|---:|---:|---|"]

@@ -91,11 +91,16 @@ void sf_ledger_remove(enum shmfault_object_kind kind, long id, const char *name)
                                     __ATOMIC_RELAXED);
 }
 
+/* Only the entries claimed since the last clear can be in use (a slot is claimed by the add
+   on nledger before it is written), so a clear costs what the run created, not the table. */
 void sf_ledger_clear(void)
 {
     if (sf_shared == NULL)
         return;
-    for (unsigned i = 0; i < SF_LEDGER_MAX; i++)
+    unsigned n = __atomic_load_n(&sf_shared->nledger, __ATOMIC_ACQUIRE);
+    if (n > SF_LEDGER_MAX)
+        n = SF_LEDGER_MAX;
+    for (unsigned i = 0; i < n; i++)
         __atomic_store_n(&sf_shared->ledger[i].state, FREE, __ATOMIC_RELAXED);
     __atomic_store_n(&sf_shared->ledger_dropped, 0UL, __ATOMIC_RELAXED);
     __atomic_store_n(&sf_shared->nledger, 0u, __ATOMIC_RELEASE);

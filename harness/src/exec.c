@@ -1,11 +1,15 @@
 /*
- * exec.c - run one program and collect the verdict. The schedule is followed exactly: one op
- * at a time, in the worker the program names, each worker waiting on its socket in between, so
- * an interleaving found once replays every time. A program with one process and nothing that
- * can crash or block runs in the engine's own process (no round trips: the fast path); any
- * other runs in forked workers. Then, in this order: each live worker's worker_done and fd
- * check, the adapter's teardown and check here in the executor (faults disarmed), and the
- * namespace sweep, which removes whatever is left so nothing accumulates across inputs.
+ * exec.c - run one program and collect the verdict. The schedule is followed exactly: ops run
+ * in the order and in the worker the program names, one worker at a time, the others waiting
+ * on their slots, so an interleaving found once replays every time. A run of consecutive ops
+ * of one worker is one command (exec_internal.h): the executor steps in only where the
+ * schedule switches process. Every worker's begin goes out at once (they only reset their own
+ * state), the adapter's setup and worker 0's done ride along with worker 0's first and last
+ * ops when the schedule allows. A program with one process and nothing that can crash or block
+ * runs in the engine's own process (the fast path); any other runs in forked workers. Then, in
+ * this order: each live worker's worker_done and fd check, the adapter's teardown and check
+ * here in the executor (faults disarmed), and the namespace sweep, which removes whatever is
+ * left so nothing accumulates across inputs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,34 +30,51 @@ static size_t round_page(size_t n)
     return (n + 4095u) & ~(size_t)4095u;
 }
 
+/* The memory the executor shares with every worker: control blocks, channels, the program and
+   its outcomes (the whole struct sfz_area, *HEAD bytes), then the adapter's model, page aligned.
+   MAP_SHARED before any fork, so it outlives workers. Laid out guard | area | guard | model |
+   guard: nothing the code under test maps lands next to the harness's state, so running off
+   the end of a mapping faults first. Returns the area (the model follows it after a guard). */
+static char *alloc_shared_area(size_t model_size, size_t *head)
+{
+    size_t model = round_page(model_size);
+    *head = round_page(sizeof(struct sfz_area));
+    char *all = mmap(NULL, GUARD + *head + GUARD + model + GUARD, PROT_NONE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (all == MAP_FAILED)
+        return NULL;
+    if (mprotect(all + GUARD, *head, PROT_READ | PROT_WRITE) != 0 ||
+        (model > 0 && mprotect(all + GUARD + *head + GUARD, model, PROT_READ | PROT_WRITE) != 0)) {
+        (void)munmap(all, GUARD + *head + GUARD + model + GUARD);
+        return NULL;
+    }
+    return all + GUARD;
+}
+
 int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_options *opt,
                   char *err, size_t err_size)
 {
     if (sfz_state.adapter != NULL)
         return 0;
-    /* guard | area | guard | model | guard: nothing the code under test maps lands next to
-       the harness's state, so running off the end of a mapping faults first */
-    size_t head = round_page(sizeof(struct sfz_area)), model = round_page(adapter->shared_size);
-    char *all = mmap(NULL, GUARD + head + GUARD + model + GUARD, PROT_NONE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    size_t head = 0;
+    char *area = alloc_shared_area(adapter->shared_size, &head);
     void *local = calloc(1, adapter->local_size ? adapter->local_size : 1);
-    if (all == MAP_FAILED || local == NULL ||
-        mprotect(all + GUARD, head, PROT_READ | PROT_WRITE) != 0 ||
-        (model > 0 && mprotect(all + GUARD + head + GUARD, model, PROT_READ | PROT_WRITE) != 0)) {
+    if (area == NULL || local == NULL) {
         snprintf(err, err_size, "cannot allocate the executor's shared area");
         return -1;
     }
     shmfault_disarm();
     sfz_state.adapter = adapter;
     sfz_opset_init(&sfz_state.set, adapter);
-    sfz_state.area = (struct sfz_area *)(all + GUARD);
+    sfz_state.area = (struct sfz_area *)area;
     sfz_state.area_size = head;
     sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
-    sfz_state.shared = all + GUARD + head + GUARD;
+    sfz_state.shared = area + head + GUARD;
     sfz_state.local = local;
     sfz_state.op_timeout_ms = opt && opt->op_timeout_ms ? opt->op_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
     sfz_state.always_fork = opt ? opt->always_fork : 0;
     sfz_state.isolate = opt ? opt->isolate : 0;
+    sfz_state.self = SFZ_EXECUTOR;
     sfz_ns_enter(&sfz_state.private_sysv, &sfz_state.private_posix);
     sfz_coverage_share();
     return 0;
@@ -75,16 +96,39 @@ int sfz_area_unlock(void)
     return was;
 }
 
+static const char *slot_broken(const struct sfz_slot *s)
+{
+    if (s->cur_op < -1 || s->cur_op >= SFZ_MAX_OPS || s->next > SFZ_MAX_OPS)
+        return "a worker's channel names an op out of range";
+    if ((s->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
+        (s->cmd.stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
+        s->cmd.from > s->cmd.to || s->cmd.to > SFZ_MAX_OPS)
+        return "a worker's channel holds values the harness never writes";
+    return NULL;
+}
+
 int sfz_area_intact(const char **what)
 {
     const struct sfz_area *a = sfz_state.area;
     *what = NULL;
     if (a->magic != SFZ_AREA_MAGIC || a->magic_end != SFZ_AREA_MAGIC)
         *what = "its guard words were overwritten";
+    else if (a->injected_deaths > SFZ_MAX_PROCS || a->uncertain_slots >= 1u << SFZ_SLOTS ||
+             (unsigned)a->removal_failed > 1 || a->spin > 1)
+        *what = "a verdict counter is out of range";
     for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
-        if ((unsigned)a->w[w].finding > SFZ_FIND_FD_LEAK)
-            *what = "a worker's finding kind is out of range";
+        if ((unsigned)a->w[w].finding > SFZ_FIND_FD_LEAK || a->w[w].finding_op < -1 ||
+            a->w[w].finding_op >= SFZ_MAX_OPS)
+            *what = "a worker's finding is out of range";
+    for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
+        *what = slot_broken(&a->slot[w]);
     return *what == NULL;
+}
+
+int sfz_step_sane(unsigned w, uint32_t i)
+{
+    const struct sfz_step *st = &sfz_state.area->steps[i];
+    return i < SFZ_MAX_OPS && st->proc == w && st->op < sfz_state.set.nops;
 }
 
 void sfz_exec_shutdown(void)
@@ -132,6 +176,8 @@ struct run {
     int dead[SFZ_MAX_PROCS];
     pid_t crashed[SFZ_MAX_PROCS]; /* workers the fault plan killed inside a call: as many as
                                      sfz_state.area->injected_deaths counts */
+    pid_t pid[SFZ_MAX_PROCS];     /* each worker's process for this command */
+    unsigned uncertain;           /* what sfz_state.area->uncertain_slots must hold */
 };
 
 static void record(struct run *r, enum sfz_finding_kind kind, int op, const char *why)
@@ -147,7 +193,7 @@ static void record(struct run *r, enum sfz_finding_kind kind, int op, const char
    with sfz_expect_crash): it may have done all, part or none of its work, so every slot it
    names (all slots when it names none) is uncertain for the rest of the input. proc.exit
    leaves between calls and changes nothing shared: its effect is certain. */
-static void mark_uncertain(const struct sfz_step *s, const struct sfz_wctl *ctl)
+static void mark_uncertain(struct run *r, const struct sfz_step *s, const struct sfz_wctl *ctl)
 {
     const struct sfz_op *op = sfz_opset_op(&sfz_state.set, s->op);
     unsigned mask = 0;
@@ -156,7 +202,8 @@ static void mark_uncertain(const struct sfz_step *s, const struct sfz_wctl *ctl)
     for (unsigned i = 0; i < op->nargs; i++)
         if (op->args[i].kind == SFZ_ARG_SLOT)
             mask |= 1u << s->argv[i];
-    sfz_state.area->uncertain_slots |= mask ? mask : (1u << SFZ_SLOTS) - 1u;
+    r->uncertain |= mask ? mask : (1u << SFZ_SLOTS) - 1u;
+    sfz_state.area->uncertain_slots = r->uncertain;
 }
 
 static void describe_op(struct run *r, int op, char *buf, size_t size)
@@ -176,48 +223,167 @@ static void harness_broken(const char *why)
     exit(3);
 }
 
-/* Send CMD to worker W (or run it here) and turn what happened into findings. Returns 0 when
-   the worker is still there afterwards. */
-static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
+static int here(const struct run *r)
+{
+    return r->inprocess && !sfz_state.isolate;
+}
+
+/* Give CMD to worker W, forking it if needed, or run it here on the fast path. */
+static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    struct sfz_wctl *ctl = &sfz_state.area->w[w];
+    struct sfz_slot *s = &sfz_state.area->slot[w];
+    ctl->finding = SFZ_FIND_NONE;
+    ctl->why[0] = '\0';
+    s->cur_op = -1;
+    s->next = cmd->from;
+    s->completed = 0;
+    if (here(r)) {
+        sfz_worker_handle(w, cmd);
+        return;
+    }
+    if (sfz_pool_ensure(w) != 0)
+        harness_broken("cannot fork a worker process");
+    r->pid[w] = sfz_pool_pid(w);
+    sfz_pool_post(w, cmd);
+}
+
+/* The op of CMD worker W was in when it stopped (died, was killed, found something, or saw
+   the area corrupted after it), or -1: outside the command's ops. */
+static int op_of(unsigned w, const struct sfz_cmd *cmd)
+{
+    int op = sfz_state.area->slot[w].cur_op;
+    if (!(cmd->stages & SFZ_DO_OPS) || op < (int)cmd->from || op >= (int)cmd->to)
+        return -1;
+    return op;
+}
+
+/* Whether what the harness shares with the workers still holds what only it writes, for the
+   whole area: guard words, verdict counters, every worker's control block and channel, the
+   program the workers read, and W's progress through CMD. */
+static const char *area_broken(const struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    const struct sfz_area *a = sfz_state.area;
+    const struct sfz_slot *s = &a->slot[w];
+    const char *what = NULL;
+    if (!sfz_area_intact(&what))
+        return what;
+    if (memcmp(a->steps, r->prog->ops, r->prog->nops * sizeof(r->prog->ops[0])) != 0)
+        return "the program the workers read was changed";
+    if (a->uncertain_slots != r->uncertain)
+        return "the uncertain slots were changed";
+    if ((cmd->stages & SFZ_DO_OPS) && (s->next < cmd->from || s->next > cmd->to))
+        return "a worker's progress is out of its command";
+    return NULL;
+}
+
+/* Put back what the harness wrote (the control blocks are zeroed: only this command's
+   finding was in them, and the corruption is the finding now). W's progress through CMD is
+   put back as the worker stored it after the adapter code (NEXT, COMPLETED), or, when that is
+   out of range too, the command counts as done: a command always ends. */
+static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *cmd, uint32_t next,
+                        uint32_t completed)
+{
+    struct sfz_area *a = sfz_state.area;
+    struct sfz_slot *s = &a->slot[w];
+    unsigned crashed = 0;
+    for (unsigned i = 0; i < SFZ_MAX_PROCS; i++)
+        crashed += r->crashed[i] != 0;
+    memset(a->w, 0, sizeof(a->w));
+    for (unsigned i = 0; i < SFZ_MAX_PROCS; i++) {
+        a->w[i].finding_op = -1;
+        a->slot[i].cur_op = -1;
+        a->slot[i].next = a->slot[i].completed = 0;
+        a->slot[i].cmd.stages = a->slot[i].cmd.from = a->slot[i].cmd.to = 0;
+    }
+    memcpy(a->steps, r->prog->ops, r->prog->nops * sizeof(r->prog->ops[0]));
+    a->uncertain_slots = r->uncertain;
+    a->injected_deaths = crashed;
+    a->removal_failed = a->removal_failed != 0;
+    a->spin = 0;
+    a->magic = a->magic_end = SFZ_AREA_MAGIC;
+    sfz_pool_repair();
+    int ok = (completed & ~cmd->stages) == 0 &&
+             (!(cmd->stages & SFZ_DO_OPS) || (next >= cmd->from && next <= cmd->to));
+    s->next = ok ? next : cmd->to;
+    s->completed = ok ? completed : cmd->stages;
+}
+
+/* After worker W's command CMD: a write into the area by the code under test past the
+   protection (it made the range writable again) is judged as the crash it would have been,
+   naming OP, and the area is made whole again; the reply is then handled as usual. */
+static void check_area(struct run *r, unsigned w, const struct sfz_cmd *cmd, int op)
+{
+    const struct sfz_slot *s = &sfz_state.area->slot[w];
+    uint32_t next = s->next, completed = s->completed;
+    const char *broken = area_broken(r, w, cmd);
+    if (broken == NULL)
+        return;
+    char where[200], why[400];
+    describe_op(r, op, where, sizeof(where));
+    snprintf(why, sizeof(why), "%s: the harness's shared state was corrupted (%s): a wild "
+             "write by the code under test", where, broken);
+    area_repair(r, w, cmd, next, completed);
+    record(r, SFZ_FIND_CRASH, op, why);
+}
+
+/* The outcome of every op the command finished. */
+static void collect_ops(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    const struct sfz_slot *s = &sfz_state.area->slot[w];
+    if (!(cmd->stages & SFZ_DO_OPS))
+        return;
+    for (uint32_t i = cmd->from; i < s->next && i < cmd->to; i++) {
+        struct sfz_op_result *o = &r->res->ops[i];
+        const struct sfz_opout *out = &sfz_state.area->out[i];
+        o->fate = SFZ_FATE_RAN;
+        o->status = (uint8_t)out->status;
+        o->err = out->err;
+        o->injected = (uint8_t)out->injected;
+    }
+}
+
+/* After W's death: the ops of CMD it never reached (OP, the one it died in, has its fate). */
+static void mark_gone(struct run *r, unsigned w, const struct sfz_cmd *cmd, int op)
+{
+    if (!(cmd->stages & SFZ_DO_OPS))
+        return;
+    for (uint32_t i = sfz_state.area->slot[w].next; i < cmd->to; i++)
+        if ((int)i != op)
+            r->res->ops[i].fate = SFZ_FATE_GONE;
+}
+
+/* Wait for worker W's answer to CMD and turn what happened into findings. Returns 0 when the
+   worker is still there afterwards. */
+static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
     char where[200], why[400], death[64];
     int wstatus = 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
-    ctl->finding = SFZ_FIND_NONE;
-    ctl->why[0] = '\0';
-    if (r->inprocess && !sfz_state.isolate) {
-        sfz_worker_handle(w, cmd);
-    } else {
-        if (sfz_pool_ensure(w) != 0)
-            harness_broken("cannot fork a worker process");
-        pid_t pid = sfz_pool_pid(w);
-        reply = sfz_pool_call(w, cmd, sfz_state.op_timeout_ms, &wstatus);
-        if (reply == SFZ_REPLY_DIED && sfz_death_planned(ctl, pid, wstatus)) {
-            r->dead[w] = 1;
-            unsigned *n = &sfz_state.area->injected_deaths;
-            if (sfz_death_injected(pid, wstatus) && *n < SFZ_MAX_PROCS)
-                r->crashed[(*n)++] = pid;
-            if (op >= 0) {
-                r->res->ops[op].fate = SFZ_FATE_DIED;
-                r->res->ops[op].wstatus = wstatus;
-                mark_uncertain(&r->prog->ops[op], ctl);
-            }
-            return -1;
-        }
+    if (!here(r))
+        reply = sfz_pool_wait(w, sfz_state.op_timeout_ms, &wstatus);
+    int op = op_of(w, cmd);
+    check_area(r, w, cmd, op);
+    collect_ops(r, w, cmd);
+    if (reply != SFZ_REPLY_DONE) {
+        mark_gone(r, w, cmd, op);
+        if (op >= 0) /* killed inside the op, by plan or by the timeout */
+            mark_uncertain(r, &r->prog->ops[op], ctl);
     }
-    describe_op(r, op, where, sizeof(where));
-    const char *broken = NULL;
-    if (!sfz_area_intact(&broken)) {
-        /* written by the code under test past the protection (it made the range writable
-           again): judged as the crash it would have been, the area made whole again */
-        snprintf(why, sizeof(why), "%s: the harness's shared state was corrupted (%s): a wild "
-                 "write by the code under test", where, broken);
-        memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
-        sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
-        record(r, SFZ_FIND_CRASH, op, why);
+    if (reply == SFZ_REPLY_DIED && sfz_death_planned(ctl, r->pid[w], wstatus)) {
+        r->dead[w] = 1;
+        unsigned *n = &sfz_state.area->injected_deaths;
+        if (sfz_death_injected(r->pid[w], wstatus) && *n < SFZ_MAX_PROCS)
+            r->crashed[(*n)++] = r->pid[w];
+        if (op >= 0) {
+            r->res->ops[op].fate = SFZ_FATE_DIED;
+            r->res->ops[op].wstatus = wstatus;
+        }
+        return -1;
     }
     if (reply != SFZ_REPLY_DONE) {
+        describe_op(r, op, where, sizeof(where));
         r->dead[w] = 1;
         if (op >= 0) {
             r->res->ops[op].fate = reply == SFZ_REPLY_DIED ? SFZ_FATE_DIED : SFZ_FATE_HUNG;
@@ -232,34 +398,91 @@ static int call(struct run *r, unsigned w, struct sfz_cmd *cmd, int op)
         record(r, reply == SFZ_REPLY_TIMEOUT ? SFZ_FIND_HANG : SFZ_FIND_CRASH, op, why);
         return -1;
     }
-    if (cmd->kind == SFZ_CMD_BEGIN && ctl->status < 0)
+    if ((cmd->stages & SFZ_DO_BEGIN) && ctl->status < 0)
         harness_broken(ctl->why);
     if (ctl->finding != SFZ_FIND_NONE) {
+        describe_op(r, ctl->finding_op, where, sizeof(where));
         snprintf(why, sizeof(why), "%.190s: %.200s", where, ctl->why);
-        record(r, (enum sfz_finding_kind)ctl->finding, op, op >= 0 ? why : ctl->why);
+        record(r, (enum sfz_finding_kind)ctl->finding, ctl->finding_op,
+               ctl->finding_op >= 0 ? why : ctl->why);
     }
+    if (ctl->finding == SFZ_FIND_FD_LEAK && !here(r))
+        sfz_pool_retire(w);
     return 0;
 }
 
-static void run_ops(struct run *r)
+/* Run CMD in worker W to its end: a worker stops after a finding, and is given the rest. */
+static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
 {
-    for (unsigned i = 0; i < r->prog->nops; i++) {
-        const struct sfz_step *s = &r->prog->ops[i];
-        struct sfz_op_result *o = &r->res->ops[i];
-        if (r->dead[s->proc]) {
-            o->fate = SFZ_FATE_GONE;
+    while (cmd.stages != 0) {
+        post(r, w, &cmd);
+        if (collect(r, w, &cmd) != 0)
+            return;
+        const struct sfz_slot *s = &sfz_state.area->slot[w];
+        cmd.stages &= ~s->completed;
+        cmd.from = s->next;
+        if (cmd.from >= cmd.to)
+            cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
+        if (cmd.stages & SFZ_DO_BEGIN)
+            harness_broken("a worker did not begin the input");
+    }
+}
+
+static struct sfz_cmd make_cmd(const struct run *r, uint32_t stages, uint32_t from, uint32_t to)
+{
+    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to};
+    return c;
+}
+
+/* Every worker's begin at once: each resets only its own state and libshmfault's (to the
+   same zeros), so the order among them does not matter; all are done before the setup. */
+static void begin_all(struct run *r)
+{
+    struct sfz_cmd begin = make_cmd(r, SFZ_DO_BEGIN, 0, 0);
+    for (unsigned w = 0; w < r->prog->nprocs; w++)
+        post(r, w, &begin);
+    for (unsigned w = 0; w < r->prog->nprocs; w++)
+        if (collect(r, w, &begin) == 0 && !(sfz_state.area->slot[w].completed & SFZ_DO_BEGIN))
+            harness_broken("a worker did not begin the input");
+}
+
+/* The setup (worker 0, before any op), the ops in runs of one worker, then the workers' done
+   in order. Worker 0's pending stages (FIRST: its begin when it is the only worker, and the
+   setup) go with its first run of ops if the program starts with one, and its done with its
+   last run if that ends the program. */
+static void run_program(struct run *r, uint32_t first)
+{
+    const struct sfz_program *p = r->prog;
+    int done[SFZ_MAX_PROCS] = {0};
+    unsigned i = 0;
+    if (!r->dead[0] && (p->nops == 0 || p->ops[0].proc != 0)) {
+        uint32_t stages = first | (p->nops == 0 ? SFZ_DO_DONE : 0u);
+        command(r, 0, make_cmd(r, stages, 0, 0));
+        done[0] = p->nops == 0;
+        first = 0;
+    }
+    while (i < p->nops) {
+        unsigned w = p->ops[i].proc, j = i + 1;
+        while (j < p->nops && p->ops[j].proc == w)
+            j++;
+        if (r->dead[w]) {
+            for (; i < j; i++)
+                r->res->ops[i].fate = SFZ_FATE_GONE;
             continue;
         }
-        struct sfz_cmd cmd = {SFZ_CMD_OP, s->op, {0}};
-        memcpy(cmd.argv, s->argv, sizeof(cmd.argv));
-        if (call(r, s->proc, &cmd, (int)i) != 0)
-            continue;
-        const struct sfz_wctl *ctl = &sfz_state.area->w[s->proc];
-        o->fate = SFZ_FATE_RAN;
-        o->status = (uint8_t)ctl->status;
-        o->err = ctl->err;
-        o->injected = (uint8_t)ctl->injected;
+        uint32_t stages = SFZ_DO_OPS | (w == 0 ? first : 0u);
+        if (w == 0 && j == p->nops) {
+            stages |= SFZ_DO_DONE;
+            done[0] = 1;
+        }
+        if (w == 0)
+            first = 0;
+        command(r, w, make_cmd(r, stages, i, j));
+        i = j;
     }
+    for (unsigned w = 0; w < p->nprocs; w++)
+        if (!r->dead[w] && !done[w])
+            command(r, w, make_cmd(r, SFZ_DO_DONE, 0, 0));
 }
 
 /* Teardown and check run here, disarmed, with a zeroed local area in every mode. */
@@ -294,7 +517,7 @@ static void finish(struct run *r)
 enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz_program *prog,
                                    struct sfz_result *res)
 {
-    struct run r = {prog, res, runs_in_process(prog), {0}, {0}};
+    struct run r = {prog, res, runs_in_process(prog), {0}, {0}, {0}, 0};
     (void)set;
     memset(res, 0, sizeof(*res));
     res->finding_op = -1;
@@ -302,26 +525,21 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     if (sfz_state.adapter->shared_size)
         memset(sfz_state.shared, 0, sfz_state.adapter->shared_size);
     memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
+    memcpy(sfz_state.area->steps, prog->ops, prog->nops * sizeof(prog->ops[0]));
     sfz_state.area->peer_writes = 0;
     sfz_state.area->removal_failed = 0;
     sfz_state.area->injected_deaths = 0;
     sfz_state.area->uncertain_slots = 0;
     shmfault_disarm();
     shmfault_reset();
-    for (unsigned w = 0; w < prog->nprocs; w++) {
-        struct sfz_cmd begin = {SFZ_CMD_BEGIN, prog->nprocs, {!r.inprocess, 0, 0, 0}};
+    for (unsigned w = 0; w < prog->nprocs; w++)
         rules_for(prog, w, sfz_state.area->w[w].rules, sizeof(sfz_state.area->w[w].rules));
-        (void)call(&r, w, &begin, -1);
-    }
-    struct sfz_cmd setup = {SFZ_CMD_SETUP, 0, {0}};
-    if (!r.dead[0])
-        (void)call(&r, 0, &setup, -1);
-    run_ops(&r);
-    for (unsigned w = 0; w < prog->nprocs; w++) {
-        struct sfz_cmd done = {SFZ_CMD_DONE, 0, {0}};
-        if (!r.dead[w])
-            (void)call(&r, w, &done, -1);
-    }
+    uint32_t first = SFZ_DO_SETUP;
+    if (prog->nprocs == 1)
+        first |= SFZ_DO_BEGIN; /* nothing else to begin: one command for the whole input */
+    else
+        begin_all(&r);
+    run_program(&r, first);
     finish(&r);
     return res->kind;
 }

@@ -17,16 +17,61 @@ struct sfz_wctl {
     int planned_exit;        /* set by proc.exit before it leaves */
     int status, err, injected;
     int finding;             /* enum sfz_finding_kind found inside the worker */
+    int finding_op;          /* the op it was found in, -1 outside the ops */
     char why[256];
     char rules[SFZ_RULES_MAX]; /* this worker's fault rules for the current input */
+};
+
+/* What the executor asks of a worker, done in this order: one command carries a whole run of
+   consecutive ops of that worker, with the input's begin, setup or done around it when the
+   schedule allows. The worker stops after the first stage or op that made a finding. */
+enum sfz_do {
+    SFZ_DO_BEGIN = 1u,  /* reset, snapshot fds, arm this worker's rules (nprocs, crash_allowed) */
+    SFZ_DO_SETUP = 2u,  /* the adapter's setup (worker 0) */
+    SFZ_DO_OPS = 4u,    /* program ops [from, to), all this worker's */
+    SFZ_DO_DONE = 8u,   /* worker_done and the fd check */
+    SFZ_DO_QUIT = 16u
+};
+struct sfz_cmd {
+    uint32_t stages;        /* enum sfz_do bits */
+    uint32_t nprocs;
+    uint32_t crash_allowed; /* in a forked worker: planned deaths may happen */
+    uint32_t from, to;
+};
+
+/* The executor <-> worker channel: one per worker, in the shared area. The executor writes cmd
+   and bumps cmd_seq; the worker does it and stores ack = cmd_seq. Each side spins briefly when
+   a core is free, else sleeps on the word with a futex and says so in *_sleeps, so the other
+   side only makes the wake-up system call when someone sleeps. No lock: a worker killed at any
+   instruction leaves at most a stale ack, and the executor learns of the death from SIGCHLD
+   (the handler sets SFZ_ACK_CHILD in the ack it waits on) and waitpid. */
+#define SFZ_ACK_CHILD 0x80000000u
+struct sfz_slot {
+    uint32_t cmd_seq, ack;
+    uint32_t worker_sleeps, exec_sleeps;
+    uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
+                           from the op's start, not from the command's */
+    int cur_op;         /* the op running, -1 outside the ops */
+    uint32_t next;      /* after OPS: the first op not done (to resume after a finding) */
+    uint32_t completed; /* the stages finished */
+    struct sfz_cmd cmd;
+};
+
+/* An op's outcome as the worker leaves it for the executor. */
+struct sfz_opout {
+    int status, err, injected;
 };
 
 struct sfz_area {
     uint64_t magic;       /* SFZ_AREA_MAGIC: checked after every command (sfz_area_intact) */
     struct sfz_wctl w[SFZ_MAX_PROCS];
+    struct sfz_slot slot[SFZ_MAX_PROCS];
+    struct sfz_step steps[SFZ_MAX_OPS]; /* the program's ops, for the workers to read */
+    struct sfz_opout out[SFZ_MAX_OPS];
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
     unsigned uncertain_slots; /* bit per slot: an op on it died half-way (sfz_slot_uncertain) */
+    unsigned spin;        /* a core is free: the channel may spin before it sleeps */
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
     uint64_t magic_end;   /* SFZ_AREA_MAGIC */
@@ -40,18 +85,21 @@ struct sfz_area {
  * executor: teardown, check), so a wild write faults (a crash finding with the op that did it)
  * instead of turning the verdict into garbage. sfz_area_unlock returns whether it was locked:
  * the harness's own writes during an op (sfz_expect_crash, peer.poke) unlock and lock again.
+ * The whole area is one mapping, channels included, and that is enough: mprotect acts on the
+ * calling process's view only, and no process writes the area while it runs adapter code
+ * itself (a worker stores its slot's progress, cur_op, next, completed and ack before or after
+ * the adapter call, never during it; the executor's SIGCHLD handler writes an ack word only
+ * while the executor waits in sfz_pool_wait, when it runs no adapter code). Other processes'
+ * writes to their own views are not the code under test's.
  */
 void sfz_area_lock(void);
 int sfz_area_unlock(void);
-/* Whether the area still holds what only the harness writes (magics, a known finding kind). */
+/* Whether the area still holds what only the harness writes (magics, finding kinds, the
+   channels' and counters' ranges); WHAT names the first thing found broken. Cheap: a worker
+   asks after every adapter call, the executor after every command. */
 int sfz_area_intact(const char **what);
-
-enum sfz_cmd_kind { SFZ_CMD_BEGIN = 1, SFZ_CMD_SETUP, SFZ_CMD_OP, SFZ_CMD_DONE, SFZ_CMD_QUIT };
-struct sfz_cmd {
-    uint32_t kind;
-    uint32_t op;
-    uint32_t argv[SFZ_MAX_ARGS];
-};
+/* Whether step I of the area's program can be worker W's (its process, a known op). */
+int sfz_step_sane(unsigned w, uint32_t i);
 
 /* The executor's state in every process (workers inherit it at fork). */
 struct sfz_exec_state {
@@ -65,25 +113,42 @@ struct sfz_exec_state {
     int always_fork;
     int isolate;
     int crash_allowed;     /* in a forked worker, for this input: planned deaths may happen */
-    unsigned self;         /* worker index in a worker */
+    unsigned self;         /* worker index in a worker, SFZ_EXECUTOR in the executor */
     int private_sysv, private_posix;
 };
 extern struct sfz_exec_state sfz_state;
+#define SFZ_EXECUTOR 0xffu
 
-/* Run one command as worker W (in this process). Fills the control block. BEGIN carries the
-   process count in op and "crashes may be planned" in argv[0]. */
+/* Run command CMD as worker W (in this process): fills the control block, the slot's cur_op,
+   next and completed, and the outcome of every op it ran. */
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd);
-/* The forked worker's loop: read commands from IN, acknowledge on OUT, never returns. */
-void sfz_worker_loop(unsigned w, int in, int out) __attribute__((noreturn));
+/* The forked worker's loop: wait on slot W for commands, acknowledge each, never returns. */
+void sfz_worker_loop(unsigned w) __attribute__((noreturn));
 
-/* Worker processes (exec_pool.c). */
+/* Worker processes and their channels (exec_pool.c). */
 int sfz_pool_ensure(unsigned w);       /* fork worker W if it is not running; 0 or -1 */
 enum sfz_reply { SFZ_REPLY_DONE, SFZ_REPLY_DIED, SFZ_REPLY_TIMEOUT };
-/* Send CMD to worker W and wait up to TIMEOUT_MS (0: forever); *WSTATUS on death. */
-enum sfz_reply sfz_pool_call(unsigned w, const struct sfz_cmd *cmd, unsigned timeout_ms,
-                             int *wstatus);
+/* Give CMD to worker W (sfz_pool_wait collects the answer). */
+void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd);
+/* Wait for W's answer to the last post; an op (slot progress) taking over TIMEOUT_MS is a
+   timeout, the worker then killed; *WSTATUS on death. */
+enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus);
+/* The futex channel both sides use (exec_pool.c). */
+void sfz_chan_publish(uint32_t *word, uint32_t value, const uint32_t *sleeps);
+/* Wait until the slot's cmd_seq is WANT, the one after the last command: exactly that, not any
+   change, so a wild write into the word (repaired by the executor) is never taken for a post. */
+void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t want);
+/* Acknowledge command SEQ (the cmd_seq the worker read, not the slot's word again: a wild write
+   during the command must not change what the executor waits for). */
+void sfz_chan_ack(struct sfz_slot *s, uint32_t seq);
+/* After the area was found corrupted: every live worker's channel words as the executor last
+   left them (the idle workers sleep on unchanged words; wake-ups are made unconditionally). */
+void sfz_pool_repair(void);
 pid_t sfz_pool_pid(unsigned w);
 int sfz_pool_alive(unsigned w);
+/* End worker W now (it left descriptors open: the next input must not inherit them, or its fd
+   numbers would differ from its run alone); the next command forks a fresh one. */
+void sfz_pool_retire(unsigned w);
 void sfz_pool_stop_all(void);
 
 /* Namespaces and leftovers (namespace.c). */
@@ -98,8 +163,8 @@ struct sfz_fdset {
     unsigned char open[256];
 };
 void sfz_fds_snapshot(struct sfz_fdset *s);
-/* First fd open now and not in BEFORE, or -1. */
-int sfz_fds_new(const struct sfz_fdset *before);
+/* Look again into NOW; the first fd open now and not in BEFORE, or -1. */
+int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
 /* Whether it was exactly the crash libshmfault last injected, in that process. */

@@ -1,20 +1,23 @@
 /*
  * exec_worker.c - what a worker does with each command, the same code whether the "worker" is
- * the engine's own process (in-process mode) or a forked process driven over its socket. Faults
- * are armed only while an op of the code under test runs, so the harness's own calls are never
- * counted or failed.
+ * the engine's own process (in-process mode) or a forked process driven through its slot in the
+ * shared area. One command runs a whole run of the worker's consecutive ops. Faults are armed
+ * only while an op of the code under test runs, so the harness's own calls are never counted
+ * or failed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "exec_internal.h"
 #include "shmfault.h"
 
 static unsigned current_nprocs = 1;
-static struct sfz_fdset fds_at_begin;
+static struct sfz_fdset fds_at_begin, fds_at_done;
+/* In a forked worker, fds_at_done is what it holds now: nothing ran since its last fd check.
+   Not in the engine's process, where the engine runs between inputs. */
+static int fds_known;
 /* Where adapter code writes a finding's reason: this process's memory, copied into the
    control block after the adapter returns (the area is read-only while adapter code runs). */
 static char adapter_why[sizeof(((struct sfz_wctl *)0)->why)];
@@ -75,7 +78,11 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
     current_nprocs = nprocs;
     if (sfz_state.adapter->local_size)
         memset(sfz_state.local, 0, sfz_state.adapter->local_size);
-    sfz_fds_snapshot(&fds_at_begin);
+    if (fds_known)
+        fds_at_begin = fds_at_done;
+    else
+        sfz_fds_snapshot(&fds_at_begin);
+    fds_known = 0;
     shmfault_disarm();
     shmfault_reset();
     struct shmfault_error err;
@@ -101,24 +108,25 @@ static int last_injection_removes(void)
            inj.function >= 0 && shmfault_function_removes((unsigned)inj.function);
 }
 
-static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_cmd *cmd)
+static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *step,
+                      struct sfz_opout *out)
 {
-    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, cmd->op);
+    const struct sfz_op *op = sfz_opset_op(&sfz_state.set, step->op);
     struct sfz_ctx ctx = ctx_of(w);
     unsigned long before = shmfault_injections(), removals_before = removing_fired();
     ctl->planned_signal = 0;
     errno = 0;
     sfz_area_lock();
     shmfault_arm();
-    int status = op->run(&ctx, cmd->argv);
+    int status = op->run(&ctx, step->argv);
     int err = errno;
     shmfault_disarm();
     sfz_area_unlock();
     take_why(ctl);
     ctl->planned_signal = 0;
-    ctl->status = status;
-    ctl->err = status == SFZ_FAILED ? err : 0;
-    ctl->injected = shmfault_injections() != before;
+    out->status = ctl->status = status;
+    out->err = ctl->err = status == SFZ_FAILED ? err : 0;
+    out->injected = ctl->injected = shmfault_injections() != before;
     if (ctl->injected && (last_injection_removes() || removing_fired() != removals_before))
         sfz_state.area->removal_failed = 1;
     if (status == SFZ_FINDING)
@@ -135,7 +143,9 @@ static void handle_done(unsigned w, struct sfz_wctl *ctl)
     if (sfz_state.adapter->worker_done)
         sfz_state.adapter->worker_done(&ctx);
     sfz_area_unlock();
-    int fd = sfz_fds_new(&fds_at_begin);
+    take_why(ctl);
+    int fd = sfz_fds_new(&fds_at_begin, &fds_at_done);
+    fds_known = sfz_state.self != SFZ_EXECUTOR;
     if (fd < 0 || ctl->finding != SFZ_FIND_NONE)
         return;
     char path[32], target[160];
@@ -158,33 +168,105 @@ static void handle_setup(unsigned w, struct sfz_wctl *ctl)
         set_finding(ctl, SFZ_FIND_DATA);
 }
 
+static void bump(struct sfz_slot *s)
+{
+    __atomic_add_fetch(&s->progress, 1u, __ATOMIC_RELAXED);
+}
+
+/* After adapter code ran: whether the harness's state is as the harness left it. A library
+   that made the area writable again and wrote into it stops the command here, with cur_op
+   still naming the op that did it; the executor judges, names and repairs it. */
+static int area_sane(void)
+{
+    const char *what;
+    return sfz_area_intact(&what);
+}
+
+/* This process's copy of the run's outcomes, put into the area when the run stops: a wild
+   write by a later op of the run cannot change what an earlier one returned. */
+static struct sfz_opout outcome[SFZ_MAX_OPS];
+
+static int stop_run(const struct sfz_cmd *cmd, uint32_t next, int stopped)
+{
+    memcpy(&sfz_state.area->out[cmd->from], &outcome[cmd->from],
+           (next - cmd->from) * sizeof(outcome[0]));
+    return stopped;
+}
+
+/* The ops [from, to) of this worker, stopping after the first one that made a finding (the
+   executor records it and sends the rest again): a finding's "why" is one op's. */
+static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_slot *s, const struct sfz_cmd *cmd)
+{
+    for (uint32_t i = cmd->from; i < cmd->to; i++) {
+        bump(s);
+        __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED);
+        ctl->why[0] = '\0';
+        handle_op(w, ctl, &sfz_state.area->steps[i], &outcome[i]);
+        __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED); /* again: the op may have hit it */
+        s->next = i + 1;
+        /* the next op is read from the area: one this op scribbled over is not run */
+        if (!area_sane() || (i + 1 < cmd->to && !sfz_step_sane(w, i + 1)))
+            return stop_run(cmd, i + 1, -1);
+        if (ctl->finding != SFZ_FIND_NONE) {
+            ctl->finding_op = (int)i;
+            return stop_run(cmd, i + 1, -1);
+        }
+    }
+    __atomic_store_n(&s->cur_op, -1, __ATOMIC_RELAXED);
+    return stop_run(cmd, cmd->to, 0);
+}
+
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
+    struct sfz_slot *s = &sfz_state.area->slot[w];
+    /* kept here and stored whole after each stage: a wild write into the slot during adapter
+       code is overwritten with the truth before the executor reads it */
+    uint32_t completed = 0;
     ctl->status = 0;
-    switch (cmd->kind) {
-    case SFZ_CMD_BEGIN:
-        sfz_state.crash_allowed = (int)cmd->argv[0];
-        handle_begin(w, ctl, cmd->op);
-        break;
-    case SFZ_CMD_SETUP: handle_setup(w, ctl); break;
-    case SFZ_CMD_OP: handle_op(w, ctl, cmd); break;
-    case SFZ_CMD_DONE: handle_done(w, ctl); break;
-    case SFZ_CMD_QUIT: _exit(0);
+    ctl->finding_op = -1;
+    if (cmd->stages & SFZ_DO_QUIT)
+        _exit(0);
+    if (cmd->stages & SFZ_DO_BEGIN) {
+        bump(s);
+        sfz_state.crash_allowed = (int)cmd->crash_allowed;
+        handle_begin(w, ctl, cmd->nprocs);
+        if (ctl->status < 0)
+            return;
+        s->completed = completed |= SFZ_DO_BEGIN;
+    }
+    if (cmd->stages & SFZ_DO_SETUP) {
+        bump(s);
+        handle_setup(w, ctl);
+        s->completed = completed |= SFZ_DO_SETUP;
+        if (ctl->finding != SFZ_FIND_NONE || !area_sane())
+            return;
+    }
+    if (cmd->stages & SFZ_DO_OPS) {
+        int stopped = run_ops(w, ctl, s, cmd);
+        s->completed = completed;
+        if (stopped != 0)
+            return;
+        s->completed = completed |= SFZ_DO_OPS;
+    }
+    if (cmd->stages & SFZ_DO_DONE) {
+        bump(s);
+        handle_done(w, ctl);
+        s->completed = completed |= SFZ_DO_DONE;
     }
 }
 
-void sfz_worker_loop(unsigned w, int in, int out)
+void sfz_worker_loop(unsigned w)
 {
+    struct sfz_slot *s = &sfz_state.area->slot[w];
+    /* the executor set ack to cmd_seq before the fork and posts nothing before it */
+    uint32_t seen = __atomic_load_n(&s->ack, __ATOMIC_RELAXED) & ~SFZ_ACK_CHILD;
     for (;;) {
-        struct sfz_cmd cmd;
-        ssize_t n = recv(in, &cmd, sizeof(cmd), 0);
-        if (n != (ssize_t)sizeof(cmd))
-            _exit(n == 0 ? 0 : 1); /* the executor went away: leave without running its code */
+        seen = (seen + 1u) & ~SFZ_ACK_CHILD; /* the executor posts one after another */
+        sfz_chan_wait_cmd(s, seen);
+        struct sfz_cmd cmd = s->cmd;
         sfz_worker_handle(w, &cmd);
-        char ack = 1;
-        if (send(out, &ack, 1, MSG_NOSIGNAL) != 1)
-            _exit(0);
+        sfz_chan_ack(s, seen);
     }
 }
 

@@ -16,6 +16,7 @@ printf 'cpu\tTest CPU\ncores\t2\nkernel\t6.1.0\n' >"$out/machine.tsv"
   printf 'time-to-find\tbug/rawbytes\ts\tnan\n'
 } >"$out/samples.tsv"
 printf 'throughput\tp/replay\tbaseline\tp/ceiling\ntime-to-find\tbug/rawbytes\tnote\tcannot observe\n' >"$out/meta.tsv"
+printf 'throughput\tp\tops\t5\n' >>"$out/meta.tsv"
 python3 "$src/bench/report.py" "$out"
 fail=0
 # Each line: a variant (or "machine") and a Python expression over its object r.
@@ -27,6 +28,9 @@ checks = [
     (rows[0], 'r["figure"] == "machine" and r["machine"]["cpu"] == "Test CPU"'),
     (by["p/ceiling"], 'r["median"] == 200 and r["min"] == 100 and r["max"] == 300 and r["n"] == 3'),
     (by["p/replay"], 'r["median"] == 50 and r["ratio"] == 0.25 and r["baseline"] == "p/ceiling"'),
+    (by["p/replay"], 'r["us_per_input"] == 20000 and r["us_per_op"] == 4000 and r["added_us"] == 15000'),
+    (by["p/ceiling"], 'r["us_per_input"] == 5000 and r["added_us"] is None'),
+    (by["bug/libfuzzer"], 'r["us_per_input"] is None and r["us_per_op"] is None'),
     (by["bug/libfuzzer"], 'r["found"] == 2 and r["seeds"] == 5 and r["median"] is None and r["min"] == 1'),
     (by["bug/rawbytes"], 'r["n"] == 0 and r["found"] == 0 and r["note"] == "cannot observe"'),
 ]
@@ -38,6 +42,8 @@ for r, expr in checks:
 sys.exit(1 if bad else 0)
 PY
 grep -q '25 % of p/ceiling' "$out/results.md" || { echo "FAIL: no percentage of the ceiling in results.md"; fail=1; }
+grep -q '25 % of p/ceiling | 20,000 | 4,000 | 15,000 |' "$out/results.md" ||
+  { echo "FAIL: no cost per input, per op and added next to the ratio in results.md"; fail=1; }
 grep -q '| bug/libfuzzer | not found |' "$out/results.md" || { echo "FAIL: a median past the budget must read 'not found'"; fail=1; }
 grep -q '| bug/rawbytes | not run |' "$out/results.md" || { echo "FAIL: a row without runs must read 'not run'"; fail=1; }
 grep -q "throughput.dat" "$out/throughput.gp" || { echo "FAIL: plot script does not read the data"; fail=1; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # expect-verdict.sh REPLAY PROGRAM: run one program with a replay binary and compare its
-# verdict line with the program's "# expect: <verdict prefix>" comment. Exit 0 on a match,
+# verdict line with the program's "# expect: <verdict prefix>" comment, and find every
+# "# expect-line: <line>" among the per-op result lines. Exit 0 on a match,
 # 1 otherwise, 77 when namespaces are not available (the harness needs root for its private
 # IPC namespace; without it the verdicts of leak tests differ).
 set -uo pipefail
@@ -18,10 +19,14 @@ rc=$?
 verdict=$(grep '^verdict: ' <<<"$out" | head -n 1)
 want_rc=0
 [[ $expect == FINDING* ]] && want_rc=1
-if [[ $verdict == "verdict: $expect"* && $rc -eq $want_rc ]]; then
+missing=""
+while IFS= read -r line; do
+  grep -qxF -- "$line" <<<"$out" || missing+="$line; "
+done < <(sed -n 's/^# expect-line: //p' "$program")
+if [[ $verdict == "verdict: $expect"* && $rc -eq $want_rc && -z $missing ]]; then
   echo "ok: $verdict"
   exit 0
 fi
 echo "$out"
-echo "FAIL: expected 'verdict: $expect' and exit $want_rc, got '$verdict' and exit $rc"
+echo "FAIL: expected 'verdict: $expect' and exit $want_rc, got '$verdict' and exit $rc${missing:+; lines missing: $missing}"
 exit 1

@@ -50,8 +50,8 @@ static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
 }
 
 /* Where a wild write lands, counted from the model (ctx->shared). */
-enum { AT_MODEL_GUARD, AT_AREA, AT_AREA_UNPROTECTED };
-static const char *const at_names[] = {"model-guard", "area", "area-unprotected"};
+enum { AT_MODEL_GUARD, AT_AREA, AT_AREA_UNPROTECTED, AT_GUARD_WORD };
+static const char *const at_names[] = {"model-guard", "area", "area-unprotected", "guard-word"};
 
 /* A library that mprotects the wrong range writable, then writes 0xff over it: two pages
    below the model's guard page, the executor's area. */
@@ -62,12 +62,28 @@ static void write_past_protection(char *end)
         memset(start, 0xff, 2 * (size_t)PAGE);
 }
 
+/* A surgical wild write: the area's closing guard word only (found by its value in the area's
+   last page, which is readable), nothing a worker would stumble on by itself, so only the
+   harness's own check after the op can tell. */
+static void write_guard_word(char *end)
+{
+    static const unsigned char magic[8] = {0x21, 0x41, 0x45, 0x52, 0x41, 0x5a, 0x46, 0x53};
+    char *page = end - (size_t)PAGE;
+    for (char *p = end - sizeof(magic); p >= page; p -= sizeof(magic))
+        if (memcmp(p, magic, sizeof(magic)) == 0) {
+            if (mprotect(page, PAGE, PROT_READ | PROT_WRITE) == 0)
+                memset(p, 0, sizeof(magic));
+            return;
+        }
+}
+
 static int op_scribble(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     volatile char *model = ctx->shared;
     switch (argv[0]) {
     case AT_MODEL_GUARD: model[-1] = (char)0xff; break;
     case AT_AREA: model[-(long)PAGE - 16] = (char)0xff; break;
+    case AT_GUARD_WORD: write_guard_word((char *)ctx->shared - PAGE); break;
     default: write_past_protection((char *)ctx->shared - PAGE); break;
     }
     return SFZ_OK;
@@ -77,7 +93,7 @@ static const struct sfz_op verdicts_ops[] = {
     {"map", 0, {{0}}, op_map, 0},
     {"close_void", 0, {{0}}, op_close, SFZ_OP_NO_ERROR},
     {"close_claims_errors", 0, {{0}}, op_close, 0},
-    {"scribble", 1, {{"at", SFZ_ARG_CHOICE, at_names, 3}}, op_scribble, 0},
+    {"scribble", 1, {{"at", SFZ_ARG_CHOICE, at_names, 4}}, op_scribble, 0},
 };
 
 static void verdicts_worker_done(struct sfz_ctx *ctx)
