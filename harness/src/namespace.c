@@ -180,6 +180,18 @@ static void remove_object(const struct shmfault_object *o)
     }
 }
 
+/* What the first leaked object is, for the finding's one line (a System V object has a key and
+   an id, a POSIX object a name). */
+static void describe_left(const struct shmfault_object *o, char *what, size_t size)
+{
+    if (o->kind == SHMFAULT_OBJ_SYSV_SHM || o->kind == SHMFAULT_OBJ_SYSV_SEM)
+        snprintf(what, size, "System V %s (key 0x%08x, id %ld) left behind",
+                 o->kind == SHMFAULT_OBJ_SYSV_SHM ? "segment" : "semaphore set",
+                 (unsigned)o->key, o->id);
+    else
+        snprintf(what, size, "POSIX object %s left behind", o->name);
+}
+
 /* Fallback: objects libshmfault saw this run create, of the kinds no namespace isolates. */
 static unsigned sweep_ledger(char *what, size_t size, unsigned already)
 {
@@ -195,8 +207,7 @@ static unsigned sweep_ledger(char *what, size_t size, unsigned already)
             continue;
         }
         if (already + count++ == 0)
-            snprintf(what, size, "%s %s left behind (id %ld)", sysv ? "System V object" :
-                     "POSIX object", objs[i].name, objs[i].id);
+            describe_left(&objs[i], what, size);
         remove_object(&objs[i]);
     }
     return count;

@@ -30,6 +30,9 @@ for p in "$@"; do
   [[ $verdict == "verdict: ${expect:-ok}"* ]] || why="$why; '$verdict', want 'verdict: ${expect:-ok}'"
   [[ $left_shm -eq 0 && $left_posix -eq 0 ]] || why="$why; left behind: $left_shm segment(s), $left_posix name(s)"
   grep -qE "id $foreign\b|foreign" <<<"$verdict" && why="$why; blamed the object it did not create"
+  # a leak names what was left: a System V object by kind, key and id, a POSIX one by name
+  [[ $verdict != *"leak-ipc"* || $verdict =~ (System\ V\ (segment|semaphore\ set)\ \(key\ 0x[0-9a-f]{8},\ id\ [0-9]+\)|POSIX\ object\ /[^ ]+)\ left\ behind ]] ||
+    why="$why; the leak does not say what was left: '$verdict'"
   if [[ -n $why ]]; then
     echo "FAIL: $p: ${why#; }"
     echo "$out" | tail -n 15
