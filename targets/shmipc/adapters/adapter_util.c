@@ -92,10 +92,12 @@ int sfzt_tainted(const struct sfzt_slot_state *st, unsigned slot)
 }
 
 int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, unsigned slot,
-                           const char *what)
+                           unsigned k, const char *what)
 {
     int err = errno;
-    if (err != EBADMSG || sfzt_tainted(st, slot))
+    /* a stale handle reads an earlier object of the slot, whose corruption history the model
+       dropped when the slot was created again */
+    if (err != EBADMSG || sfzt_tainted(st, slot) || sfzt_stale(st, slot, k))
         return sfzt_status(-1);
     return sfz_finding(ctx, "%s reports a corrupted object (EBADMSG) although no hostile peer "
                             "wrote into it", what);

@@ -58,9 +58,10 @@ int sfzt_unexplained(struct sfz_ctx *ctx, unsigned long before, const char *what
 int sfzt_tainted(const struct sfzt_slot_state *st, unsigned slot);
 
 /* The library reported a corrupted object (EBADMSG) that no hostile op touched and no op left
-   half-done: a finding, because then the corruption came from the library or its honest peers. */
+   half-done, through a handle K of the slot's current object: a finding, because then the
+   corruption came from the library or its honest peers. */
 int sfzt_corruption_report(struct sfz_ctx *ctx, const struct sfzt_slot_state *st, unsigned slot,
-                           const char *what);
+                           unsigned k, const char *what);
 
 /* Run the hostile peer's own calls with the fault plan paused (they are not the code under
    test, and must not shift the plan's call numbering). */

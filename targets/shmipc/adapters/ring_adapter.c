@@ -117,7 +117,7 @@ static int op_send(struct sfz_ctx *ctx, const uint32_t *argv)
     unsigned char bytes[64 + 1];
     message_bytes(&msg, bytes);
     if (shmipc_ring_send(h, bytes, msg.len, 0) == -1)
-        return sfzt_corruption_report(ctx, &m->st, argv[0], "send");
+        return sfzt_corruption_report(ctx, &m->st, argv[0], AS_PRODUCER, "send");
     m->next_seq++;
     if (sfzt_tainted(&m->st, argv[0]) || sfzt_stale(&m->st, argv[0], AS_PRODUCER))
         return SFZ_OK;
@@ -140,7 +140,7 @@ static int receive(struct sfz_ctx *ctx, const uint32_t *argv, int timeout_ms)
     if (n == -1)
         return errno == EAGAIN || errno == ETIMEDOUT || errno == EPIPE
                    ? SFZ_SKIPPED
-                   : sfzt_corruption_report(ctx, &m->st, argv[0], "recv");
+                   : sfzt_corruption_report(ctx, &m->st, argv[0], AS_CONSUMER, "recv");
     if (sfzt_tainted(&m->st, argv[0]) || sfzt_stale(&m->st, argv[0], AS_CONSUMER))
         return SFZ_OK;
     if (m->count == 0)

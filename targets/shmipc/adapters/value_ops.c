@@ -103,7 +103,7 @@ static int op_get(struct sfz_ctx *ctx, const uint32_t *argv)
     ssize_t n = value_backend.get(h, buf, sizeof(buf));
     const struct value_slot_model *m = model_of(ctx, argv[0]);
     if (n == -1)
-        return sfzt_corruption_report(ctx, &m->st, argv[0], "get");
+        return sfzt_corruption_report(ctx, &m->st, argv[0], 0, "get");
     if (sfzt_tainted(&m->st, argv[0]) || !m->st.exists || sfzt_stale(&m->st, argv[0], 0))
         return SFZ_OK;
     if ((size_t)n != m->len || memcmp(buf, m->text, m->len) != 0 || buf[n] != '\0')
