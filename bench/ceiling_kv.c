@@ -79,8 +79,10 @@ static int recv_byte(int fd)
     return n == 1;
 }
 
-/* writer-reader.txt, p1's side: open, get, put 3 | close. Two turns per round. */
-static void peer_turns(int in, int out, long rounds)
+/* A reader's side: open, get (and put 3 when PUT) | close, two turns per round, for ROUNDS rounds
+   (< 0: until the writer closes the pipe). writer-reader.txt's p1 puts; in four-procs.txt
+   readers 1..3 do, the last one puts. */
+static void reader_turns(int in, int out, int put, long rounds)
 {
     char buf[256];
     for (long i = 0; rounds < 0 || i < rounds; i++) {
@@ -88,29 +90,8 @@ static void peer_turns(int in, int out, long rounds)
             return;
         struct shmipc_kv *kv = shmipc_kv_open(KEY);
         if (kv == NULL)
-            fail("peer open");
-        if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0 || shmipc_kv_put(kv, text64, 3) != 0)
-            fail("peer get/put");
-        send_byte(out);
-        if (!recv_byte(in))
-            fail("peer lost the writer");
-        if (shmipc_kv_close(kv) != 0)
-            fail("peer close");
-        send_byte(out);
-    }
-}
-
-/* four-procs.txt, reader I's side (1..3): open, get (the last reader also puts 3) | close. */
-static void reader_turns(int in, int out, int last)
-{
-    char buf[256];
-    for (;;) {
-        if (!recv_byte(in))
-            return;
-        struct shmipc_kv *kv = shmipc_kv_open(KEY);
-        if (kv == NULL)
             fail("reader open");
-        if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0 || (last && shmipc_kv_put(kv, text64, 3) != 0))
+        if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0 || (put && shmipc_kv_put(kv, text64, 3) != 0))
             fail("reader get/put");
         send_byte(out);
         if (!recv_byte(in))
@@ -152,7 +133,7 @@ static pid_t start_peer(int fds_to[2], int fds_from[2], long rounds)
     if (pid == 0) {
         close(fds_to[1]);
         close(fds_from[0]);
-        peer_turns(fds_to[0], fds_from[1], rounds);
+        reader_turns(fds_to[0], fds_from[1], 1, rounds);
         _exit(0);
     }
     close(fds_to[0]);
@@ -193,7 +174,7 @@ static void start_readers(struct reader *r)
             }
             close(to[1]);
             close(from[0]);
-            reader_turns(to[0], from[1], i == READERS - 1);
+            reader_turns(to[0], from[1], i == READERS - 1, -1);
             _exit(0);
         }
         close(to[0]);
