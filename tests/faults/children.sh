@@ -11,10 +11,8 @@ work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 fail=0
-check() { # check WHAT CONDITION...: one verdict line
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+# shellcheck source=tests/lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 # 1. A user switch under a plain preload: the trace file is root's and not writable by nobody;

@@ -11,13 +11,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
 
-check() { # check WHAT CONDITION...: one verdict line
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
-same() { # same WHAT EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else printf 'FAIL %s\n  want: %s\n  got:  %s\n' "$1" "$2" "$3"; fail=1; fi
-}
+# shellcheck source=tests/lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 lines() { # lines FILE PATTERN: how many lines of FILE contain PATTERN
   grep -cF -- "$2" "$1" || true
 }

@@ -10,13 +10,8 @@ work=$(mktemp -d)
 trap 'umount "$work/tmpfs" 2>/dev/null || true; rm -rf "$work"' EXIT
 fail=0
 
-same() { # same WHAT EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else printf 'FAIL %s\n  want: %s\n  got:  %s\n' "$1" "$2" "$3"; fail=1; fi
-}
-check() { # check WHAT CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+# shellcheck source=tests/lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 # A descriptor number that held a shm object and now holds an unrelated tmpfs file is not a
 # fault point; a real shm fd and a memfd still are.

@@ -16,11 +16,8 @@ work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 fail=0
-check() { # check WHAT CONDITION...: one verdict line
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
-reset_ns() { ipcrm --all >/dev/null 2>&1 || true; rm -f /dev/shm/* 2>/dev/null || true; }
+# shellcheck source=tests/lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 has() { grep -q -- "$2" "$1"; }
 # run VAR=VALUE... -- ARGS...: ARGS under the preload with the settings; $status, $work/err
 run() {

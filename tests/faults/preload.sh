@@ -16,11 +16,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
 
-check() { # check WHAT CONDITION...: one verdict line
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
-reset_ns() { ipcrm --all >/dev/null 2>&1 || true; rm -f /dev/shm/* 2>/dev/null || true; }
+# shellcheck source=tests/lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 nshm() { tail -n +2 /proc/sysvipc/shm | wc -l; }
 # pre RULES ARGS...: run prog under the preload with RULES; output in $out, status in $status
 pre() {
