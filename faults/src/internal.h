@@ -365,6 +365,8 @@ int sf_outfd_write(struct sf_outfd *o, const char *p, size_t n) SF_HIDDEN;
 void sf_outfd_close(struct sf_outfd *o) SF_HIDDEN;
 /* The layer's own stderr: a copy made at load that survives the program closing fd 2. */
 void sf_outfd_keep_stderr(void) SF_HIDDEN;
+/* Under Valgrind, names the process after its program as the kernel would natively. */
+void sf_native_name(void) SF_HIDDEN;
 struct sf_outfd *sf_outfd_stderr(void) SF_HIDDEN;
 void sf_outfd_warn(const char *what, const char *msg) SF_HIDDEN;
 void sf_outfd_say(const char *p, size_t n) SF_HIDDEN; /* on the layer's own stderr */

@@ -262,6 +262,7 @@ static int secure(void)
 
 __attribute__((constructor(102))) static void sf_preload_init(void)
 {
+    sf_native_name(); /* before any image= rule looks at the name */
     sf_init();
     sf_outfd_keep_stderr();
     if (secure())

@@ -85,4 +85,15 @@ expect_status 0 "run --valgrind without a fault: clean"
 rm -rf "${err##*every report: }" 2>/dev/null
 run_sfz enumerate --valgrind-reachable -- "$progs/mc-ctx-leak"
 expect_status 2 "--valgrind-reachable without --valgrind is a usage error"
+# Under Valgrind the kernel names every process "memcheck-amd64-"; the layer gives it back its
+# program's name, so image= points and the accounting's names match what runs natively.
+prog=$build/tests/faults/faults_prog
+if [[ -x $prog ]]; then
+  out=$(SHMFAULT_RULES="ftok@1=ENOENT,image=faults_prog" LD_PRELOAD=$SHMFAULT_LIB valgrind -q "$prog" call ftok 2>&1)
+  expect_in "$out" "ftok failed ENOENT" "under Valgrind an image= rule matches the program's own name"
+  out=$(SHMFAULT_RULES="ftok@1=ENOENT,image=faults_prog" LD_PRELOAD=$SHMFAULT_LIB "$prog" call ftok 2>&1)
+  expect_in "$out" "ftok failed ENOENT" "natively the same rule matches (nothing renamed)"
+else
+  fail "no $prog to check image= rules under Valgrind"
+fi
 finish
