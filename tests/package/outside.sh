@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
-# outside.sh SOURCE_DIR BUILD_DIR [ENGINE]: shmfuzz as another project uses it. Installs the
-# tree's build (BUILD_DIR) into a fresh prefix, configures tests/package/outside/ (the tally
-# library, unseen by shmfuzz, with a planted leak on an error path) against it with nothing but
-# -DCMAKE_PREFIX_PATH, builds it, and checks what shmfuzz_add_target promised: the binaries,
-# the manifest, the encoded seeds and the dictionary in the user's build dir.
-#   ENGINE libfuzzer (default, compiler clang): a fixed-seed, fixed-run-count libFuzzer run
-#     finds the planted leak and the correct twin stays clean with its library instrumented;
-#     the reproducers replay (found, and clean on the twin); the installed `shmfuzz` command
-#     fuzzes and replays on the user's build.
-#   ENGINE afl (compiler afl-clang-fast): the AFL++ binary and its mutator are built, and the
-#     persistent driver, given the reproducer, reports the leak.
+# outside.sh SOURCE_DIR BUILD_DIR MODE: shmfuzz as another project uses it. Installs the tree's
+# build (BUILD_DIR) into a fresh prefix, configures tests/package/outside/ (the tally library,
+# unseen by shmfuzz, with a planted leak on an error path; the library in lib/ is defined
+# before fuzz/ asks for the package) against it with nothing but -DCMAKE_PREFIX_PATH and a
+# compiler, builds it, and checks what shmfuzz_add_target promised: the binaries, the
+# manifest, the encoded seeds and the dictionary in the user's build dir. Then, by MODE:
+#   libfuzzer  (clang) a fixed-seed, fixed-run-count libFuzzer run finds the planted leak, the
+#              correct twin stays clean with its library instrumented and the harness not,
+#              the reproducers replay (found, and ok on the twin), and the installed `shmfuzz`
+#              command fuzzes and replays on the user's build
+#   oss-fuzz   the same configured the OSS-Fuzz way: sanitizers from $CFLAGS, the engine from
+#              $LIB_FUZZING_ENGINE
+#   afl        (afl-clang-fast) the AFL++ binary and its mutator; the persistent driver, given
+#              the reproducer, reports the leak
+#   none       (gcc) replay binaries only; the reproducer replays
 # Everything that creates IPC objects runs in a private IPC + mount namespace.
 set -euo pipefail
-src=$1 build=$2 engine=${3:-libfuzzer}
+src=$1 build=$2 mode=${3:-libfuzzer}
 # shellcheck source=tests/lib/need.sh
 . "$(dirname "$0")/../lib/need.sh"
-case $engine in
-  libfuzzer) cc=clang ;;
-  afl) cc=afl-clang-fast ;;
-  *) echo "outside.sh: ENGINE is libfuzzer or afl, not '$engine'"; exit 2 ;;
+unset CFLAGS LIB_FUZZING_ENGINE
+case $mode in
+  libfuzzer) cc=clang engine=libfuzzer ;;
+  oss-fuzz)
+    cc=clang engine=libfuzzer
+    # What the OSS-Fuzz builder exports for an ASan libFuzzer build.
+    export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
+    export LIB_FUZZING_ENGINE=-fsanitize=fuzzer ;;
+  afl) cc=afl-clang-fast engine=afl ;;
+  none) cc=gcc engine=none ;;
+  *) echo "outside.sh: MODE is libfuzzer, oss-fuzz, afl or none, not '$mode'"; exit 2 ;;
 esac
 need_tool "$cc" cmake
 need_namespaces
@@ -54,14 +65,28 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 ||
 step "configure and build the outside project with $cc"
 cmake -S "$proj" -B "$out" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
   >"$work/configure.log" 2>&1 || { show "$work/configure.log"; fail "configure failed"; }
-grep -q "^SHMFUZZ_ENGINE:STRING=$engine$" "$out/CMakeCache.txt" ||
-  fail "the package chose engine $(sed -n 's/^SHMFUZZ_ENGINE:STRING=//p' "$out/CMakeCache.txt") for $cc, not $engine"
+# cache_is NAME VALUE: what the package chose.
+cache_is() {
+  local got
+  got=$(sed -n "s/^$1:STRING=//p" "$out/CMakeCache.txt")
+  [[ $got == "$2" ]] || fail "the package set $1 to '$got' ($mode build), not '$2'"
+}
+cache_is SHMFUZZ_ENGINE "$engine"
+case $mode in
+  libfuzzer) cache_is SHMFUZZ_SANITIZE 'address;undefined'; cache_is SHMFUZZ_ENGINE_LINK -fsanitize=fuzzer ;;
+  oss-fuzz) cache_is SHMFUZZ_SANITIZE ''; cache_is SHMFUZZ_ENGINE_LINK "$LIB_FUZZING_ENGINE" ;;
+  *) cache_is SHMFUZZ_SANITIZE '' ;;
+esac
 cmake --build "$out" -j 2 >"$work/build.log" 2>&1 || { show "$work/build.log"; fail "build failed"; }
 
 step "what shmfuzz_add_target left in the user's build"
 for t in tally tally-leaky; do
-  for b in "sfz-$t-replay" "sfz-$t-$engine"; do
-    [[ -x $out/bin/$b ]] || fail "bin/$b was not built"
+  for e in replay libfuzzer afl; do
+    if [[ $e == replay || $e == "$engine" ]]; then
+      [[ -x $out/bin/sfz-$t-$e ]] || fail "bin/sfz-$t-$e was not built"
+    else
+      [[ ! -e $out/bin/sfz-$t-$e ]] || fail "bin/sfz-$t-$e was built by a $engine build"
+    fi
   done
   [[ $engine != afl || -f $out/bin/sfz-$t-afl-mutator.so ]] || fail "bin/sfz-$t-afl-mutator.so was not built"
   for s in count two-boards; do
@@ -75,6 +100,13 @@ diff "$work/want.tsv" "$out/shmfuzz-targets.tsv" || fail "shmfuzz-targets.tsv is
 echo "ok: binaries, encoded seeds, dictionaries and shmfuzz-targets.tsv"
 
 reproducer=$proj/fuzz/leak-on-error.txt
+if [[ $engine == none ]]; then
+  step "the reproducer replays: found on the leaky build, ok on the correct one"
+  expect_verdict "$out/bin/sfz-tally-leaky-replay" "$reproducer" 1 "FINDING leak-ipc"
+  expect_verdict "$out/bin/sfz-tally-replay" "$reproducer" 0 ok
+  echo "package ($mode): ok"
+  exit 0
+fi
 if [[ $engine == afl ]]; then
   step "the AFL++ persistent driver, given the reproducer, reports the leak"
   "$out/bin/sfz-tally-leaky-replay" --encode -o "$work/leak.bin" "$reproducer" >/dev/null
@@ -83,7 +115,7 @@ if [[ $engine == afl ]]; then
   grep -q "shmfuzz: FINDING leak-ipc: POSIX shared memory '/tally-0'" "$work/afl.log" && [[ $rc != 0 ]] ||
     { show "$work/afl.log"; fail "the AFL++ driver did not report the leak (exit $rc)"; }
   expect_verdict "$out/bin/sfz-tally-replay" "$reproducer" 0 ok
-  echo "ok: AFL++ build"
+  echo "package ($mode): ok"
   exit 0
 fi
 
@@ -144,4 +176,4 @@ if grep -q -- '--build-dir' < <("$shmfuzz" repro --help 2>&1); then
 else
   echo "note: this shmfuzz has no --build-dir yet: its two checks wait for it"
 fi
-echo "package: ok"
+echo "package ($mode): ok"
