@@ -82,7 +82,7 @@ class Arg:
 
 
 # Accepted by every command that builds or reads a build (docs/cli.md "Builds").
-BUILD_DIR = Opt("--build-dir", "DIR", help="an existing build (in-tree or out-of-tree, with its "
+BUILD_DIR = Opt("--build-dir", "DIR", help="an existing build (in-tree or out-of-tree, with its\n"
                 "shmfuzz-targets.tsv) used as it is for every preset: no cmake")
 
 

@@ -54,10 +54,10 @@ def site_hash(kind, out):
     return hashlib.sha1(proc.raw(key)).hexdigest()[:10]
 
 
-def run(replay, path, quiet=True, timeout=60, extra=()):
-    """(status, output) of replaying path on replay, isolated."""
+def run(replay, path, quiet=True, timeout=60, extra=(), cwd=None):
+    """(status, output) of replaying path on replay, isolated (cwd: where it runs)."""
     argv = ["timeout", str(timeout), replay, *(["--quiet"] if quiet else []), *extra, path]
-    return proc.capture(isolate.isolated(argv))
+    return proc.capture(isolate.isolated(argv), cwd=cwd)
 
 
 def kind(replay, path):

@@ -62,3 +62,35 @@ def die(msg):
 
 def die_usage(msg):
     raise UsageError(msg)
+
+
+class Progress:
+    """A live status line on a terminal; a plain line every `every` seconds otherwise (CI,
+    pipes), so a long loop never prints one line per step."""
+
+    def __init__(self, every=10.0):
+        import time
+
+        from . import config
+
+        self._time = time.monotonic
+        self.tty = config.tty()
+        self.every = 1.0 if self.tty else every
+        self.last = None
+        self.shown = False
+
+    def update(self, text, force=False):
+        now = self._time()
+        if not force and self.last is not None and now - self.last < self.every:
+            return
+        self.last = now
+        if self.tty:
+            _write(sys.stderr, f"\r\033[K{text}")
+            self.shown = True
+        else:
+            _write(sys.stderr, f"{text}\n")
+
+    def end(self):
+        if self.tty and self.shown:
+            _write(sys.stderr, "\n")
+            self.shown = False
