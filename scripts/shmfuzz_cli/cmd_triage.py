@@ -74,10 +74,14 @@ def triage(a):
     progress.end()
     findings = sum(g[0] for g in groups.values())
     rows = sorted(groups.items())
-    with open(os.path.join(d, "triage.tsv"), "w", encoding="utf-8", errors="surrogateescape") as t:
-        t.write("kind\tsite\tcount\treproducer\treason\n")
-        for (kind, site), (count, _, f, reason) in rows:
-            t.write(f"{kind}\t{site}\t{count}\t{f}\t{reason}\n")
+    tsv = os.path.join(d, "triage.tsv")
+    try:
+        with open(tsv, "w", encoding="utf-8", errors="surrogateescape") as t:
+            t.write("kind\tsite\tcount\treproducer\treason\n")
+            for (kind, site), (count, _, f, reason) in rows:
+                t.write(f"{kind}\t{site}\t{count}\t{f}\t{reason}\n")
+    except OSError as e:
+        status.die(f"triage: cannot write {tsv}: {e.strerror}")
     status.info(f"triage: {len(inputs)} input(s) replayed on {target} (preset {preset}), "
                 f"{findings} finding(s), {len(groups)} unique")
     if nok:
