@@ -17,7 +17,6 @@ A subcommand module cmd_NAME.py declares itself:
 
 import importlib
 import os
-import pkgutil
 import sys
 import traceback
 
@@ -221,10 +220,9 @@ def set_build_dir(d):
 
 
 def _load_commands():
-    pkg = os.path.dirname(__file__)
-    for m in pkgutil.iter_modules([pkg]):
-        if m.name.startswith("cmd_"):
-            importlib.import_module(f"{__package__}.{m.name}")
+    for f in sorted(os.listdir(os.path.dirname(os.path.abspath(__file__)))):
+        if f.startswith("cmd_") and f.endswith(".py"):
+            importlib.import_module(f"{__package__}.{f[:-3]}")
 
 
 # ---- the bash commands not ported yet (removed with scripts/lib/) ----------------------------
