@@ -17,42 +17,36 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 import time
+
+from . import status
+from .cli import Opt, command
 
 SUMMARY = "remove the IPC objects and temporary files shmfuzz recorded leaving behind, nothing else"
 
-USAGE = """\
-usage: shmfuzz clean [--dry-run] [--outputs]
-
-  Removes what shmfuzz itself recorded creating and left behind after a killed run, and
-  nothing else. Campaigns and tests normally run in private IPC and mount namespaces (root)
-  and leave nothing on the host. Without root the harness records every System V segment,
-  semaphore set and POSIX object it creates in
-    ${XDG_STATE_HOME:-$HOME/.local/state}/shmfuzz/objects/run.*   (one file per run)
-  and clean removes a recorded object only if it is still exactly the one recorded (same id,
-  key, ctime and creator; same name, device and inode) and not in use (a segment with no
-  attachment, a semaphore set nobody waits on, a POSIX object nobody maps or holds open).
-  Records of objects that are gone are dropped; objects it cannot remove stay recorded.
-  The file of a run that is still running is left alone.
-  Also removed: shmfuzz's temporary directories ${TMPDIR:-/tmp}/shmfuzz-{repro,min,triage,cmin}.*
-  of the current user untouched for an hour.
-
-  --dry-run   list what would be removed, remove nothing, change no record
-  --outputs   also remove ./shmfuzz-out (out dirs of fuzz, demo, ci, enumerate: findings too)
-
-exit status: 0 done, 2 usage error
-"""
+ABOUT = """\
+Removes what shmfuzz itself recorded creating and left behind after a killed run, and
+nothing else. Campaigns and tests normally run in private IPC and mount namespaces (root)
+and leave nothing on the host. Without root the harness records every System V segment,
+semaphore set and POSIX object it creates in
+  ${XDG_STATE_HOME:-$HOME/.local/state}/shmfuzz/objects/run.*   (one file per run)
+and clean removes a recorded object only if it is still exactly the one recorded (same id,
+key, ctime and creator; same name, device and inode) and not in use (a segment with no
+attachment, a semaphore set nobody waits on, a POSIX object nobody maps or holds open).
+Records of objects that are gone are dropped; objects it cannot remove stay recorded.
+The file of a run that is still running is left alone.
+Also removed: shmfuzz's temporary directories ${TMPDIR:-/tmp}/shmfuzz-{repro,min,triage,cmin}.*
+of the current user untouched for an hour."""
 
 TEMP_PREFIXES = ("shmfuzz-repro.", "shmfuzz-min.", "shmfuzz-triage.", "shmfuzz-cmin.")
 
 
 def _info(msg):
-    print(f"shmfuzz: {msg}", file=sys.stderr)
+    status.info(msg)
 
 
 def _say(msg):
-    print(msg, flush=True)
+    status.out(msg)
 
 
 class Cleaner:
@@ -338,3 +332,11 @@ def clean(dry_run=False, outputs=False):
         c.outputs()
     _info(f"clean: {c.n} item(s) " + ("to remove (dry run)" if dry_run else "removed"))
     return 0
+
+
+@command("clean", SUMMARY, about=ABOUT, build_dir=False, exit_status="0 done, 2 usage error",
+         opts=[Opt("--dry-run", help="list what would be removed, remove nothing, change no record"),
+               Opt("--outputs", help="also remove ./shmfuzz-out (out dirs of fuzz, demo, ci,\n"
+                   "enumerate: findings too)")])
+def clean_cmd(a):
+    return clean(a.dry_run, a.outputs)
