@@ -215,6 +215,9 @@ class Job:
         if rc == 0:
             spent = _md_field(os.path.join(d, "summary.md"), "- time: ")
             self.result(cls, target, "pass", t, f"no finding in {self.secs} s ({spent})")
+        elif rc == 1 and not os.path.isfile(os.path.join(d, "findings.tsv")):
+            self.result(cls, target, "fail", t, "the campaign failed (exit 1, no finding saved)",
+                        d + ".log")
         elif rc == 1:
             rows = _tsv_rows(os.path.join(d, "findings.tsv"))
             first = " ".join(rows[0][:1] + rows[0][2:3]) if rows else ""  # kind, reason
