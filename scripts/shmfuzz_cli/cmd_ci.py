@@ -18,6 +18,7 @@ import subprocess
 import time
 
 from . import build, config, isolate, proc, status, targets
+from .replay import kind_from_output, valgrind_opts
 from .cli import Opt, command
 from .report import Checks
 
@@ -249,27 +250,6 @@ class Job:
                 self.result("enumerate", name, "skip", t, "namespaces unavailable")
             else:
                 self.result("enumerate", name, "fail", t, f"enumerate failed (exit {rc})", d + ".log")
-
-
-def valgrind_opts():
-    """Valgrind as shmfuzz runs it: full leak check, our suppressions of false reports."""
-    return ["--leak-check=full", "--suppressions=" + os.path.join(config.ROOT, "ci", "valgrind.supp")]
-
-
-def kind_from_output(out):
-    """One word for a replay's output: ok, a finding kind, or error (no verdict); a sanitizer
-    report with no verdict counts as crash / leak-heap."""
-    m = re.search(r"^verdict: (ok|FINDING [a-z-]+)", out, re.M)
-    lsan = "ERROR: LeakSanitizer" in out
-    if m and m.group(1) == "ok":
-        return "leak-heap" if lsan else "ok"
-    if m:
-        return m.group(1)[len("FINDING "):]
-    if lsan:
-        return "leak-heap"
-    if re.search(r"ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer)|runtime error:", out):
-        return "crash"
-    return "error"
 
 
 def _append(path, text):

@@ -354,31 +354,3 @@ class Checks:
                        f"{md_cell(c.message)} |")
         _write_text(os.path.join(self.out, "summary.md"), "\n".join(out) + "\n")
 
-
-# ---- engines' status files ----------------------------------------------------------------------
-
-PLOT_COLUMNS = ("relative_time", "cycles_done", "cur_item", "corpus_count", "pending_total",
-                "pending_favs", "map_size", "saved_crashes", "saved_hangs", "max_depth",
-                "execs_per_sec", "total_execs", "edges_found")
-
-
-def afl_plot_last(path):
-    """The last complete line of an AFL++ 4.x plot_data as a dict (None if there is none).
-    AFL++ appends while we read: a line with fewer columns (or a number cut short) is skipped."""
-    try:
-        with open(path, "rb") as f:
-            lines = decode(f.read()).split("\n")
-    except OSError:
-        return None
-    for line in reversed(lines):
-        if line.startswith("#"):
-            continue
-        cols = [c.strip() for c in line.split(",")]
-        if len(cols) < len(PLOT_COLUMNS):
-            continue
-        try:
-            return {"execs": int(cols[11]), "execs_per_sec": float(cols[10]),
-                    "edges": int(cols[12])}
-        except ValueError:
-            continue
-    return None
