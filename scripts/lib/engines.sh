@@ -163,7 +163,8 @@ sfz_engine_stats() {
     local f line execs=0 eps=0 cov=0
     for f in "$out"/afl/*/plot_data; do
       [[ -f $f ]] || continue
-      line=$(grep -v '^#' "$f" | tail -n 1 | tr -d ' ') || true
+      # AFL++ appends while we read: a line with fewer than 13 columns is cut, the last full one counts
+      line=$(grep -v '^#' "$f" | awk -F, 'NF >= 13' | tail -n 1 | tr -d ' ') || true
       [[ -n $line ]] || continue
       IFS=, read -r -a col <<<"$line"
       execs=$((execs + ${col[11]:-0}))

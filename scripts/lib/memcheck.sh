@@ -4,7 +4,7 @@
 # the program under memcheck and judge what it reports; sanitizer reports need no option.
 # shellcheck shell=bash
 
-# shellcheck disable=SC2034 # SFZ_MC_SHIFT and SFZ_MC_REPRO are read by cmd-run.sh and cmd-enumerate.sh
+# shellcheck disable=SC2034 # SFZ_MC_SHIFT and SFZ_MC_REPRO are read by cmd-run.sh
 SFZ_MC_OPTS=()  # the memcheck options given, as the tools take them
 SFZ_MC_REPRO="" # the user's memcheck options, quoted, for reproducer commands
 SFZ_MC_SHIFT=0
