@@ -225,38 +225,8 @@ def _load_commands():
             importlib.import_module(f"{__package__}.{f[:-3]}")
 
 
-# ---- the bash commands not ported yet (removed with scripts/lib/) ----------------------------
-_LEGACY = os.path.join(config.SCRIPTS, "lib")
-
-
-def _legacy_commands():
-    out = {}
-    try:
-        names = sorted(os.listdir(_LEGACY))
-    except OSError:
-        return out
-    for f in names:
-        if f.startswith("cmd-") and f.endswith(".sh"):
-            summary = ""
-            with open(os.path.join(_LEGACY, f), encoding="utf-8") as fh:
-                for line in fh:
-                    if line.startswith("# summary: "):
-                        summary = line[len("# summary: "):].strip()
-                        break
-            out[f[4:-3]] = summary
-    return out
-
-
-def _run_legacy(name, argv):
-    env = config.self_env()
-    env["SHMFUZZ_SCRIPTS"] = config.SCRIPTS
-    os.execve("/bin/bash", ["bash", os.path.join(_LEGACY, "legacy.sh"), name, *argv], env)
-
-
 def usage():
     cmds = {n: c.summary for n, c in REGISTRY.items()}
-    for n, s in _legacy_commands().items():
-        cmds.setdefault(n, s)
     text = ("usage: shmfuzz [--build-dir DIR] COMMAND [ARGS...]      (shmfuzz COMMAND --help for each)\n\n"
             "commands:\n")
     text += "".join(f"  {n:<10} {cmds[n]}\n" for n in sorted(cmds))
@@ -285,8 +255,6 @@ def _dispatch(argv):
     name, rest = argv[0], argv[1:]
     cmd = REGISTRY.get(name)
     if cmd is None:
-        if name in _legacy_commands():
-            _run_legacy(name, rest)
         status.die_usage(f"unknown command '{name}' (shmfuzz --help lists them)")
     if cmd.passthrough:
         return cmd.fn(rest)
