@@ -50,9 +50,13 @@ def _read_tsv(path):
 
 def listing():
     """[(name, summary)] of every target."""
+    if config.build_dir_override:  # the user's build: its targets and no others
+        tsv = os.path.join(config.build_dir_override, build.MANIFEST)
+        if not os.path.isfile(tsv):
+            status.die(f"--build-dir {config.build_dir_override}: no {build.MANIFEST} there "
+                       "(not a shmfuzz build)")
+        return _read_tsv(tsv)
     cands = []
-    if config.build_dir_override:
-        cands.append(os.path.join(config.build_dir_override, build.MANIFEST))
     cands.append(os.path.join(build.builddir("dev"), build.MANIFEST))
     cands += sorted(glob.glob(os.path.join(config.ROOT, "build", "*", build.MANIFEST)))
     for tsv in cands:

@@ -8,6 +8,7 @@
 #    progress line shows a real exec/s (not 0), no temporary directory or process left
 #  - SIGINT mid-repro: the temporary directory is removed, exit 130
 #  - run with SHMFUZZ_BUILD_dev or SHMFUZZ_NO_BUILD=1 never runs cmake, twice in a row
+#  - --build-dir DIR: the targets of DIR's manifest, replays on DIR, never cmake
 # The fuzz and repro cases use a stand-in build (--build-dir style manifest + scripts as the
 # replay driver and engine): what is checked is the command, deterministically, not an engine
 # (tests/cli/fuzz.sh runs the real ones).
@@ -129,6 +130,17 @@ unset SHMFUZZ_BUILD_dev SHMFUZZ_BUILD_libfuzzer
 mkdir -p "$WORK/path"
 printf '#!/bin/sh\necho "$*" >>"%s/cmake.calls"\nexit 1\n' "$WORK" >"$WORK/path/cmake"
 chmod +x "$WORK/path/cmake"
+
+# ---- --build-dir: a build of one's own, its manifest's targets, no cmake ---------------------
+PATH=$WORK/path:$PATH run_sfz --build-dir "$fake" list --names
+expect_status 0 "list with --build-dir"
+[[ $out == shmipc-kv ]] && pass "--build-dir: the targets are the manifest's" || fail "--build-dir list: $out"
+printf 'crash' >"$WORK/c1"
+PATH=$WORK/path:$PATH run_sfz repro "$WORK/c1" --target shmipc-kv --build-dir "$fake"
+expect_status 1 "repro --build-dir replays on that build"
+mkdir -p "$WORK/nomanifest/bin"
+PATH=$WORK/path:$PATH run_sfz repro "$WORK/c1" --target shmipc-kv --build-dir "$WORK/nomanifest"
+expect_status 2 "--build-dir without shmfuzz-targets.tsv: a set-up error"
 for i in 1 2; do
   PATH=$WORK/path:$PATH SHMFUZZ_BUILD_dev=$DEV run_sfz run -- true
   expect_status 0 "run #$i with SHMFUZZ_BUILD_dev"
