@@ -110,9 +110,9 @@ fig_enumeration() {
   enum_cells "$limit" >"$cells" || { note enumeration "the black box did not run under strace: figure skipped"; return 0; }
   [[ -f $(preset_dir release)/lib/libshmfault.so ]] && have_lib=1
   # shmfuzz enumerate builds and uses build/<preset>: only comparable with the same builds.
-  if [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh && $BENCH_BUILDS == "$BENCH_ROOT/build" ]]; then
+  if [[ -f $BENCH_ROOT/scripts/shmfuzz_cli/cmd_enumerate.py && $BENCH_BUILDS == "$BENCH_ROOT/build" ]]; then
     have_cli=1
-  elif [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh ]]; then
+  elif [[ -f $BENCH_ROOT/scripts/shmfuzz_cli/cmd_enumerate.py ]]; then
     note enumeration "shmfuzz-enumerate row skipped: --builds is not build/, and shmfuzz enumerate builds and uses build/<preset>"
   fi
   ratio_to enumeration strace-inject plain-run
@@ -131,9 +131,9 @@ fig_enumeration() {
   done
   note enumeration "black box: bench-ceiling-kv lifecycle, 16 rounds of libshmipc kv create/put/get/destroy; matrix: $(wc -l <"$cells") cells = up to $limit calls of each of ${ENUM_FUNCS[*]} x {errno ($(for f in "${ENUM_FUNCS[@]}"; do printf '%s:%s ' "$f" "${ENUM_ERRNO[$f]}"; done)), SIGKILL}; one process run per cell for both tools; plain-run: the program alone, as often (the ceiling)"
   ((have_lib)) || note enumeration "shmfuzz rows missing: libshmfault.so is not built yet (faults/)"
-  if ((have_cli)) || [[ -f $BENCH_ROOT/scripts/lib/cmd-enumerate.sh ]]; then
+  if ((have_cli)) || [[ -f $BENCH_ROOT/scripts/shmfuzz_cli/cmd_enumerate.py ]]; then
     note enumeration "shmfuzz-enumerate: scripts/shmfuzz enumerate --preset release --errnos first --crash on the same points: 3 cells per point (first documented errno, SIGKILL before and after the call), each a fork of the program stopped in libshmfault's constructor (the fork server: one exec per matrix), in a fresh IPC namespace and /dev/shm, with a trace and a judgement of the outcome (more work per cell than strace's bare run); timed from its clean run, so its preset build is not counted"
   else
-    note enumeration "shmfuzz enumerate is not there yet (scripts/lib/cmd-enumerate.sh): shmfuzz-preload is bench/run's own loop, one LD_PRELOAD run per cell"
+    note enumeration "shmfuzz enumerate is not there yet (scripts/shmfuzz_cli/cmd_enumerate.py): shmfuzz-preload is bench/run's own loop, one LD_PRELOAD run per cell"
   fi
 }
