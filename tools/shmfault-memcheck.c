@@ -1,5 +1,5 @@
 /*
- * shmfault-memcheck.c - memcheck.c for `shmfuzz run` (scripts/lib/memcheck.sh):
+ * shmfault-memcheck.c - memcheck.c for `shmfuzz run` (scripts/shmfuzz_cli/memcheck.py):
  *
  *   shmfault-memcheck command [--valgrind] [--valgrind-supp FILE]... [--valgrind-reachable]
  *                     --logdir DIR -- PROGRAM [ARGS...]

@@ -17,7 +17,6 @@ A subcommand module cmd_NAME.py declares itself:
 
 import importlib
 import os
-import pkgutil
 import sys
 import traceback
 
@@ -221,44 +220,13 @@ def set_build_dir(d):
 
 
 def _load_commands():
-    pkg = os.path.dirname(__file__)
-    for m in pkgutil.iter_modules([pkg]):
-        if m.name.startswith("cmd_"):
-            importlib.import_module(f"{__package__}.{m.name}")
-
-
-# ---- the bash commands not ported yet (removed with scripts/lib/) ----------------------------
-_LEGACY = os.path.join(config.SCRIPTS, "lib")
-
-
-def _legacy_commands():
-    out = {}
-    try:
-        names = sorted(os.listdir(_LEGACY))
-    except OSError:
-        return out
-    for f in names:
-        if f.startswith("cmd-") and f.endswith(".sh"):
-            summary = ""
-            with open(os.path.join(_LEGACY, f), encoding="utf-8") as fh:
-                for line in fh:
-                    if line.startswith("# summary: "):
-                        summary = line[len("# summary: "):].strip()
-                        break
-            out[f[4:-3]] = summary
-    return out
-
-
-def _run_legacy(name, argv):
-    env = config.self_env()
-    env["SHMFUZZ_SCRIPTS"] = config.SCRIPTS
-    os.execve("/bin/bash", ["bash", os.path.join(_LEGACY, "legacy.sh"), name, *argv], env)
+    for f in sorted(os.listdir(os.path.dirname(os.path.abspath(__file__)))):
+        if f.startswith("cmd_") and f.endswith(".py"):
+            importlib.import_module(f"{__package__}.{f[:-3]}")
 
 
 def usage():
     cmds = {n: c.summary for n, c in REGISTRY.items()}
-    for n, s in _legacy_commands().items():
-        cmds.setdefault(n, s)
     text = ("usage: shmfuzz [--build-dir DIR] COMMAND [ARGS...]      (shmfuzz COMMAND --help for each)\n\n"
             "commands:\n")
     text += "".join(f"  {n:<10} {cmds[n]}\n" for n in sorted(cmds))
@@ -287,8 +255,6 @@ def _dispatch(argv):
     name, rest = argv[0], argv[1:]
     cmd = REGISTRY.get(name)
     if cmd is None:
-        if name in _legacy_commands():
-            _run_legacy(name, rest)
         status.die_usage(f"unknown command '{name}' (shmfuzz --help lists them)")
     if cmd.passthrough:
         return cmd.fn(rest)

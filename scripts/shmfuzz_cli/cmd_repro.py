@@ -48,12 +48,17 @@ def _tee(argv):
                          stderr=subprocess.STDOUT)
     kept = []
     out = sys.stdout.buffer
-    for chunk in iter(lambda: p.stdout.read1(65536), b""):
-        kept.append(chunk)
-        sys.stdout.flush()
-        out.write(chunk)
-        out.flush()
-    rc = p.wait()
+    try:
+        for chunk in iter(lambda: p.stdout.read1(65536), b""):
+            kept.append(chunk)
+            sys.stdout.flush()
+            out.write(chunk)
+            out.flush()
+        rc = p.wait()
+    except BaseException:  # Ctrl-C, SIGTERM: the replay does not outlive us
+        p.kill()
+        p.wait()
+        raise
     return (128 - rc if rc < 0 else rc), proc.text(b"".join(kept))
 
 

@@ -16,6 +16,7 @@ two: our own rate from the counts we saw and when, where it says 0) and final st
 """
 
 import glob
+import math
 import os
 import re
 import shutil
@@ -228,17 +229,20 @@ def _last_plot_row(path):
         if len(cols) < 13:
             continue
         try:
-            return [float(c.rstrip("%")) for c in cols[:13]]
+            [float(c.rstrip("%")) for c in cols[:13]]
         except ValueError:
             continue
+        return [_num(c) for c in cols[:13]]
     return None
 
 
 def _num(s):
+    """A number of a status file: 0 for anything else (AFL++ writes "inf" and "nan" too)."""
     try:
-        return float(str(s).rstrip("%"))
+        v = float(str(s).rstrip("%"))
     except ValueError:
         return 0.0
+    return v if math.isfinite(v) and v >= 0 else 0.0
 
 
 def afl_stats(out):

@@ -52,7 +52,10 @@ fi
 # after its initial corpus; AFL++: fuzzer_stats, written once calibration is done).
 engine_executing() {
   if [[ $engine == libfuzzer ]]; then
-    grep -qaE '^#[0-9]+(:|[[:space:]]+(INITED|NEW|REDUCE|pulse))' "$WORK/stop/logs/libfuzzer.log" 2>/dev/null
+    # and has saved inputs (fork mode copies a job's inputs into corpus/ when the job ends):
+    # cmin below needs a corpus
+    grep -qaE '^#[0-9]+(:|[[:space:]]+(INITED|NEW|REDUCE|pulse))' "$WORK/stop/logs/libfuzzer.log" 2>/dev/null &&
+      compgen -G "$WORK/stop/corpus/*" >/dev/null
   else
     [[ -s $WORK/stop/afl/main/fuzzer_stats ]]
   fi

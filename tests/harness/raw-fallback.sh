@@ -127,7 +127,7 @@ kinds=$(awk '{ print $1 }' "${rec[0]}" 2>/dev/null | sort | tr '\n' ' ')
 check '[[ $kinds == "posix-sem posix-shm sem shm shm " ]]' "it has one whole line per object created ($kinds)"
 check '[[ $(comm -23 <(sort <<<"$left") <(echo "$foreign") | grep -c .) -ge 4 ]]' "the killed run left objects behind"
 everything=$("${TOOL[@]}" peek shm "$(cat "$WORK/fshm")")
-"${AS_NOBODY[@]}" "HOME=$WORK" bash "$SRC/scripts/shmfuzz" clean >"$WORK/clean" 2>&1
+"${AS_NOBODY[@]}" "HOME=$WORK" python3 "$SRC/scripts/shmfuzz" clean >"$WORK/clean" 2>&1
 check '[[ $? == 0 ]]' "shmfuzz clean as the run's user"
 sed 's/^/  | /' "$WORK/clean"
 check '[[ $(nobodys | sort) == "$foreign" ]]' "clean removed every object the killed run recorded, and only those"

@@ -12,7 +12,7 @@ mapfile -t scripts < <(git ls-files 2>/dev/null | while read -r f; do
   esac
 done)
 if [[ ${#scripts[@]} -eq 0 ]]; then
-  mapfile -t scripts < <(find scripts tests ci .ci bench -type f \( -name '*.sh' -o -name run -o -name shmfuzz -o -name install-deps \) 2>/dev/null)
+  mapfile -t scripts < <(find scripts tests ci .ci bench -type f \( -name '*.sh' -o -name run -o -name install-deps \) 2>/dev/null)
 fi
 echo "checking ${#scripts[@]} scripts"
 shellcheck -x -S warning "${scripts[@]}"
