@@ -14,6 +14,7 @@ output in OUT/fuzz/E-T.log and OUT/enumerate/tutorial-NAME.log.
 import glob
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -208,10 +209,8 @@ class Job:
         t = time.monotonic()
         d = os.path.join(self.out, "fuzz", f"{engine}-{target}")
         os.makedirs(os.path.dirname(d), exist_ok=True)
-        with open(d + ".log", "wb") as lf:
-            rc = proc.run([config.SELF, "fuzz", target, "--engine", engine, "--time", str(self.secs),
-                           "--jobs", "1", "--out", d, "--seed", "1"],
-                          env=config.self_env(), stdout=lf, stderr=subprocess.STDOUT)
+        rc, stop = _child([config.SELF, "fuzz", target, "--engine", engine, "--time", str(self.secs),
+                           "--jobs", "1", "--out", d, "--seed", "1"], d + ".log")
         cls = f"fuzz.{engine}"
         if rc == 0:
             spent = _md_field(os.path.join(d, "summary.md"), "- time: ")
@@ -224,8 +223,13 @@ class Job:
             first = " ".join(rows[0][:1] + rows[0][2:3]) if rows else ""  # kind, reason
             self.result(cls, target, "fail", t, f"{len(rows)} finding(s): {first}",
                         os.path.join(d, "summary.md"))
+        elif rc == status.INTERRUPTED and stop is not None:
+            spent = _md_field(os.path.join(d, "summary.md"), "- time: ")
+            self.result(cls, target, "skip", t, f"interrupted, no finding ({spent})")
         else:
             self.result(cls, target, "fail", t, f"the campaign failed (exit {rc})", d + ".log")
+        if stop is not None:
+            raise stop
 
     # ---- the tutorial programs: their weaknesses reported, never failed on
     def enumerate(self):
@@ -239,8 +243,10 @@ class Job:
             os.makedirs(d, exist_ok=True)
             argv = [config.SELF, "enumerate", "--errnos", "first", "--crash", "--timeout", "3",
                     "--report", d, "--", os.path.join(self.dev, "bin", name)] + prog[1:]
-            with open(d + ".log", "wb") as lf:
-                rc = proc.run(argv, env=config.self_env(), stdout=lf, stderr=subprocess.STDOUT)
+            rc, stop = _child(argv, d + ".log")
+            if stop is not None:
+                self.result("enumerate", name, "skip", t, "interrupted", d + ".log")
+                raise stop
             if rc in (0, 1):
                 outcomes = _md_field(os.path.join(d, "report.md"), "Outcomes: ")
                 self.result("enumerate", name, "pass", t,
@@ -250,6 +256,26 @@ class Job:
                 self.result("enumerate", name, "skip", t, "namespaces unavailable")
             else:
                 self.result("enumerate", name, "fail", t, f"enumerate failed (exit {rc})", d + ".log")
+
+
+def _child(argv, log):
+    """Runs shmfuzz ARGV (output to LOG) to its end: (status, the interruption or None).
+    The child has its own session, so a terminal's Ctrl-C reaches only us; we pass it on
+    once (SIGINT; SIGTERM for a SIGTERM) and wait while it stops its engines and saves its
+    findings and summary, then the caller records the check and lets the interruption go on."""
+    with open(log, "wb") as lf:
+        p = subprocess.Popen([str(a) for a in argv], env=config.self_env(), stdin=subprocess.DEVNULL,
+                             stdout=lf, stderr=subprocess.STDOUT, start_new_session=True)
+    stop = None
+    while True:
+        try:
+            rc = p.wait()
+            break
+        except (KeyboardInterrupt, status.Interrupted) as e:
+            if stop is None:
+                stop = e
+                p.send_signal(signal.SIGINT if isinstance(e, KeyboardInterrupt) else signal.SIGTERM)
+    return (128 - rc if rc < 0 else rc), stop
 
 
 def _append(path, text):
