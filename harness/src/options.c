@@ -5,6 +5,8 @@
  *   SHMFUZZ_ALWAYS_FORK     1: run every program in forked workers (benchmarks, debugging)
  *   SHMFUZZ_MUTATOR         "bytes": libFuzzer mutates bytes only (no program-level mutation;
  *                           read by engine.c, listed here so it is a known name)
+ *   SHMFUZZ_INSIDE          lint | trace: every adapter op runs with the peer inside the call
+ *                           (inside.c reads it and SHMFUZZ_INSIDE_SUPPRESS, its suppressions)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +18,8 @@
 extern char **environ;
 
 static const char *const known[] = {"SHMFUZZ_OP_TIMEOUT_MS", "SHMFUZZ_ALWAYS_FORK",
-                                    "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR"};
+                                    "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR", "SHMFUZZ_INSIDE",
+                                    "SHMFUZZ_INSIDE_SUPPRESS"};
 
 static int number(const char *name, unsigned long max, unsigned long *out, char *err, size_t size)
 {
@@ -47,7 +50,8 @@ static void warn_unknown(void)
             ok |= strlen(known[i]) == len && strncmp(*e, known[i], len) == 0;
         if (!ok)
             fprintf(stderr, "shmfuzz: warning: %.*s is not a harness variable (known: "
-                    "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK, SHMFUZZ_MUTATOR)\n", (int)len, *e);
+                    "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK, SHMFUZZ_MUTATOR, SHMFUZZ_INSIDE, "
+                    "SHMFUZZ_INSIDE_SUPPRESS)\n", (int)len, *e);
     }
 }
 
