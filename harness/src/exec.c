@@ -18,7 +18,6 @@
 
 #include "exec_internal.h"
 #include "fault_names.h"
-#include "inside.h"
 #include "shmfault.h"
 
 #define DEFAULT_OP_TIMEOUT_MS 1000u
@@ -64,8 +63,6 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
         snprintf(err, err_size, "cannot allocate the executor's shared area");
         return -1;
     }
-    if (sfz_inside_init(err, err_size) != 0)
-        return -1;
     shmfault_disarm();
     sfz_state.adapter = adapter;
     sfz_opset_init(&sfz_state.set, adapter);

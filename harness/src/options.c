@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness_options.h"
+#include "inside.h"
 
 extern char **environ;
 
@@ -60,7 +61,8 @@ int sfz_options_from_env(struct sfz_exec_options *opt, char *err, size_t size)
     unsigned long timeout = 0, fork_all = 0;
     memset(opt, 0, sizeof(*opt));
     if (number("SHMFUZZ_OP_TIMEOUT_MS", 600000, &timeout, err, size) != 0 ||
-        number("SHMFUZZ_ALWAYS_FORK", 1, &fork_all, err, size) != 0)
+        number("SHMFUZZ_ALWAYS_FORK", 1, &fork_all, err, size) != 0 ||
+        sfz_inside_init(err, size) != 0)
         return -1;
     warn_unknown();
     opt->op_timeout_ms = (unsigned)timeout;
