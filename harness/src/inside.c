@@ -104,8 +104,9 @@ static char altstack[64 * 1024];
 static uintptr_t reported[MAX_REPORTED][2];
 static unsigned nreported;
 
-extern uint8_t *__afl_area_ptr __attribute__((weak));
-extern uint8_t *__afl_fuzz_ptr __attribute__((weak));
+/* AFL++'s coverage map and test-case buffer: System V segments of the host's namespace, which
+   a segment of the program's may share an id with. Never protected (one fault per edge). */
+static long afl_ids[2] = {-1, -1};
 
 static int read_suppressions(const char *path, char *err, size_t size)
 {
@@ -146,6 +147,9 @@ int sfz_inside_init(char *err, size_t size)
     }
     if (s != NULL && s[0] != '\0' && read_suppressions(s, err, size) != 0)
         return -1;
+    const char *afl[2] = {getenv("__AFL_SHM_ID"), getenv("__AFL_SHM_FUZZ_ID")};
+    for (unsigned i = 0; i < 2; i++)
+        afl_ids[i] = afl[i] != NULL ? strtol(afl[i], NULL, 10) : -1;
     sfz_inside_wanted = mode != MODE_OFF;
     return 0;
 }
@@ -418,17 +422,14 @@ static int is_program_object(const char *path, unsigned long ino, const struct s
 {
     unsigned key;
     if (sscanf(path, "/SYSV%8x", &key) == 1) {
+        if ((long)ino == afl_ids[0] || (long)ino == afl_ids[1])
+            return 0;
         for (unsigned i = 0; i < nseg; i++)
             if ((unsigned long)seg[i].id == ino && (unsigned)seg[i].key == key)
                 return 1;
         return 0;
     }
     return strncmp(path, "/dev/shm/", 9) == 0 && strncmp(path + 9, "sem.", 4) != 0;
-}
-
-static int holds(uintptr_t lo, uintptr_t hi, const uint8_t *p)
-{
-    return p != NULL && (uintptr_t)p >= lo && (uintptr_t)p < hi;
 }
 
 static int prot_of(const char *perms)
@@ -451,9 +452,7 @@ static void find_ranges(const struct segment *seg, unsigned nseg)
         if (sscanf(line, "%lx-%lx %7s %*s %*s %lu %399s", &lo, &hi, perms, &ino, path) < 4)
             continue;
         int prot = prot_of(perms);
-        if (prot == 0 || perms[3] != 's' || !is_program_object(path, ino, seg, nseg) ||
-            holds(lo, hi, &__afl_area_ptr != NULL ? __afl_area_ptr : NULL) ||
-            holds(lo, hi, &__afl_fuzz_ptr != NULL ? __afl_fuzz_ptr : NULL))
+        if (prot == 0 || perms[3] != 's' || !is_program_object(path, ino, seg, nseg))
             continue;
         st.r[st.nr++] = (struct range){lo, hi, ino, prot};
     }
