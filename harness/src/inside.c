@@ -15,6 +15,7 @@
  *
  * Handlers: async-signal-safe (mprotect, pwrite, fstat, sigaction, static memory only).
  * Everything that allocates (reading /proc, dladdr, printing) runs before or after the op.
+ * Elsewhere than x86-64 Linux (the page-fault error code, the trap flag) the op is skipped.
  */
 #include "inside.h"
 
@@ -34,10 +35,13 @@
 
 #include "exec_internal.h"
 
-#if !defined(__x86_64__) || !defined(__linux__)
-#error "inside.c needs x86-64 Linux (the page-fault error code and the trap flag)"
-#endif
+const char *const sfz_inside_at_names[SFZ_INSIDE_MAX_AT] = {
+    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
+    "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22",
+    "23", "24", "25", "26", "27", "28", "29", "30", "31", "32"};
+int sfz_inside_wanted;
 
+#if defined(__x86_64__) && defined(__linux__)
 #define PAGE 4096u
 #define TRAP_FLAG 0x100ull   /* EFLAGS.TF: trap after the next instruction */
 #define ERR_WRITE 0x2ull     /* page-fault error code bit 1: the access was a write */
@@ -48,13 +52,8 @@
 #define MAX_REPORTED 256u
 #define MAX_SUPPRESS 64u
 
-const char *const sfz_inside_at_names[SFZ_INSIDE_MAX_AT] = {
-    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
-    "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22",
-    "23", "24", "25", "26", "27", "28", "29", "30", "31", "32"};
 static const uint32_t len_values[] = {1, 4, 8}; /* peer.poke's len choices */
 
-int sfz_inside_wanted;
 static enum { MODE_OFF, MODE_LINT, MODE_TRACE } mode;
 static char suppress[MAX_SUPPRESS][96];
 static unsigned nsuppress;
@@ -661,3 +660,33 @@ void sfz_inside_disarm(const char *op, int op_errno)
                 "protected: it gave shared memory to a system call, which cannot fault in "
                 "(not the library's doing)\n", op);
 }
+
+#else /* not x86-64 Linux: peer.inside is skipped, SHMFUZZ_INSIDE refused */
+
+int sfz_inside_init(char *err, size_t size)
+{
+    const char *m = getenv("SHMFUZZ_INSIDE");
+    if (m != NULL && m[0] != '\0' && strcmp(m, "off") != 0) {
+        snprintf(err, size, "SHMFUZZ_INSIDE=%s: the peer inside a call needs x86-64 Linux", m);
+        return -1;
+    }
+    return 0;
+}
+
+void sfz_inside_reset(void) {}
+
+int sfz_inside_op(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    (void)argv;
+    return SFZ_SKIPPED;
+}
+
+void sfz_inside_arm(void) {}
+
+void sfz_inside_disarm(const char *op, int op_errno)
+{
+    (void)op;
+    (void)op_errno;
+}
+#endif
