@@ -490,8 +490,14 @@ static void open_target(const struct segment *seg, unsigned nseg)
             struct stat s;
             int fd = openat(dirfd(d), e->d_name, O_RDWR | O_CLOEXEC);
             if (fd >= 0 && fstat(fd, &s) == 0 &&
-                place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0)
-                st.fd = fd, fd = -1;
+                place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
+                /* far above the op's own descriptors: its fd numbers stay what they were */
+                int high = fcntl(fd, F_DUPFD_CLOEXEC, 768);
+                st.fd = high >= 0 ? high : fd;
+                if (high >= 0)
+                    close(fd);
+                fd = -1;
+            }
             if (fd >= 0)
                 close(fd);
             break;
