@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "shmfault.h"
+#include "inside.h"
 #include "shmfuzz/mutate.h"
 
 struct rng {
@@ -175,12 +176,66 @@ static int change_nprocs(struct rng *r, const struct sfz_opset *set, struct sfz_
     return 0;
 }
 
+/* The op index of the built-in peer.inside in SET, or -1. */
+static int inside_index(const struct sfz_opset *set)
+{
+    for (unsigned i = set->adapter->nops; i < set->nops; i++)
+        if (strcmp(sfz_opset_op(set, i)->name, "peer.inside") == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The hostile peer inside a call: a write at the A-th shared access of the op that follows.
+   Only one (at, offset, value) in hundreds turns a double fetch into a crash, so this places
+   one right before an adapter op of the same worker with the likely values first (early
+   accesses, object 0, offset 0, all ones), or nudges the access number of one already there,
+   the argument that most often needs one more step. */
+static int inside_step(struct rng *r, const struct sfz_opset *set, struct sfz_program *p)
+{
+    int in = inside_index(set);
+    if (in < 0 || p->nops == 0)
+        return -1;
+    unsigned have[SFZ_MAX_OPS], nhave = 0;
+    for (unsigned i = 0; i < p->nops; i++)
+        if (p->ops[i].op == (uint8_t)in)
+            have[nhave++] = i;
+    if (nhave > 0 && rnd(r, 2) == 0) {
+        uint32_t *at = &p->ops[have[rnd(r, nhave)]].argv[0];
+        *at = (*at + (rnd(r, 2) ? 1u : SFZ_INSIDE_MAX_AT - 1u)) % SFZ_INSIDE_MAX_AT;
+        return 0;
+    }
+    if (p->nops >= SFZ_MAX_OPS)
+        return -1;
+    unsigned target = rnd(r, p->nops);
+    if (p->ops[target].op >= set->adapter->nops)
+        return -1;
+    struct sfz_step s;
+    memset(&s, 0, sizeof(s));
+    s.proc = p->ops[target].proc;
+    s.op = (uint8_t)in;
+    const struct sfz_op *op = sfz_opset_op(set, (unsigned)in);
+    for (unsigned i = 0; i < op->nargs && i < SFZ_MAX_ARGS; i++)
+        s.argv[i] = random_arg(r, &op->args[i], p->nprocs);
+    if (rnd(r, 4) != 0)
+        s.argv[0] = rnd(r, 8); /* at=1..8 */
+    if (rnd(r, 2) == 0)
+        s.argv[1] = 0; /* the first object */
+    if (rnd(r, 2) == 0)
+        s.argv[2] = 0; /* its first bytes: headers and lengths */
+    if (rnd(r, 2) == 0)
+        s.argv[4] = 0xff;
+    memmove(&p->ops[target + 1], &p->ops[target], (p->nops - target) * sizeof(p->ops[0]));
+    p->ops[target] = s;
+    p->nops++;
+    return 0;
+}
+
 /* The mutations, weighted by repetition: argument changes dominate, as in hand debugging. */
 typedef int (*mutation_fn)(struct rng *, const struct sfz_opset *, struct sfz_program *);
 static const mutation_fn mutations[] = {
     change_arg,  change_arg,   change_arg,   change_proc, insert_step,  insert_step,
     delete_step, swap_steps,   swap_steps,   change_fault, change_fault, drop_fault,
-    change_nprocs,
+    change_nprocs, inside_step,
 };
 #define NMUTATIONS (sizeof(mutations) / sizeof(mutations[0]))
 
