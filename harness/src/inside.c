@@ -349,14 +349,16 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     uintptr_t a = (uintptr_t)si->si_addr, page = a & ~(uintptr_t)(PAGE - 1);
-    int r = st.active ? range_of(a) : -1;
+    int r = st.active ? range_of(a) : -1, saved = errno;
+    greg_t *g = uc->uc_mcontext.gregs;
     (void)sig;
     if (r < 0 || si->si_code != SEGV_ACCERR || page_open(page) || st.nopen == MAX_OPEN) {
-        give_up(); /* not ours: the instruction faults again under the old handler */
+        /* not ours: the instruction faults again under the old handler, not stepped */
+        give_up();
+        g[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+        errno = saved;
         return;
     }
-    int saved = errno;
-    greg_t *g = uc->uc_mcontext.gregs;
     if (st.nopen == 0) { /* the first page this instruction touches: a new access */
         st.accesses++;
         if (plan.pending && !st.fired && st.accesses == plan.at)
@@ -366,6 +368,7 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
            (uintptr_t)g[REG_RIP]);
     if (mprotect((void *)page, PAGE, st.r[r].prot) != 0) {
         give_up();
+        g[REG_EFL] &= ~(greg_t)TRAP_FLAG;
         errno = saved;
         return;
     }
@@ -379,12 +382,13 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     (void)si;
+    int saved = errno;
     if (!st.active || st.nopen == 0) { /* not our step: the old disposition takes it */
         give_up();
         (void)raise(sig);
+        errno = saved;
         return;
     }
-    int saved = errno;
     for (unsigned i = 0; i < st.nopen; i++)
         (void)mprotect((void *)st.open[i], PAGE, PROT_NONE);
     st.nopen = 0;
