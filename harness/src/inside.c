@@ -312,10 +312,16 @@ static void peer_write(void)
         sfz_area_lock();
 }
 
+/* A pair of sites in either order: a loop that reads A, B, then A again is one double fetch. */
+static int same_sites(uintptr_t a1, uintptr_t a2, uintptr_t b1, uintptr_t b2)
+{
+    return (a1 == b1 && a2 == b2) || (a1 == b2 && a2 == b1);
+}
+
 static void note_pair(const struct access *first, const struct access *again)
 {
     for (unsigned i = 0; i < st.npairs; i++)
-        if (st.pair[i][0].rip == first->rip && st.pair[i][1].rip == again->rip)
+        if (same_sites(st.pair[i][0].rip, st.pair[i][1].rip, first->rip, again->rip))
             return;
     if (st.npairs < MAX_PAIRS) {
         st.pair[st.npairs][0] = *first;
@@ -601,7 +607,7 @@ static void report_pair(const char *op, const struct access *p)
     char a[200], b[200], ma[80], mb[80];
     const char *fa, *fb;
     for (unsigned i = 0; i < nreported; i++)
-        if (reported[i][0] == p[0].rip && reported[i][1] == p[1].rip)
+        if (same_sites(reported[i][0], reported[i][1], p[0].rip, p[1].rip))
             return;
     if (nreported < MAX_REPORTED) {
         reported[nreported][0] = p[0].rip;
