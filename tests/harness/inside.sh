@@ -8,7 +8,8 @@
 #     the double fetch program is clean on BUG;
 #   - SHMFUZZ_INSIDE=lint names one site pair on BUG's take and nothing on HARD's, and a
 #     suppression of that site silences it; a bad SHMFUZZ_INSIDE is exit 2;
-#   - the SIGSEGV of wild.txt is the same crash with and without the peer, and under lint.
+#   - the SIGSEGV of wild.txt is the same crash with and without the peer, and under lint;
+#   - a write(2) from shared memory fails with EFAULT under protection, and that is said.
 set -uo pipefail
 bug=$1 hard=$2 wild=$3 dir=$4
 # shellcheck source=tests/lib/need.sh
@@ -95,6 +96,14 @@ got=$(verdicts "$wild" "$work/wild-alone.txt")
 [[ $got == "${want_wild/op 4 (/op 3 (}" ]] || bad "wild without peer.inside: '$got', with it: '$want_wild'"
 got=$(SHMFUZZ_INSIDE=lint verdicts "$wild" "$dir/wild.txt")
 [[ $got == "$want_wild" ]] || bad "wild under lint: '$got', without lint: '$want_wild'"
+
+# A system call given protected shared memory fails with EFAULT: said on stderr, not hidden.
+printf '# shmfuzz program\nprocs 1\np0 create slot=0\np0 put slot=0 len=8\np0 sink\n' >"$work/sink.txt"
+"$wild" "$work/sink.txt" >"$work/sink-plain" 2>&1
+grep -q '3 p0 sink => ok' "$work/sink-plain" || bad "sink without the peer: $(grep 'p0 sink =>' "$work/sink-plain")"
+SHMFUZZ_INSIDE=lint "$wild" "$work/sink.txt" >"$work/sink-lint" 2>&1
+grep -q 'shmfuzz: inside: sink failed with EFAULT' "$work/sink-lint" ||
+  bad "no EFAULT notice for sink under lint: $(grep -E 'sink|inside' "$work/sink-lint")"
 
 [[ $fail == 0 ]] && echo "ok: the peer inside the call: crash x23 on the double fetch, clean twin, lint, suppression, wild crash"
 exit "$fail"

@@ -3,14 +3,17 @@
  * a System V segment whose take checks the length a peer can write and then reads it again for
  * the copy (a double fetch), and, built with INSIDE_HARDENED, the twin that reads it once into
  * local memory. Only peer.inside (a write between the two reads) tells them apart. The third
- * build adds the op "wild", a SIGSEGV outside shared memory, which must stay the crash it was.
+ * build adds the op "wild", a SIGSEGV outside shared memory, which must stay the crash it was,
+ * and "sink", a write(2) from the box, which fails with EFAULT under protection.
  * Programs in tests/harness/inside/, checks in tests/harness/inside.sh.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 #include "shmfuzz/adapter.h"
 
@@ -124,6 +127,25 @@ static int op_wild(struct sfz_ctx *c, const uint32_t *a)
     *(volatile uint32_t *)(uintptr_t)16 = READ_ONCE((*handle(c, 0))->len);
     return SFZ_OK;
 }
+
+/* A library handing shared memory to the kernel (write from the box): under protection the
+   call fails with EFAULT instead of faulting, which the harness names (docs/harness.md). */
+static int op_sink(struct sfz_ctx *c, const uint32_t *a)
+{
+    (void)a;
+    struct box *b = *handle(c, 0);
+    if (b == NULL)
+        return SFZ_SKIPPED;
+    int fd[2];
+    if (pipe2(fd, O_CLOEXEC) != 0) /* a pipe copies the bytes (/dev/null never reads them) */
+        return SFZ_FAILED;
+    ssize_t n = write(fd[1], b->data, 8);
+    int err = errno;
+    close(fd[0]);
+    close(fd[1]);
+    errno = err;
+    return n == 8 ? SFZ_OK : SFZ_FAILED;
+}
 #endif
 
 static void done(struct sfz_ctx *c)
@@ -152,6 +174,7 @@ static const struct sfz_op ops[] = {
     {"take", 1, {{"slot", SFZ_ARG_SLOT, NULL, 0}}, op_take, 0},
 #ifdef INSIDE_WILD
     {"wild", 0, {{0}}, op_wild, SFZ_OP_FORKED},
+    {"sink", 0, {{0}}, op_sink, 0},
 #endif
 };
 
