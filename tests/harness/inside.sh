@@ -9,7 +9,8 @@
 #   - SHMFUZZ_INSIDE=lint names one site pair on BUG's take and nothing on HARD's, and a
 #     suppression of that site silences it; a bad SHMFUZZ_INSIDE is exit 2;
 #   - the SIGSEGV of wild.txt is the same crash with and without the peer, and under lint;
-#   - a write(2) from shared memory fails with EFAULT under protection, and that is said.
+#   - a write(2) from shared memory fails with EFAULT under protection, and that is said;
+#   - shmfuzz minimize's op pass keeps the peer.inside that matters and drops the others.
 set -uo pipefail
 bug=$1 hard=$2 wild=$3 dir=$4
 # shellcheck source=tests/lib/need.sh
@@ -105,5 +106,25 @@ SHMFUZZ_INSIDE=lint "$wild" "$work/sink.txt" >"$work/sink-lint" 2>&1
 grep -q 'shmfuzz: inside: sink failed with EFAULT' "$work/sink-lint" ||
   bad "no EFAULT notice for sink under lint: $(grep -E 'sink|inside' "$work/sink-lint")"
 
-[[ $fail == 0 ]] && echo "ok: the peer inside the call: crash x23 on the double fetch, clean twin, lint, suppression, wild crash"
+# shmfuzz minimize's op pass keeps the one peer.inside that matters, and drops the others.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+min=$(mktemp -d)
+(
+  SHMFUZZ_SCRIPTS=$src/scripts
+  SHMFUZZ_SELF=$src/scripts/shmfuzz
+  export SHMFUZZ_SCRIPTS SHMFUZZ_SELF
+  # shellcheck source=scripts/lib/common.sh
+  . "$SHMFUZZ_SCRIPTS/lib/common.sh"
+  # shellcheck source=scripts/lib/cmd-minimize.sh
+  . "$SHMFUZZ_SCRIPTS/lib/cmd-minimize.sh"
+  sfz_min_op_pass "$bug" crash "$dir/minimize-me.txt" "$min" 2>/dev/null
+)
+kept=$(grep '^p[0-9]' "$min/ops.txt" 2>/dev/null | grep -c 'peer\.')
+if ! grep -qx 'p1 peer.inside at=3 seg=0 off=0 len=4 byte=255' "$min/ops.txt" 2>/dev/null ||
+   [[ $kept != 1 ]]; then
+  bad "minimize kept $kept peer ops: $(grep '^p' "$min/ops.txt" 2>/dev/null | tr '\n' ';')"
+fi
+rm -rf "$min"
+
+[[ $fail == 0 ]] && echo "ok: the peer inside the call: crash x23 on the double fetch, clean twin, lint, suppression, wild crash, EFAULT notice, minimize"
 exit "$fail"
