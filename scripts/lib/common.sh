@@ -43,7 +43,7 @@ sfz_build() {
 # of that preset as it is (tests and CI caches); SHMFUZZ_NO_BUILD=1 never runs cmake.
 # They are kept but taken out of the environment of the programs we start: the harness warns
 # about every SHMFUZZ_* name it does not know, and a replay's output should be the replay's.
-SFZ_HARNESS_VARS=" SHMFUZZ_OP_TIMEOUT_MS SHMFUZZ_ALWAYS_FORK SHMFUZZ_PRIVATE_IPC SHMFUZZ_MUTATOR "
+SFZ_HARNESS_VARS=" SHMFUZZ_OP_TIMEOUT_MS SHMFUZZ_ALWAYS_FORK SHMFUZZ_PRIVATE_IPC SHMFUZZ_MUTATOR SHMFUZZ_INSIDE SHMFUZZ_INSIDE_SUPPRESS "
 SFZ_CONFIG_ENV=()
 sfz_unexport_config() {
   local name
