@@ -36,17 +36,16 @@
 #include "exec_internal.h"
 
 const char *const sfz_inside_at_names[SFZ_INSIDE_MAX_AT] = {
-    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
-    "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22",
-    "23", "24", "25", "26", "27", "28", "29", "30", "31", "32"};
+    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12", "13", "14", "15", "16",
+    "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32"};
 int sfz_inside_wanted;
 
 #if defined(__x86_64__) && defined(__linux__)
 #define PAGE 4096u
-#define TRAP_FLAG 0x100ull   /* EFLAGS.TF: trap after the next instruction */
-#define ERR_WRITE 0x2ull     /* page-fault error code bit 1: the access was a write */
+#define TRAP_FLAG 0x100ull /* EFLAGS.TF: trap after the next instruction */
+#define ERR_WRITE 0x2ull   /* page-fault error code bit 1: the access was a write */
 #define MAX_RANGES 32u
-#define MAX_OPEN 4u          /* pages one instruction may touch (movs: source and target) */
+#define MAX_OPEN 4u /* pages one instruction may touch (movs: source and target) */
 #define MAX_READS 512u
 #define MAX_PAIRS 16u
 #define MAX_REPORTED 256u
@@ -121,9 +120,10 @@ static int read_suppressions(const char *path, char *err, size_t size)
             continue;
         if (strncmp(line, "double-fetch:", 13) != 0 || line[13] == '\0' ||
             strlen(line + 13) >= sizeof(suppress[0]) || nsuppress == MAX_SUPPRESS) {
-            snprintf(err, size, "%s:%u: expected 'double-fetch:FUNCTION', 'double-fetch:MODULE' "
-                     "or 'double-fetch:MODULE+0xOFFSET' (at most %u lines)", path, n,
-                     MAX_SUPPRESS);
+            snprintf(err, size,
+                     "%s:%u: expected 'double-fetch:FUNCTION', 'double-fetch:MODULE' "
+                     "or 'double-fetch:MODULE+0xOFFSET' (at most %u lines)",
+                     path, n, MAX_SUPPRESS);
             fclose(f);
             return -1;
         }
@@ -184,16 +184,38 @@ static uint32_t vex_size(uint8_t l)
 static uint32_t two_byte_size(uint8_t op, uint32_t osz, int rep, int rep2, int opsz)
 {
     switch (op) {
-    case 0xb6: case 0xbe: return 1;
-    case 0xb7: case 0xbf: return 2;
-    case 0x10: case 0x11: return rep ? 4u : rep2 ? 8u : 16u; /* movss / movsd / movups */
-    case 0x28: case 0x29: return 16;
-    case 0x6f: case 0x7f: return rep || opsz ? 16u : 8u; /* movdqu / movdqa / movq mm */
-    case 0x6e: case 0x7e: return rep ? 8u : osz == 8 ? 8u : 4u;
-    case 0xd6: case 0x12: case 0x13: case 0x16: case 0x17: return 8;
-    case 0xb0: return 1;
-    case 0xb1: case 0xc1: case 0xaf: return osz; /* cmpxchg xadd imul */
-    default: return (op & 0xf0) == 0x40 ? osz : 1u; /* cmov */
+    case 0xb6:
+    case 0xbe:
+        return 1;
+    case 0xb7:
+    case 0xbf:
+        return 2;
+    case 0x10:
+    case 0x11:
+        return rep ? 4u : rep2 ? 8u : 16u; /* movss / movsd / movups */
+    case 0x28:
+    case 0x29:
+        return 16;
+    case 0x6f:
+    case 0x7f:
+        return rep || opsz ? 16u : 8u; /* movdqu / movdqa / movq mm */
+    case 0x6e:
+    case 0x7e:
+        return rep ? 8u : osz == 8 ? 8u : 4u;
+    case 0xd6:
+    case 0x12:
+    case 0x13:
+    case 0x16:
+    case 0x17:
+        return 8;
+    case 0xb0:
+        return 1;
+    case 0xb1:
+    case 0xc1:
+    case 0xaf:
+        return osz; /* cmpxchg xadd imul */
+    default:
+        return (op & 0xf0) == 0x40 ? osz : 1u; /* cmov */
     }
 }
 
@@ -234,13 +256,43 @@ static uint32_t access_size(const uint8_t *ip)
     if (op < 0x40 && (op & 7) < 4)
         return op & 1 ? osz : 1u; /* add or adc sbb and sub xor cmp */
     switch (op) {
-    case 0x80: case 0x82: case 0x84: case 0x86: case 0x88: case 0x8a: case 0xc6: case 0xf6:
-    case 0xfe: case 0xa4: case 0xa6: case 0xaa: case 0xac: case 0xae: case 0xc0: case 0xd0:
+    case 0x80:
+    case 0x82:
+    case 0x84:
+    case 0x86:
+    case 0x88:
+    case 0x8a:
+    case 0xc6:
+    case 0xf6:
+    case 0xfe:
+    case 0xa4:
+    case 0xa6:
+    case 0xaa:
+    case 0xac:
+    case 0xae:
+    case 0xc0:
+    case 0xd0:
     case 0xd2:
         return 1;
-    case 0x81: case 0x83: case 0x85: case 0x87: case 0x89: case 0x8b: case 0xc7: case 0xf7:
-    case 0xff: case 0xa5: case 0xa7: case 0xab: case 0xad: case 0xaf: case 0x69: case 0x6b:
-    case 0xc1: case 0xd1: case 0xd3:
+    case 0x81:
+    case 0x83:
+    case 0x85:
+    case 0x87:
+    case 0x89:
+    case 0x8b:
+    case 0xc7:
+    case 0xf7:
+    case 0xff:
+    case 0xa5:
+    case 0xa7:
+    case 0xab:
+    case 0xad:
+    case 0xaf:
+    case 0x69:
+    case 0x6b:
+    case 0xc1:
+    case 0xd1:
+    case 0xd3:
         return osz;
     case 0x63:
         return 4; /* movsxd */
@@ -345,7 +397,8 @@ static void record(uintptr_t addr, uint32_t size, int write, uintptr_t rip)
     }
     st.reads++;
     for (unsigned i = 0; i < st.nrd; i++)
-        if (st.rd[i].rip != rip && st.rd[i].addr < addr + size && addr < st.rd[i].addr + st.rd[i].size)
+        if (st.rd[i].rip != rip && st.rd[i].addr < addr + size &&
+            addr < st.rd[i].addr + st.rd[i].size)
             note_pair(&st.rd[i], &a);
     if (st.nrd < MAX_READS)
         st.rd[st.nrd++] = a;
@@ -617,9 +670,10 @@ static void report_pair(const char *op, const struct access *p)
     site(p[1].rip, b, sizeof(b), &fb, mb, sizeof(mb));
     if ((inside_libc(ma) && inside_libc(mb)) || suppressed(a, fa, ma) || suppressed(b, fb, mb))
         return;
-    fprintf(stderr, "shmfuzz: lint double-fetch: %s read the same shared bytes twice (%u at "
-            "0x%lx): first at %s, again at %s\n", op, p[1].size,
-            (unsigned long)(p[1].addr & (PAGE - 1)), a, b);
+    fprintf(stderr,
+            "shmfuzz: lint double-fetch: %s read the same shared bytes twice (%u at "
+            "0x%lx): first at %s, again at %s\n",
+            op, p[1].size, (unsigned long)(p[1].addr & (PAGE - 1)), a, b);
 }
 
 /* Put every page we protected back, unless the op unmapped it (the address may hold another
@@ -669,12 +723,14 @@ void sfz_inside_disarm(const char *op, int op_errno)
     for (unsigned i = 0; i < st.npairs; i++)
         report_pair(op, st.pair[i]);
     if (mode == MODE_TRACE)
-        fprintf(stderr, "shmfuzz: inside: %s: %lu shared accesses (%lu reads, %lu writes)%s\n",
-                op, st.accesses, st.reads, st.writes, st.fired ? ", the peer wrote" : "");
+        fprintf(stderr, "shmfuzz: inside: %s: %lu shared accesses (%lu reads, %lu writes)%s\n", op,
+                st.accesses, st.reads, st.writes, st.fired ? ", the peer wrote" : "");
     if (op_errno == EFAULT)
-        fprintf(stderr, "shmfuzz: inside: %s failed with EFAULT while its shared mappings were "
+        fprintf(stderr,
+                "shmfuzz: inside: %s failed with EFAULT while its shared mappings were "
                 "protected: it gave shared memory to a system call, which cannot fault in "
-                "(not the library's doing)\n", op);
+                "(not the library's doing)\n",
+                op);
 }
 
 #else /* not x86-64 Linux: peer.inside is skipped, SHMFUZZ_INSIDE refused */

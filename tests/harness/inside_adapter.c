@@ -110,8 +110,8 @@ static int op_take(struct sfz_ctx *c, const uint32_t *a)
     long n = box_take(b, out);
     if (n < 0)
         return SFZ_FAILED;
-    if (sfz_peer_writes() == 0 && (n != (long)m->len[a[0]] ||
-                                   (n > 0 && (out[0] != m->fill[a[0]] || out[n - 1] != out[0]))))
+    if (sfz_peer_writes() == 0 &&
+        (n != (long)m->len[a[0]] || (n > 0 && (out[0] != m->fill[a[0]] || out[n - 1] != out[0]))))
         return sfz_finding(c, "took %ld bytes, %u were put", n, m->len[a[0]]);
     return SFZ_OK;
 }
