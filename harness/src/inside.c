@@ -599,7 +599,11 @@ void sfz_inside_arm(void)
     st.alias = NULL;
     st.fd = -1;
     if (!sfz_state.private_sysv || !sfz_state.private_posix) {
-        plan.pending = 0; /* the host's objects are not ours to stop at */
+        static int said;
+        if (mode != MODE_OFF && !said++)
+            fprintf(stderr, "shmfuzz: inside: no private namespace (needs root): the host's "
+                            "objects are not ours to stop at, nothing is protected\n");
+        plan.pending = 0;
         return;
     }
     unsigned nseg = read_segments(seg, 64);
