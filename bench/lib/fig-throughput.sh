@@ -14,14 +14,19 @@ declare -A THROUGHPUT_KIND=([lifecycle]="1 process" [writer-reader]="2 processes
 declare -A THROUGHPUT_OPS=([lifecycle]=6 [writer-reader]=8 [four-procs]=14)
 # The fuzzing-only programs of other targets: target and seed.
 THROUGHPUT_FUZZ_ONLY=(ring-pingpong)
-declare -A THROUGHPUT_TARGET=([ring-pingpong]=shmipc-ring)
+declare -A THROUGHPUT_TARGET=([ring-pingpong]=shmipc-ring [inside-off]=inside-bug
+                              [inside-peer]=inside-bug)
+# The hostile peer inside a call (issue 13), replay rows only: the test box without it, with a
+# peer.inside before every take (4 of 9 adapter ops protected), and every op protected
+# (SHMFUZZ_INSIDE=lint on inside-off).
+THROUGHPUT_INSIDE=(inside-off inside-peer)
 
 tp_target() { printf '%s\n' "${THROUGHPUT_TARGET[$1]:-shmipc-kv}"; }
 
 # The text form of PROGRAM's input: a corpus seed, or bench/programs/ for the four processes.
 tp_source() {
   case $1 in
-    four-procs) printf '%s\n' "$BENCH_ROOT/bench/programs/four-procs.txt" ;;
+    four-procs | inside-*) printf '%s\n' "$BENCH_ROOT/bench/programs/$1.txt" ;;
     ring-*) printf '%s\n' "$BENCH_ROOT/corpus/shmipc-ring/seeds/${1#ring-}.txt" ;;
     *) printf '%s\n' "$BENCH_ROOT/corpus/shmipc-kv/seeds/$1.txt" ;;
   esac
@@ -33,7 +38,8 @@ tp_encode_inputs() {
   local prog dir
   dir=$(preset_dir release)
   mkdir -p "$BENCH_OUT/tmp/inputs"
-  for prog in "${THROUGHPUT_PROGRAMS[@]}" "${THROUGHPUT_FUZZ_ONLY[@]}"; do
+  for prog in "${THROUGHPUT_PROGRAMS[@]}" "${THROUGHPUT_FUZZ_ONLY[@]}" "${THROUGHPUT_INSIDE[@]}"; do
+    [[ $prog == inside-* && ! -x $dir/bin/sfz-inside-bug-replay ]] && continue # not x86-64
     "$dir/bin/sfz-$(tp_target "$prog")-replay" --encode -o "$(tp_input "$prog")" \
       "$(tp_source "$prog")" || return 1
   done
@@ -63,6 +69,19 @@ tp_replay() {
     n=$((n + ${#args[@]}))
   done
   div "$n" "$(elapsed "$start")"
+}
+
+# The inside rows' replays, without the double-fetch lint lines the test box prints; lint:
+# every adapter op protected and watched.
+tp_replay_inside() { tp_replay "$@" 2>/dev/null; }
+tp_replay_lint() { SHMFUZZ_INSIDE=lint tp_replay "$@" 2>/dev/null; }
+
+# The inside rows of one repetition (release replay driver, x86-64 builds only).
+tp_inside_rows() {
+  [[ -x $(preset_dir release)/bin/sfz-inside-bug-replay ]] || return 0
+  tp_measure inside-off/replay tp_replay_inside release inside-off "$TP_SECS"
+  tp_measure inside-peer/replay tp_replay_inside release inside-peer "$TP_SECS"
+  tp_measure inside-lint/replay tp_replay_lint release inside-off "$TP_SECS"
 }
 
 # libFuzzer on one fixed input (-runs=N FILE runs it N times): the engine's per-input cost
@@ -180,7 +199,13 @@ fig_throughput() {
       TP_BUILDS="" tp_rows "" "$prog" 1
       [[ -n $before ]] && TP_BUILDS=$before tp_rows before/ "$prog" 1
     done
+    tp_inside_rows
   done
+  ratio_to throughput inside-peer/replay inside-off/replay
+  ratio_to throughput inside-lint/replay inside-off/replay
+  meta throughput inside-off ops 9
+  meta throughput inside-peer ops 13
+  meta throughput inside-lint ops 9
   ((TP_HAVE_LF)) || note throughput "libfuzzer preset not built: libFuzzer rows missing"
   ((TP_HAVE_AFL)) || note throughput "afl-fuzz or the afl preset missing: AFL++ rows missing"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast); ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
@@ -188,6 +213,7 @@ fig_throughput() {
   note throughput "afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input)"
   note throughput "four-procs: bench/programs/four-procs.txt; ring-pingpong: the shmipc-ring seed pingpong.txt, fuzzing rows only (no bare loop)"
   note throughput "us/input = 10^6 / median; us/op = us/input / the program's ops; added: us/input minus the bare loop's (what the harness and engine add per input)"
+  note throughput "inside-*: the release replay driver on the test box of tests/harness/inside_adapter.c (target inside-bug; x86-64 only): inside-off (bench/programs/inside-off.txt, 9 ops, the hostile peer inside a call off: today's speed), inside-peer (inside-peer.txt: a peer.inside at=32 before each of the 4 takes, which never reaches it: the protected takes' cost), inside-lint (inside-off under SHMFUZZ_INSIDE=lint: every adapter op protected)"
   [[ -n $before ]] && note throughput "before/: the same rows with the preset builds in $before (bench/run --before), interleaved in the same repetitions"
   return 0
 }

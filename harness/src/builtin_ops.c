@@ -6,6 +6,8 @@
  *       of another worker, it is the double fetch / time-of-check-to-time-of-use attack.
  *   proc.exit                            the worker leaves at once (a peer that dies holding
  *       its handles, without worker_done).
+ *   peer.inside at=A seg=N off=O len=L byte=B   the same write, made inside this worker's next
+ *       adapter op at its A-th access to shared memory (inside.c, x86-64 Linux).
  * The peer's own calls run with faults paused: they are not the code under test and must not
  * shift the plan's call numbering. It only touches objects of a private namespace.
  */
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "exec_internal.h"
+#include "inside.h"
 #include "shmfault.h"
 
 static const char *const len_names[] = {"1", "4", "8"};
@@ -154,6 +157,13 @@ static const struct sfz_op builtins[] = {
       {"byte", SFZ_ARG_BYTE, NULL, 0}},
      op_peer_poke, SFZ_OP_HOSTILE},
     {"proc.exit", 0, {{0}}, op_proc_exit, SFZ_OP_FORKED},
+    {"peer.inside", 5,
+     {{"at", SFZ_ARG_CHOICE, sfz_inside_at_names, SFZ_INSIDE_MAX_AT},
+      {"seg", SFZ_ARG_SLOT, NULL, 0},
+      {"off", SFZ_ARG_OFFSET, NULL, 0},
+      {"len", SFZ_ARG_CHOICE, len_names, 3},
+      {"byte", SFZ_ARG_BYTE, NULL, 0}},
+     sfz_inside_op, SFZ_OP_HOSTILE},
 };
 
 unsigned sfz_builtin_count(void)

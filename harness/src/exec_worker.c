@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exec_internal.h"
+#include "inside.h"
 #include "shmfault.h"
 
 static unsigned current_nprocs = 1;
@@ -85,6 +86,7 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
     fds_known = 0;
     shmfault_disarm();
     shmfault_reset();
+    sfz_inside_reset();
     struct shmfault_error err;
     note_removing_rules(ctl->rules);
     if (ctl->rules[0] == '\0') {
@@ -114,7 +116,11 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     const struct sfz_op *op = sfz_opset_op(&sfz_state.set, step->op);
     struct sfz_ctx ctx = ctx_of(w);
     unsigned long before = shmfault_injections(), removals_before = removing_fired();
+    /* the hostile peer inside the call, only when asked (peer.inside, SHMFUZZ_INSIDE) */
+    int inside = sfz_inside_wanted && step->op < sfz_state.adapter->nops;
     ctl->planned_signal = 0;
+    if (inside)
+        sfz_inside_arm();
     errno = 0;
     sfz_area_lock();
     shmfault_arm();
@@ -122,6 +128,8 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     int err = errno;
     shmfault_disarm();
     sfz_area_unlock();
+    if (inside)
+        sfz_inside_disarm(op->name, status == SFZ_FAILED ? err : 0);
     take_why(ctl);
     ctl->planned_signal = 0;
     out->status = ctl->status = status;

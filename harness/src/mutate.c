@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "shmfault.h"
+#include "inside.h"
 #include "shmfuzz/mutate.h"
 
 struct rng {
@@ -175,12 +176,77 @@ static int change_nprocs(struct rng *r, const struct sfz_opset *set, struct sfz_
     return 0;
 }
 
+/* The op index of the built-in peer.inside in SET, or -1. */
+static int inside_index(const struct sfz_opset *set)
+{
+    for (unsigned i = set->adapter->nops; i < set->nops; i++)
+        if (strcmp(sfz_opset_op(set, i)->name, "peer.inside") == 0)
+            return (int)i;
+    return -1;
+}
+
+/* A likely value of peer.inside's argument I (at, seg, off, len, byte): the bugs it proves
+   are a length, an index or a header field read early in an op, near the start of the first
+   object, so those come first: at=1..8, object 0, offsets 0, 1, 8, 63 (the first entries of
+   the offset table), 8 bytes (covers a whole field wherever it starts in them), all ones. */
+static uint32_t likely_inside_arg(struct rng *r, unsigned i)
+{
+    switch (i) {
+    case 0: return rnd(r, 4) ? rnd(r, 8) : rnd(r, SFZ_INSIDE_MAX_AT);
+    case 1: return rnd(r, 2) ? 0u : rnd(r, SFZ_SLOTS);
+    case 2: return sfz_offset_value(rnd(r, 4) ? rnd(r, 4) : rnd(r, sfz_offset_count()));
+    case 3: return rnd(r, 2) ? 2u : rnd(r, 3); /* len=8, else 1, 4 or 8 */
+    default: return rnd(r, 2) ? 0xffu : rnd(r, 256);
+    }
+}
+
+/* The hostile peer inside a call: a write at the A-th shared access of the op that follows.
+   Only one (at, offset, length) in thousands turns a double fetch into a crash, so this
+   places one right before an adapter op of the same worker with likely values, or changes
+   one that is there: its access number by one (a write one access too early often shows as
+   new coverage already: a check that failed), or another argument to a likely value. */
+static int inside_step(struct rng *r, const struct sfz_opset *set, struct sfz_program *p)
+{
+    int in = inside_index(set);
+    if (in < 0 || p->nops == 0)
+        return -1;
+    unsigned have[SFZ_MAX_OPS], nhave = 0, adapter_ops[SFZ_MAX_OPS], nadapter = 0;
+    for (unsigned i = 0; i < p->nops; i++) {
+        if (p->ops[i].op == (uint8_t)in)
+            have[nhave++] = i;
+        else if (p->ops[i].op < set->adapter->nops)
+            adapter_ops[nadapter++] = i;
+    }
+    if (nhave > 0 && rnd(r, 2) == 0) {
+        uint32_t *argv = p->ops[have[rnd(r, nhave)]].argv;
+        unsigned i = rnd(r, 2) ? 0u : rnd(r, 5);
+        if (i == 0 && rnd(r, 4) != 0)
+            argv[0] = (argv[0] + (rnd(r, 2) ? 1u : SFZ_INSIDE_MAX_AT - 1u)) % SFZ_INSIDE_MAX_AT;
+        else
+            argv[i] = likely_inside_arg(r, i);
+        return 0;
+    }
+    if (p->nops >= SFZ_MAX_OPS || nadapter == 0)
+        return -1;
+    unsigned target = adapter_ops[rnd(r, nadapter)];
+    struct sfz_step s;
+    memset(&s, 0, sizeof(s));
+    s.proc = p->ops[target].proc;
+    s.op = (uint8_t)in;
+    for (unsigned i = 0; i < 5; i++)
+        s.argv[i] = likely_inside_arg(r, i);
+    memmove(&p->ops[target + 1], &p->ops[target], (p->nops - target) * sizeof(p->ops[0]));
+    p->ops[target] = s;
+    p->nops++;
+    return 0;
+}
+
 /* The mutations, weighted by repetition: argument changes dominate, as in hand debugging. */
 typedef int (*mutation_fn)(struct rng *, const struct sfz_opset *, struct sfz_program *);
 static const mutation_fn mutations[] = {
     change_arg,  change_arg,   change_arg,   change_proc, insert_step,  insert_step,
     delete_step, swap_steps,   swap_steps,   change_fault, change_fault, drop_fault,
-    change_nprocs,
+    change_nprocs, inside_step, inside_step,
 };
 #define NMUTATIONS (sizeof(mutations) / sizeof(mutations[0]))
 

@@ -5,6 +5,8 @@
  *   SHMFUZZ_ALWAYS_FORK     1: run every program in forked workers (benchmarks, debugging)
  *   SHMFUZZ_MUTATOR         "bytes": libFuzzer mutates bytes only (no program-level mutation;
  *                           read by engine.c, listed here so it is a known name)
+ *   SHMFUZZ_INSIDE          lint | trace: every adapter op runs with the peer inside the call
+ *                           (inside.c reads it and SHMFUZZ_INSIDE_SUPPRESS, its suppressions)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +14,13 @@
 #include <string.h>
 
 #include "harness_options.h"
+#include "inside.h"
 
 extern char **environ;
 
 static const char *const known[] = {"SHMFUZZ_OP_TIMEOUT_MS", "SHMFUZZ_ALWAYS_FORK",
-                                    "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR"};
+                                    "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR", "SHMFUZZ_INSIDE",
+                                    "SHMFUZZ_INSIDE_SUPPRESS"};
 
 static int number(const char *name, unsigned long max, unsigned long *out, char *err, size_t size)
 {
@@ -47,7 +51,8 @@ static void warn_unknown(void)
             ok |= strlen(known[i]) == len && strncmp(*e, known[i], len) == 0;
         if (!ok)
             fprintf(stderr, "shmfuzz: warning: %.*s is not a harness variable (known: "
-                    "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK, SHMFUZZ_MUTATOR)\n", (int)len, *e);
+                    "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK, SHMFUZZ_MUTATOR, SHMFUZZ_INSIDE, "
+                    "SHMFUZZ_INSIDE_SUPPRESS)\n", (int)len, *e);
     }
 }
 
@@ -56,7 +61,8 @@ int sfz_options_from_env(struct sfz_exec_options *opt, char *err, size_t size)
     unsigned long timeout = 0, fork_all = 0;
     memset(opt, 0, sizeof(*opt));
     if (number("SHMFUZZ_OP_TIMEOUT_MS", 600000, &timeout, err, size) != 0 ||
-        number("SHMFUZZ_ALWAYS_FORK", 1, &fork_all, err, size) != 0)
+        number("SHMFUZZ_ALWAYS_FORK", 1, &fork_all, err, size) != 0 ||
+        sfz_inside_init(err, size) != 0)
         return -1;
     warn_unknown();
     opt->op_timeout_ms = (unsigned)timeout;

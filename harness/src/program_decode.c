@@ -67,13 +67,17 @@ static uint32_t decode_arg(const struct sfz_arg *a, unsigned b, unsigned nprocs)
 }
 
 /* Op bytes below SFZ_BUILTIN_BYTE select an adapter op, the rest a built-in: appending ops to
-   either table keeps the meaning of canonical inputs. */
+   either table keeps the meaning of canonical inputs. A byte past the built-ins is reduced
+   modulo the first two (peer.poke, proc.exit), not their current number: built-ins appended
+   later (peer.inside, 0xf2) take one byte each, and 0xf3..0xff keep their meaning. */
+#define FIRST_BUILTINS 2u
 static unsigned decode_op_index(const struct sfz_opset *set, unsigned b)
 {
     unsigned nadapter = set->adapter->nops, nbuiltin = set->nops - nadapter;
     if ((b < SFZ_BUILTIN_BYTE && nadapter > 0) || nbuiltin == 0)
         return b % nadapter;
-    return nadapter + (b >= SFZ_BUILTIN_BYTE ? b - SFZ_BUILTIN_BYTE : b) % nbuiltin;
+    unsigned i = b >= SFZ_BUILTIN_BYTE ? b - SFZ_BUILTIN_BYTE : b;
+    return nadapter + (i < nbuiltin ? i : i % (nbuiltin < FIRST_BUILTINS ? nbuiltin : FIRST_BUILTINS));
 }
 
 static void decode_ops(const struct sfz_opset *set, struct reader *r, struct sfz_program *prog)

@@ -14,7 +14,8 @@ CATALOGUE = os.path.join(ROOT, "targets", "bugs", "catalogue.tsv")
 
 # The harness's own variables (docs/harness.md): passed through to the programs.
 HARNESS_VARS = frozenset(
-    ("SHMFUZZ_OP_TIMEOUT_MS", "SHMFUZZ_ALWAYS_FORK", "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR")
+    ("SHMFUZZ_OP_TIMEOUT_MS", "SHMFUZZ_ALWAYS_FORK", "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR",
+     "SHMFUZZ_INSIDE", "SHMFUZZ_INSIDE_SUPPRESS")
 )
 
 _CONFIG = {}

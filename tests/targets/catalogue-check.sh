@@ -9,7 +9,7 @@ cat=$src/targets/bugs/catalogue.tsv
 fail=0
 complain() { echo "catalogue: $*"; fail=1; }
 
-classes=" crash leak-ipc leak-heap bad-error hang data security "
+classes=" crash leak-ipc leak-heap bad-error hang data security double-fetch "
 findings=" crash leak-ipc leak-heap bad-error hang data fd-leak "
 found_bys=" fuzz enumerate both "
 patterns=" kv record ring file "

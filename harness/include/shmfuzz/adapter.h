@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define SFZ_MAX_PROCS 4 /* worker processes per program */
-#define SFZ_MAX_ARGS 4  /* arguments per op */
+#define SFZ_MAX_ARGS 5  /* arguments per op (peer.inside has five) */
 
 /* What an argument is; the decoder keeps every value in range, so ops never validate bounds. */
 enum sfz_arg_kind {

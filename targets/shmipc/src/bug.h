@@ -24,6 +24,9 @@
 #define SHMIPC_BUG_LOST_UPDATE 13
 #define SHMIPC_BUG_HANDLE_LEAK 14
 #define SHMIPC_BUG_TRUSTS_PEER_INDEX 15
+#define SHMIPC_BUG_DOUBLE_FETCH_LEN 16
+#define SHMIPC_BUG_DOUBLE_FETCH_INDEX 17
+#define SHMIPC_BUG_DOUBLE_FETCH_HEADER 18
 
 #ifndef SHMIPC_BUG
 #define SHMIPC_BUG 0
@@ -31,5 +34,23 @@
 
 /* True only in the catalogue build of bug ID. */
 #define BUG(id) (SHMIPC_BUG == SHMIPC_BUG_##id)
+
+#include <stdint.h>
+
+/*
+ * The second read of a double fetch (the double-fetch-* entries): a field of shared memory
+ * read again after its first read was checked. In the code these bugs come from, nothing
+ * forces the second load but nothing prevents it either: the check and the use sit in
+ * different functions, or a call the compiler cannot see through (a semop, a log line, a
+ * helper in another file) lies between them, so the compiler must load again. Here check and
+ * use are a few lines apart and an optimiser could merge the two loads, which would hide the
+ * bug in some builds and not others; the volatile access makes the second load certain in
+ * every build. The hardened code reads each such field once, with an atomic load into a local,
+ * and uses only the local.
+ */
+static inline uint32_t shmipc_refetch_u32(const uint32_t *shared)
+{
+    return *(const volatile uint32_t *)shared;
+}
 
 #endif /* SHMIPC_BUG_H */

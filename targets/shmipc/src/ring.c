@@ -102,6 +102,21 @@ fail:
     return NULL;
 }
 
+/* Whether the geometry a header advertises fits a segment of SIZE bytes (read from shared
+   memory: the caller must use the values it checked, not read them again). */
+static int ring_geometry_ok(uint32_t slots, uint32_t msg_max, size_t size)
+{
+    return slots != 0 && slots <= SHMIPC_RING_SLOTS_MAX && msg_max != 0 &&
+           msg_max <= SHMIPC_RING_MSG_MAX && shmipc_ring_size(slots, msg_max) <= size;
+}
+
+/* The double-fetch-header bug's per-receive check of the whole header (magic and geometry). */
+static int ring_header_ok(const struct shmipc_ring_hdr *h, size_t size)
+{
+    return size >= sizeof(*h) && __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == SHMIPC_RING_MAGIC &&
+           ring_geometry_ok(h->slots, h->msg_max, size);
+}
+
 static int ring_validate(struct shmipc_ring *r)
 {
     const struct shmipc_ring_hdr *h = r->hdr;
@@ -109,8 +124,7 @@ static int ring_validate(struct shmipc_ring *r)
         goto bad;
     r->slots = h->slots;
     r->msg_max = h->msg_max;
-    if (r->slots == 0 || r->slots > SHMIPC_RING_SLOTS_MAX || r->msg_max == 0 ||
-        r->msg_max > SHMIPC_RING_MSG_MAX || shmipc_ring_size(r->slots, r->msg_max) > r->seg.size)
+    if (!ring_geometry_ok(r->slots, r->msg_max, r->seg.size))
         goto bad;
     return 0;
 bad:
@@ -209,9 +223,14 @@ int shmipc_ring_send(struct shmipc_ring *r, const void *msg, size_t len, int tim
     }
     if (ring_acquire(r, SHMIPC_RING_EMPTY, timeout_ms) == -1)
         return -1;
-    uint32_t head = r->hdr->head;
+    uint32_t head = __atomic_load_n(&r->hdr->head, __ATOMIC_RELAXED); /* once: see below */
     if (head >= ring_index_limit(r))
         return ring_undo(r, SHMIPC_RING_EMPTY, EBADMSG);
+    /* The double-fetch-index bug: the slot is addressed by the index as the segment has it
+       now, read again after the range check ("head is ours while we hold the mutex" - but a
+       peer that does not play by the semaphores can write it at any time). */
+    if (BUG(DOUBLE_FETCH_INDEX))
+        head = shmipc_refetch_u32(&r->hdr->head);
     memcpy(r->hdr->data + (size_t)head * r->msg_max, msg, len);
     shmipc_ring_lens(r->hdr, r->slots, r->msg_max)[head] = (uint32_t)len;
     r->hdr->head = ring_next(r, head);
@@ -267,15 +286,27 @@ ssize_t shmipc_ring_recv(struct shmipc_ring *r, void *buf, size_t bufsize, int t
     }
     if (ring_wait_message(r, timeout_ms) == -1)
         return -1;
-    uint32_t tail = r->hdr->tail;
+    /* The ring's geometry as validated at open, kept privately: the hardened receive never
+       reads the header's slots and msg_max again. */
+    uint32_t slots = r->slots, msg_max = r->msg_max;
+    if (BUG(DOUBLE_FETCH_HEADER)) {
+        /* The double-fetch-header bug: every receive re-validates the header ("a peer may
+           have re-created the ring") and then computes addresses from the header's fields,
+           read again after the check. */
+        if (!ring_header_ok(r->hdr, r->seg.size))
+            return ring_undo(r, SHMIPC_RING_FULL, EBADMSG);
+        slots = shmipc_refetch_u32(&r->hdr->slots);
+        msg_max = shmipc_refetch_u32(&r->hdr->msg_max);
+    }
+    uint32_t tail = __atomic_load_n(&r->hdr->tail, __ATOMIC_RELAXED); /* once, into a local */
     if (tail >= ring_index_limit(r) && !BUG(TRUSTS_PEER_INDEX))
         return ring_undo(r, SHMIPC_RING_FULL, EBADMSG);
-    uint32_t len = shmipc_ring_lens(r->hdr, r->slots, r->msg_max)[tail];
-    if (len > r->msg_max && !BUG(TRUSTS_PEER_INDEX))
+    uint32_t len = shmipc_ring_lens(r->hdr, slots, msg_max)[tail];
+    if (len > msg_max && !BUG(TRUSTS_PEER_INDEX))
         return ring_undo(r, SHMIPC_RING_FULL, EBADMSG);
     if (len > bufsize)
         return ring_undo(r, SHMIPC_RING_FULL, EMSGSIZE);
-    memcpy(buf, r->hdr->data + (size_t)tail * r->msg_max, len);
+    memcpy(buf, r->hdr->data + (size_t)tail * msg_max, len);
     r->hdr->tail = ring_next(r, tail);
     if (ring_commit(r, &r->hdr->tail, tail, SHMIPC_RING_EMPTY) == -1)
         return -1;

@@ -1,7 +1,8 @@
 /*
  * value_layout.c - sequence-locked text value in shared memory (see value_layout.h). The
  * catalogue's "missing-nul" bug is the tutorial habit of copying the bytes without the
- * terminator and reading the value back with strlen.
+ * terminator and reading the value back with strlen; "double-fetch-len" checks the length in
+ * shared memory and then reads it again for the copy.
  */
 #include "value_layout.h"
 
@@ -71,7 +72,10 @@ static int value_copy(const struct shmipc_value_hdr *h, uint32_t capacity, char 
     uint32_t s1 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
     if (s1 & 1u)
         return 1;
-    size_t n = BUG(MISSING_NUL) ? strnlen(h->text, capacity + 1) : h->len;
+    /* The length is read once into n, and only n is checked and used: a peer rewriting len
+       after the checks changes nothing here (the sequence check below then retries). */
+    size_t n = BUG(MISSING_NUL) ? strnlen(h->text, capacity + 1)
+                                : __atomic_load_n(&h->len, __ATOMIC_RELAXED);
     if (n > capacity) {
         errno = EBADMSG; /* a peer wrote a length its own capacity cannot hold */
         return -1;
@@ -80,6 +84,11 @@ static int value_copy(const struct shmipc_value_hdr *h, uint32_t capacity, char 
         errno = ERANGE;
         return -1;
     }
+    /* The double-fetch-len bug: the copy takes the length from the header again ("it was
+       just checked"), so a peer that rewrites len between the check and the copy makes it
+       copy as much as it likes into BUF. */
+    if (BUG(DOUBLE_FETCH_LEN))
+        n = shmipc_refetch_u32(&h->len);
     memcpy(buf, h->text, n);
     buf[n] = '\0';
     __atomic_thread_fence(__ATOMIC_ACQUIRE);

@@ -1,0 +1,781 @@
+/*
+ * inside.c - the hostile peer inside a call (x86-64 Linux only; see docs/harness.md).
+ *
+ * The program's shared objects are what peer.poke addresses: the System V segments of the
+ * private namespace (/proc/sysvipc/shm) and the files of its private /dev/shm. While an adapter
+ * op runs with the mechanism active, this process's mappings of them (found in
+ * /proc/self/maps: "/SYSV<key>" with the segment's id as inode, "/dev/shm/<name>") are PROT_NONE.
+ * Named semaphores (/dev/shm/sem.*) stay accessible: the kernel reads them in futex calls, which
+ * would fail with EFAULT instead of faulting. Each access faults into on_segv, which counts and
+ * records it, lets the peer write when the plan says so, opens the page with its own protection
+ * and sets the trap flag; on_trap, one instruction later, closes it again. A fault that is not
+ * an access to a protected page puts everything back as it was and returns: the instruction
+ * faults again and meets the handler that was there before (the harness's death collection,
+ * ASan's report), exactly as without this file.
+ *
+ * Handlers: async-signal-safe (mprotect, pwrite, fstat, sigaction, static memory only).
+ * Everything that allocates (reading /proc, dladdr, printing) runs before or after the op.
+ * Elsewhere than x86-64 Linux (the page-fault error code, the trap flag) the op is skipped.
+ */
+#include "inside.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "exec_internal.h"
+
+const char *const sfz_inside_at_names[SFZ_INSIDE_MAX_AT] = {
+    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12", "13", "14", "15", "16",
+    "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32"};
+int sfz_inside_wanted;
+
+#if defined(__x86_64__) && defined(__linux__)
+#define PAGE 4096u
+#define TRAP_FLAG 0x100ull /* EFLAGS.TF: trap after the next instruction */
+#define ERR_WRITE 0x2ull   /* page-fault error code bit 1: the access was a write */
+#define MAX_RANGES 32u
+#define MAX_OPEN 4u /* pages one instruction may touch (movs: source and target) */
+#define MAX_READS 512u
+#define MAX_PAIRS 16u
+#define MAX_REPORTED 256u
+#define MAX_SUPPRESS 64u
+
+static const uint32_t len_values[] = {1, 4, 8}; /* peer.poke's len choices */
+
+static enum { MODE_OFF, MODE_LINT, MODE_TRACE } mode;
+static char suppress[MAX_SUPPRESS][96];
+static unsigned nsuppress;
+
+/* The pending plan (peer.inside), consumed by the next adapter op of this worker. */
+static struct {
+    int pending;
+    uint32_t at, seg, off, len;
+    uint8_t byte;
+} plan;
+
+/* The state of one protected op: written before the op, read and changed by the handlers. */
+struct range {
+    uintptr_t lo, hi;
+    unsigned long ino;
+    int prot;
+};
+struct access {
+    uintptr_t addr, rip;
+    uint32_t size;
+};
+static struct {
+    volatile sig_atomic_t active;
+    struct range r[MAX_RANGES];
+    unsigned nr;
+    uintptr_t open[MAX_OPEN];
+    int open_prot[MAX_OPEN];
+    unsigned nopen;
+    unsigned long accesses, reads, writes;
+    /* the peer's write: an attachment of its own (System V) or the file (pwrite) */
+    unsigned char *alias;
+    size_t alias_size;
+    int fd;
+    uint64_t where;
+    int fired;
+    struct access rd[MAX_READS];
+    unsigned nrd;
+    struct access pair[MAX_PAIRS][2];
+    unsigned npairs;
+    struct sigaction old_segv, old_trap;
+    stack_t old_stack;
+    int own_stack;
+} st = {.fd = -1};
+static char altstack[64 * 1024];
+
+/* Sites already reported by this process: each pair once. */
+static uintptr_t reported[MAX_REPORTED][2];
+static unsigned nreported;
+
+/* AFL++'s coverage map and test-case buffer: System V segments of the host's namespace, which
+   a segment of the program's may share an id with. Never protected (one fault per edge). */
+static long afl_ids[2] = {-1, -1};
+
+static int read_suppressions(const char *path, char *err, size_t size)
+{
+    FILE *f = fopen(path, "re");
+    char line[160];
+    if (f == NULL) {
+        snprintf(err, size, "SHMFUZZ_INSIDE_SUPPRESS=%s: %s", path, strerror(errno));
+        return -1;
+    }
+    for (unsigned n = 1; fgets(line, sizeof(line), f) != NULL; n++) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        if (strncmp(line, "double-fetch:", 13) != 0 || line[13] == '\0' ||
+            strlen(line + 13) >= sizeof(suppress[0]) || nsuppress == MAX_SUPPRESS) {
+            snprintf(err, size,
+                     "%s:%u: expected 'double-fetch:FUNCTION', 'double-fetch:MODULE' "
+                     "or 'double-fetch:MODULE+0xOFFSET' (at most %u lines)",
+                     path, n, MAX_SUPPRESS);
+            fclose(f);
+            return -1;
+        }
+        snprintf(suppress[nsuppress++], sizeof(suppress[0]), "%s", line + 13);
+    }
+    fclose(f);
+    return 0;
+}
+
+int sfz_inside_init(char *err, size_t size)
+{
+    const char *m = getenv("SHMFUZZ_INSIDE"), *s = getenv("SHMFUZZ_INSIDE_SUPPRESS");
+    if (m != NULL && strcmp(m, "lint") == 0)
+        mode = MODE_LINT;
+    else if (m != NULL && strcmp(m, "trace") == 0)
+        mode = MODE_TRACE;
+    else if (m != NULL && m[0] != '\0' && strcmp(m, "off") != 0) {
+        snprintf(err, size, "SHMFUZZ_INSIDE=%s: expected lint, trace or off", m);
+        return -1;
+    }
+    if (s != NULL && s[0] != '\0' && read_suppressions(s, err, size) != 0)
+        return -1;
+    const char *afl[2] = {getenv("__AFL_SHM_ID"), getenv("__AFL_SHM_FUZZ_ID")};
+    for (unsigned i = 0; i < 2; i++)
+        afl_ids[i] = afl[i] != NULL ? strtol(afl[i], NULL, 10) : -1;
+    sfz_inside_wanted = mode != MODE_OFF;
+    return 0;
+}
+
+void sfz_inside_reset(void)
+{
+    plan.pending = 0;
+    sfz_inside_wanted = mode != MODE_OFF;
+}
+
+int sfz_inside_op(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    if (!sfz_state.private_sysv || !sfz_state.private_posix)
+        return SFZ_SKIPPED; /* as peer.poke: never touch an object of the host */
+    plan.pending = 1;
+    plan.at = argv[0] + 1u;
+    plan.seg = argv[1];
+    plan.off = argv[2];
+    plan.len = len_values[argv[3] % 3u];
+    plan.byte = (uint8_t)argv[4];
+    sfz_inside_wanted = 1;
+    return SFZ_OK;
+}
+
+/* ---- the memory access size, from the instruction bytes (common forms; else 1) ---- */
+
+static uint32_t vex_size(uint8_t l)
+{
+    return l ? 32u : 16u;
+}
+
+static uint32_t two_byte_size(uint8_t op, uint32_t osz, int rep, int rep2, int opsz)
+{
+    switch (op) {
+    case 0xb6:
+    case 0xbe:
+        return 1;
+    case 0xb7:
+    case 0xbf:
+        return 2;
+    case 0x10:
+    case 0x11:
+        return rep ? 4u : rep2 ? 8u : 16u; /* movss / movsd / movups */
+    case 0x28:
+    case 0x29:
+        return 16;
+    case 0x6f:
+    case 0x7f:
+        return rep || opsz ? 16u : 8u; /* movdqu / movdqa / movq mm */
+    case 0x6e:
+    case 0x7e:
+        return rep ? 8u : osz == 8 ? 8u : 4u;
+    case 0xd6:
+    case 0x12:
+    case 0x13:
+    case 0x16:
+    case 0x17:
+        return 8;
+    case 0xb0:
+        return 1;
+    case 0xb1:
+    case 0xc1:
+    case 0xaf:
+        return osz; /* cmpxchg xadd imul */
+    default:
+        return (op & 0xf0) == 0x40 ? osz : 1u; /* cmov */
+    }
+}
+
+static uint32_t access_size(const uint8_t *ip)
+{
+    uint32_t osz = 4;
+    int rep = 0, rep2 = 0, opsz = 0;
+    for (unsigned n = 0; n < 14; n++, ip++) {
+        uint8_t b = *ip;
+        if (b == 0x66) {
+            osz = 2;
+            opsz = 1;
+        } else if (b == 0xf3) {
+            rep = 1;
+        } else if (b == 0xf2) {
+            rep2 = 1;
+        } else if (b == 0x67 || b == 0xf0 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
+                   b == 0x64 || b == 0x65) {
+            continue;
+        } else {
+            break;
+        }
+    }
+    if ((*ip & 0xf0) == 0x40) {
+        if (*ip & 0x08)
+            osz = 8;
+        ip++;
+    }
+    uint8_t op = ip[0];
+    if (op == 0xc5)
+        return vex_size(ip[1] & 0x04);
+    if (op == 0xc4)
+        return vex_size(ip[2] & 0x04);
+    if (op == 0x62)
+        return 16u << ((ip[3] >> 5) & 3u); /* EVEX L'L */
+    if (op == 0x0f)
+        return two_byte_size(ip[1], osz, rep, rep2, opsz);
+    if (op < 0x40 && (op & 7) < 4)
+        return op & 1 ? osz : 1u; /* add or adc sbb and sub xor cmp */
+    switch (op) {
+    case 0x80:
+    case 0x82:
+    case 0x84:
+    case 0x86:
+    case 0x88:
+    case 0x8a:
+    case 0xc6:
+    case 0xf6:
+    case 0xfe:
+    case 0xa4:
+    case 0xa6:
+    case 0xaa:
+    case 0xac:
+    case 0xae:
+    case 0xc0:
+    case 0xd0:
+    case 0xd2:
+        return 1;
+    case 0x81:
+    case 0x83:
+    case 0x85:
+    case 0x87:
+    case 0x89:
+    case 0x8b:
+    case 0xc7:
+    case 0xf7:
+    case 0xff:
+    case 0xa5:
+    case 0xa7:
+    case 0xab:
+    case 0xad:
+    case 0xaf:
+    case 0x69:
+    case 0x6b:
+    case 0xc1:
+    case 0xd1:
+    case 0xd3:
+        return osz;
+    case 0x63:
+        return 4; /* movsxd */
+    default:
+        return 1;
+    }
+}
+
+/* ---- the handlers ---- */
+
+static int range_of(uintptr_t a)
+{
+    for (unsigned i = 0; i < st.nr; i++)
+        if (a >= st.r[i].lo && a < st.r[i].hi)
+            return (int)i;
+    return -1;
+}
+
+static int page_open(uintptr_t page)
+{
+    for (unsigned i = 0; i < st.nopen; i++)
+        if (st.open[i] == page)
+            return 1;
+    return 0;
+}
+
+/* Every protected page back to its own protection, handlers back to what they were. Used on
+   the way out of an op and, from a handler, when a fault is not ours. */
+static void unprotect_all(void)
+{
+    for (unsigned i = 0; i < st.nr; i++)
+        (void)mprotect((void *)st.r[i].lo, st.r[i].hi - st.r[i].lo, st.r[i].prot);
+    st.nopen = 0;
+}
+
+static void restore_handlers(void)
+{
+    (void)sigaction(SIGSEGV, &st.old_segv, NULL);
+    (void)sigaction(SIGTRAP, &st.old_trap, NULL);
+    if (st.own_stack)
+        (void)sigaltstack(&st.old_stack, NULL);
+    st.own_stack = 0;
+}
+
+static void give_up(void)
+{
+    st.active = 0;
+    unprotect_all();
+    restore_handlers();
+}
+
+static void peer_write(void)
+{
+    unsigned char buf[8];
+    memset(buf, plan.byte, sizeof(buf));
+    if (st.alias != NULL) {
+        memcpy(st.alias + st.where, buf, plan.len);
+    } else {
+        struct stat s;
+        /* the file may have shrunk since: a peer's write past the end is no write */
+        if (fstat(st.fd, &s) != 0 || (uint64_t)s.st_size < st.where + plan.len ||
+            pwrite(st.fd, buf, plan.len, (off_t)st.where) != (ssize_t)plan.len)
+            return;
+    }
+    st.fired = 1;
+    int locked = sfz_area_unlock();
+    __atomic_add_fetch(&sfz_state.area->peer_writes, 1u, __ATOMIC_RELAXED);
+    if (locked)
+        sfz_area_lock();
+}
+
+/* A pair of sites in either order: a loop that reads A, B, then A again is one double fetch. */
+static int same_sites(uintptr_t a1, uintptr_t a2, uintptr_t b1, uintptr_t b2)
+{
+    return (a1 == b1 && a2 == b2) || (a1 == b2 && a2 == b1);
+}
+
+static void note_pair(const struct access *first, const struct access *again)
+{
+    for (unsigned i = 0; i < st.npairs; i++)
+        if (same_sites(st.pair[i][0].rip, st.pair[i][1].rip, first->rip, again->rip))
+            return;
+    if (st.npairs < MAX_PAIRS) {
+        st.pair[st.npairs][0] = *first;
+        st.pair[st.npairs++][1] = *again;
+    }
+}
+
+/* Lint: a read of bytes an earlier read of this op took, by another instruction. The op's own
+   write to them makes them its own again (they are no longer what the peer left). */
+static void record(uintptr_t addr, uint32_t size, int write, uintptr_t rip)
+{
+    struct access a = {addr, rip, size};
+    if (write) {
+        st.writes++;
+        for (unsigned i = 0; i < st.nrd;)
+            if (st.rd[i].addr < addr + size && addr < st.rd[i].addr + st.rd[i].size)
+                st.rd[i] = st.rd[--st.nrd];
+            else
+                i++;
+        return;
+    }
+    st.reads++;
+    for (unsigned i = 0; i < st.nrd; i++)
+        if (st.rd[i].rip != rip && st.rd[i].addr < addr + size &&
+            addr < st.rd[i].addr + st.rd[i].size)
+            note_pair(&st.rd[i], &a);
+    if (st.nrd < MAX_READS)
+        st.rd[st.nrd++] = a;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    uintptr_t a = (uintptr_t)si->si_addr, page = a & ~(uintptr_t)(PAGE - 1);
+    int r = st.active ? range_of(a) : -1, saved = errno;
+    greg_t *g = uc->uc_mcontext.gregs;
+    (void)sig;
+    if (r < 0 || si->si_code != SEGV_ACCERR || page_open(page) || st.nopen == MAX_OPEN) {
+        /* not ours: the instruction faults again under the old handler, not stepped */
+        give_up();
+        g[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+        errno = saved;
+        return;
+    }
+    if (st.nopen == 0) { /* the first page this instruction touches: a new access */
+        st.accesses++;
+        if (plan.pending && !st.fired && st.accesses == plan.at)
+            peer_write();
+    }
+    record(a, access_size((const uint8_t *)g[REG_RIP]), ((uint64_t)g[REG_ERR] & ERR_WRITE) != 0,
+           (uintptr_t)g[REG_RIP]);
+    if (mprotect((void *)page, PAGE, st.r[r].prot) != 0) {
+        give_up();
+        g[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+        errno = saved;
+        return;
+    }
+    st.open[st.nopen] = page;
+    st.open_prot[st.nopen++] = st.r[r].prot;
+    g[REG_EFL] |= (greg_t)TRAP_FLAG;
+    errno = saved;
+}
+
+static void on_trap(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    (void)si;
+    int saved = errno;
+    if (!st.active || st.nopen == 0) { /* not our step: the old disposition takes it */
+        give_up();
+        (void)raise(sig);
+        errno = saved;
+        return;
+    }
+    for (unsigned i = 0; i < st.nopen; i++)
+        (void)mprotect((void *)st.open[i], PAGE, PROT_NONE);
+    st.nopen = 0;
+    uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+    errno = saved;
+}
+
+/* ---- before the op: which mappings, the peer's own way in, the handlers ---- */
+
+struct segment {
+    long key;
+    int id;
+    unsigned long size;
+};
+
+static unsigned read_segments(struct segment *seg, unsigned max)
+{
+    FILE *f = fopen("/proc/sysvipc/shm", "re");
+    char line[512];
+    unsigned n = 0;
+    if (f == NULL)
+        return 0;
+    while (n < max && fgets(line, sizeof(line), f) != NULL) {
+        unsigned perms;
+        if (sscanf(line, "%ld %d %o %lu", &seg[n].key, &seg[n].id, &perms, &seg[n].size) == 4)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static int is_program_object(const char *path, unsigned long ino, const struct segment *seg,
+                             unsigned nseg)
+{
+    unsigned key;
+    if (sscanf(path, "/SYSV%8x", &key) == 1) {
+        if ((long)ino == afl_ids[0] || (long)ino == afl_ids[1])
+            return 0;
+        for (unsigned i = 0; i < nseg; i++)
+            if ((unsigned long)seg[i].id == ino && (unsigned)seg[i].key == key)
+                return 1;
+        return 0;
+    }
+    return strncmp(path, "/dev/shm/", 9) == 0 && strncmp(path + 9, "sem.", 4) != 0;
+}
+
+static int prot_of(const char *perms)
+{
+    return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+           (perms[2] == 'x' ? PROT_EXEC : 0);
+}
+
+/* The mappings of the program's objects this process holds now. */
+static void find_ranges(const struct segment *seg, unsigned nseg)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[600];
+    st.nr = 0;
+    if (f == NULL)
+        return;
+    while (st.nr < MAX_RANGES && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi, ino;
+        char perms[8], path[400] = "";
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %lu %399s", &lo, &hi, perms, &ino, path) < 4)
+            continue;
+        int prot = prot_of(perms);
+        if (prot == 0 || perms[3] != 's' || !is_program_object(path, ino, seg, nseg))
+            continue;
+        st.r[st.nr++] = (struct range){lo, hi, ino, prot};
+    }
+    fclose(f);
+}
+
+/* Where the plan writes, as peer.poke places it: O itself when it fits, else folded in. */
+static int place(uint64_t size, uint32_t off, uint32_t len, uint64_t *at)
+{
+    if (size < len)
+        return -1;
+    *at = off <= size - len ? off : off % (size - len + 1);
+    return 0;
+}
+
+/* The peer's own way to object SEG (peer.poke's numbering): an attachment of the segment, or
+   the file open for pwrite. Nothing when it does not exist now. */
+static void open_target(const struct segment *seg, unsigned nseg)
+{
+    if (plan.seg < nseg) {
+        if (place(seg[plan.seg].size, plan.off, plan.len, &st.where) != 0)
+            return;
+        void *p = shmat(seg[plan.seg].id, NULL, 0);
+        if (p != (void *)-1) {
+            st.alias = p;
+            st.alias_size = seg[plan.seg].size;
+        }
+        return;
+    }
+    DIR *d = opendir("/dev/shm");
+    unsigned seen = nseg;
+    if (d == NULL)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.' && seen++ == plan.seg) {
+            struct stat s;
+            int fd = openat(dirfd(d), e->d_name, O_RDWR | O_CLOEXEC);
+            if (fd >= 0 && fstat(fd, &s) == 0 &&
+                place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
+                /* far above the op's own descriptors: its fd numbers stay what they were */
+                int high = fcntl(fd, F_DUPFD_CLOEXEC, 768);
+                st.fd = high >= 0 ? high : fd;
+                if (high >= 0)
+                    close(fd);
+                fd = -1;
+            }
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+    closedir(d);
+}
+
+static void install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    stack_t cur;
+    st.own_stack = 0;
+    /* an alternate stack someone set up (ASan does) is kept; else ours */
+    if (sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE)) {
+        stack_t ours = {.ss_sp = altstack, .ss_size = sizeof(altstack), .ss_flags = 0};
+        st.old_stack = cur;
+        st.own_stack = sigaltstack(&ours, NULL) == 0;
+    }
+    sa.sa_sigaction = on_segv;
+    (void)sigaction(SIGSEGV, &sa, &st.old_segv);
+    sa.sa_sigaction = on_trap;
+    (void)sigaction(SIGTRAP, &sa, &st.old_trap);
+}
+
+void sfz_inside_arm(void)
+{
+    struct segment seg[64];
+    st.accesses = st.reads = st.writes = 0;
+    st.nrd = st.npairs = 0;
+    st.nopen = 0;
+    st.fired = 0;
+    st.alias = NULL;
+    st.fd = -1;
+    if (!sfz_state.private_sysv || !sfz_state.private_posix) {
+        static int said;
+        if (mode != MODE_OFF && !said++)
+            fprintf(stderr, "shmfuzz: inside: no private namespace (needs root): the host's "
+                            "objects are not ours to stop at, nothing is protected\n");
+        plan.pending = 0;
+        return;
+    }
+    unsigned nseg = read_segments(seg, 64);
+    find_ranges(seg, nseg);
+    if (plan.pending)
+        open_target(seg, nseg);
+    install_handlers();
+    for (unsigned i = 0; i < st.nr;)
+        if (mprotect((void *)st.r[i].lo, st.r[i].hi - st.r[i].lo, PROT_NONE) == 0)
+            i++;
+        else
+            st.r[i] = st.r[--st.nr];
+    st.active = 1;
+}
+
+/* ---- after the op: put back, report ---- */
+
+/* A site as people and suppression files name it: module+0xoffset (function+0xoffset). The
+   function from dladdr when it is exported, else from the module's .symtab (static ones). */
+static void site(uintptr_t rip, char *buf, size_t size, char *fn, size_t fn_size, char *mod,
+                 size_t msize)
+{
+    Dl_info info;
+    struct link_map *map = NULL;
+    fn[0] = '\0';
+    if (dladdr1((void *)rip, &info, (void **)&map, RTLD_DL_LINKMAP) == 0 ||
+        info.dli_fname == NULL) {
+        snprintf(buf, size, "0x%lx", (unsigned long)rip);
+        snprintf(mod, msize, "?");
+        return;
+    }
+    const char *base = strrchr(info.dli_fname, '/');
+    base = base ? base + 1 : info.dli_fname;
+    snprintf(mod, msize, "%s", base);
+    uint64_t off = 0;
+    if (info.dli_sname != NULL) {
+        snprintf(fn, fn_size, "%s", info.dli_sname);
+        off = rip - (uintptr_t)info.dli_saddr;
+    } else if (map != NULL) {
+        /* the main program's dli_fname is "" or argv[0]: /proc/self/exe is the file */
+        const char *file =
+            map->l_name != NULL && map->l_name[0] != '\0' ? map->l_name : "/proc/self/exe";
+        if (sfz_symtab_function(file, rip - map->l_addr, fn, fn_size, &off) != 0)
+            fn[0] = '\0';
+    }
+    if (fn[0] != '\0')
+        snprintf(buf, size, "%s+0x%lx (%s+0x%lx)", base,
+                 (unsigned long)(rip - (uintptr_t)info.dli_fbase), fn, (unsigned long)off);
+    else
+        snprintf(buf, size, "%s+0x%lx", base, (unsigned long)(rip - (uintptr_t)info.dli_fbase));
+}
+
+static int suppressed(const char *where, const char *fn, const char *mod)
+{
+    size_t n = strcspn(where, " ");
+    for (unsigned i = 0; i < nsuppress; i++)
+        if ((fn[0] != '\0' && strcmp(suppress[i], fn) == 0) || strcmp(suppress[i], mod) == 0 ||
+            (strlen(suppress[i]) == n && strncmp(suppress[i], where, n) == 0))
+            return 1;
+    return 0;
+}
+
+/* The C library's own overlapping loads (memcpy of 17..31 bytes reads head and tail) are one
+   fetch of the caller's, not two. */
+static int inside_libc(const char *mod)
+{
+    return strncmp(mod, "libc.so", 7) == 0 || strncmp(mod, "libc-", 5) == 0;
+}
+
+static void report_pair(const char *op, const struct access *p)
+{
+    char a[320], b[320], ma[80], mb[80], fa[200], fb[200];
+    for (unsigned i = 0; i < nreported; i++)
+        if (same_sites(reported[i][0], reported[i][1], p[0].rip, p[1].rip))
+            return;
+    if (nreported < MAX_REPORTED) {
+        reported[nreported][0] = p[0].rip;
+        reported[nreported++][1] = p[1].rip;
+    }
+    site(p[0].rip, a, sizeof(a), fa, sizeof(fa), ma, sizeof(ma));
+    site(p[1].rip, b, sizeof(b), fb, sizeof(fb), mb, sizeof(mb));
+    if ((inside_libc(ma) && inside_libc(mb)) || suppressed(a, fa, ma) || suppressed(b, fb, mb))
+        return;
+    fprintf(stderr,
+            "shmfuzz: lint double-fetch: %s read the same shared bytes twice (%u at "
+            "0x%lx): first at %s, again at %s\n",
+            op, p[1].size, (unsigned long)(p[1].addr & (PAGE - 1)), a, b);
+}
+
+/* Put every page we protected back, unless the op unmapped it (the address may hold another
+   mapping now): only the same object's pages still PROT_NONE. */
+static void restore_ranges(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[600];
+    if (f == NULL) {
+        unprotect_all();
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi, ino;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &ino) != 4 ||
+            strncmp(perms, "---", 3) != 0)
+            continue;
+        for (unsigned i = 0; i < st.nr; i++) {
+            uintptr_t a = lo > st.r[i].lo ? lo : st.r[i].lo, b = hi < st.r[i].hi ? hi : st.r[i].hi;
+            if (a < b && ino == st.r[i].ino)
+                (void)mprotect((void *)a, b - a, st.r[i].prot);
+        }
+    }
+    fclose(f);
+    st.nopen = 0;
+}
+
+void sfz_inside_disarm(const char *op, int op_errno)
+{
+    int was = st.active;
+    st.active = 0;
+    if (was) {
+        restore_ranges();
+        restore_handlers();
+    }
+    if (st.alias != NULL)
+        (void)shmdt(st.alias);
+    if (st.fd >= 0)
+        close(st.fd);
+    st.alias = NULL;
+    st.fd = -1;
+    plan.pending = 0;
+    sfz_inside_wanted = mode != MODE_OFF;
+    if (!was)
+        return;
+    for (unsigned i = 0; i < st.npairs; i++)
+        report_pair(op, st.pair[i]);
+    if (mode == MODE_TRACE)
+        fprintf(stderr, "shmfuzz: inside: %s: %lu shared accesses (%lu reads, %lu writes)%s\n", op,
+                st.accesses, st.reads, st.writes, st.fired ? ", the peer wrote" : "");
+    if (op_errno == EFAULT)
+        fprintf(stderr,
+                "shmfuzz: inside: %s failed with EFAULT while its shared mappings were "
+                "protected: it gave shared memory to a system call, which cannot fault in "
+                "(not the library's doing)\n",
+                op);
+}
+
+#else /* not x86-64 Linux: peer.inside is skipped, SHMFUZZ_INSIDE refused */
+
+int sfz_inside_init(char *err, size_t size)
+{
+    const char *m = getenv("SHMFUZZ_INSIDE");
+    if (m != NULL && m[0] != '\0' && strcmp(m, "off") != 0) {
+        snprintf(err, size, "SHMFUZZ_INSIDE=%s: the peer inside a call needs x86-64 Linux", m);
+        return -1;
+    }
+    return 0;
+}
+
+void sfz_inside_reset(void) {}
+
+int sfz_inside_op(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    (void)argv;
+    return SFZ_SKIPPED;
+}
+
+void sfz_inside_arm(void) {}
+
+void sfz_inside_disarm(const char *op, int op_errno)
+{
+    (void)op;
+    (void)op_errno;
+}
+#endif
