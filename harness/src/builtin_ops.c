@@ -2,8 +2,8 @@
  * builtin_ops.c - ops every target has, whatever its adapter:
  *   peer.poke seg=N off=O len=L byte=B   the hostile peer: attach the Nth shared-memory object
  *       of the private namespace (System V segments in /proc/sysvipc/shm order, then /dev/shm
- *       files) behind the code's back and overwrite L bytes at O. Scheduled between two reads
- *       of another worker, it is the double fetch / time-of-check-to-time-of-use attack.
+ *       files but named semaphores) behind the code's back and overwrite L bytes at O.
+ *       Scheduled between two reads of another worker, it is the double fetch / time-of-check-to-time-of-use attack.
  *   proc.exit                            the worker leaves at once (a peer that dies holding
  *       its handles, without worker_done).
  *   peer.inside at=A seg=N off=O len=L byte=B   the same write, made inside this worker's next
@@ -28,7 +28,7 @@ static const char *const len_names[] = {"1", "4", "8"};
 static const uint32_t len_values[] = {1, 4, 8};
 
 /* Where to poke inside an object of SIZE bytes: O itself when it fits, else folded in. */
-static int place(uint64_t size, uint32_t off, uint32_t len, uint64_t *at)
+int sfz_peer_place(uint64_t size, uint32_t off, uint32_t len, uint64_t *at)
 {
     if (size < len)
         return -1;
@@ -56,7 +56,7 @@ static int poke_sysv(unsigned nth, uint32_t off, uint32_t len, uint8_t byte, uns
     }
     fclose(f);
     uint64_t at = 0;
-    if (id < 0 || place(size, off, len, &at) != 0)
+    if (id < 0 || sfz_peer_place(size, off, len, &at) != 0)
         return -1;
     unsigned char *p = shmat(id, NULL, 0);
     if (p == (void *)-1)
@@ -74,7 +74,7 @@ static int poke_file(int dir, const char *name, uint32_t off, uint32_t len, uint
     int rc = -1;
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) == 0 && place((uint64_t)st.st_size, off, len, &at) == 0) {
+    if (fstat(fd, &st) == 0 && sfz_peer_place((uint64_t)st.st_size, off, len, &at) == 0) {
         unsigned char *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p != MAP_FAILED) {
             memset(p + at, byte, len);
@@ -86,6 +86,11 @@ static int poke_file(int dir, const char *name, uint32_t off, uint32_t len, uint
     return rc;
 }
 
+int sfz_peer_file(const char *name)
+{
+    return name[0] != '.' && strncmp(name, "sem.", 4) != 0;
+}
+
 static int poke_posix(unsigned nth, unsigned seen, uint32_t off, uint32_t len, uint8_t byte)
 {
     DIR *d = opendir("/dev/shm");
@@ -93,7 +98,7 @@ static int poke_posix(unsigned nth, unsigned seen, uint32_t off, uint32_t len, u
     if (d == NULL)
         return -1;
     for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (e->d_name[0] != '.' && seen++ == nth) {
+        if (sfz_peer_file(e->d_name) && seen++ == nth) {
             rc = poke_file(dirfd(d), e->d_name, off, len, byte);
             break;
         }

@@ -179,5 +179,12 @@ void sfz_coverage_share(void);
 /* Built-in ops (builtin_ops.c). */
 unsigned sfz_builtin_count(void);
 const struct sfz_op *sfz_builtin_op(unsigned i);
+/* Is /dev/shm/NAME an object the hostile peer may write (peer.poke, peer.inside)? Not a
+   named semaphore: its words are glibc's own state, and a peer that corrupts them makes
+   sem_post abort inside glibc ("The futex facility returned an unexpected error code")
+   whatever the code under test does, a crash no library can prevent or fix. */
+int sfz_peer_file(const char *name);
+/* Where the peer writes LEN bytes at OFF in an object of SIZE bytes (-1: it does not fit). */
+int sfz_peer_place(uint64_t size, uint32_t off, uint32_t len, uint64_t *at);
 
 #endif /* SFZ_EXEC_INTERNAL_H */

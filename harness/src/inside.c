@@ -522,21 +522,12 @@ static void find_ranges(const struct segment *seg, unsigned nseg)
     fclose(f);
 }
 
-/* Where the plan writes, as peer.poke places it: O itself when it fits, else folded in. */
-static int place(uint64_t size, uint32_t off, uint32_t len, uint64_t *at)
-{
-    if (size < len)
-        return -1;
-    *at = off <= size - len ? off : off % (size - len + 1);
-    return 0;
-}
-
 /* The peer's own way to object SEG (peer.poke's numbering): an attachment of the segment, or
    the file open for pwrite. Nothing when it does not exist now. */
 static void open_target(const struct segment *seg, unsigned nseg)
 {
     if (plan.seg < nseg) {
-        if (place(seg[plan.seg].size, plan.off, plan.len, &st.where) != 0)
+        if (sfz_peer_place(seg[plan.seg].size, plan.off, plan.len, &st.where) != 0)
             return;
         void *p = shmat(seg[plan.seg].id, NULL, 0);
         if (p != (void *)-1) {
@@ -550,11 +541,11 @@ static void open_target(const struct segment *seg, unsigned nseg)
     if (d == NULL)
         return;
     for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (e->d_name[0] != '.' && seen++ == plan.seg) {
+        if (sfz_peer_file(e->d_name) && seen++ == plan.seg) {
             struct stat s;
             int fd = openat(dirfd(d), e->d_name, O_RDWR | O_CLOEXEC);
             if (fd >= 0 && fstat(fd, &s) == 0 &&
-                place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
+                sfz_peer_place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
                 /* far above the op's own descriptors: its fd numbers stay what they were */
                 int high = fcntl(fd, F_DUPFD_CLOEXEC, 768);
                 st.fd = high >= 0 ? high : fd;
