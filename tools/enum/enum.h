@@ -47,6 +47,7 @@ struct run {
     int said_why;     /* something on stderr */
     char first_err[96];
     char err_text[4096]; /* the start of stderr, to compare with the clean runs' */
+    char out_text[4096]; /* the start of stdout: programs that print their errors there */
     unsigned nleft;
     char left[ENUM_MAX_LEFT][160];
     unsigned ndeaths;
