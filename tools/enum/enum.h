@@ -32,7 +32,8 @@ struct injected {
     int sig;          /* the injected crash's signal, 0 for an errno */
     int err;          /* the injected errno, 0 for a crash */
     int retried;      /* errno: the same process made the same call on the same object again,
-                         and it succeeded */
+                         and it succeeded (1); or, after EEXIST, opened that key or name (2) */
+    unsigned long cls; /* the class value of the call it landed on (enum_class_of) */
 };
 
 /* What one run of a cell produced, read back from its directory. */
