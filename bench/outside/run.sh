@@ -40,7 +40,8 @@ done
 projects=$'sendbuf\tmrundle+shmem_sendbuf\t4ccd93314d9b9cf5e168f761a5d009b6ff046d5d\t.
 psem\tBradChang+misc\t2f4688f5ba05e6a04908433c628861b1d185fe83\tposix-semaphore
 mks\tTheod0reWu+mksSemaphores\tf12bd91e274de8bd9aafc6a67256f944d48e5170\t.
-shr\ttroydhanson+shr\tc77e2709dcc7f81f4e2985ac7522993e3cde63d1\t.'
+shr\ttroydhanson+shr\tc77e2709dcc7f81f4e2985ac7522993e3cde63d1\t.
+shmemory\taldoz-a+shmemory\t86e63696fa08dace841c8a3fc677a269032c1949\t.'
 
 # build NAME DIR: the project's tools, as its own build files make them.
 build() {
@@ -80,6 +81,6 @@ one() {
 
 present=0
 while IFS=$'\t' read -r name snap commit sub; do
-  if one "$name" "$snap" "$commit" "$sub"; then present=$((present + 1)); fi
+  if one "$name" "$snap" "$commit" "$sub" </dev/null; then present=$((present + 1)); fi
 done <<<"$projects"
 [[ $present -gt 0 ]] || { echo "outside: no snapshot present: nothing run"; exit 77; }
