@@ -85,7 +85,8 @@ struct point {
     int child;                 /* the call is made by a process other than the main one */
     int forked;                /* ... by a fork that never exec'd: libshmfault's proc=children
                                   (an exec'd process is the first of its own tree: proc=first) */
-    int own;                   /* on an object the tree created itself */
+    int own;                   /* on an object the tree created itself, or on none (ENOENT):
+                                  either way EACCES and EPERM cannot happen */
     int roles;                 /* several processes call: the rule names the role */
     char process[ENUM_COMM + 16]; /* "IMAGE (main)" */
 };
@@ -398,18 +399,27 @@ static void send_cell(const struct options *o, struct server *sv, const char *di
     sv->busy = 1;
 }
 
-static void read_stderr(struct run *r)
+/* The start of file PATH into BUF as a string ("" if it cannot be read). */
+static void read_head(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : 0;
+    buf[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+}
+
+/* What the cell printed: stderr (its first line, its start) and the start of stdout. */
+static void read_output(struct run *r)
 {
     char path[1200], err[1][160];
     snprintf(path, sizeof(path), "%s/stderr", r->dir);
     r->said_why = file_size(path) > 0;
     if (read_lines(r->dir, "stderr", err, 1) == 1)
         snprintf(r->first_err, sizeof(r->first_err), "%.80s", err[0]);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, r->err_text, sizeof(r->err_text) - 1) : 0;
-    r->err_text[n > 0 ? n : 0] = '\0';
-    if (fd >= 0)
-        close(fd);
+    read_head(path, r->err_text, sizeof(r->err_text));
+    snprintf(path, sizeof(path), "%s/stdout", r->dir);
+    read_head(path, r->out_text, sizeof(r->out_text));
 }
 
 /* Waits for SV's cell and reads what it produced into R. */
@@ -427,7 +437,7 @@ static void collect_cell(const struct options *o, struct server *sv, struct run 
     r->sig = !rep.timed_out && WIFSIGNALED(rep.status) ? WTERMSIG(rep.status) : 0;
     r->code = !rep.timed_out && WIFEXITED(rep.status) ? WEXITSTATUS(rep.status) : 0;
     r->status = rep.timed_out ? 124 : r->sig ? 128 + r->sig : r->code;
-    read_stderr(r);
+    read_output(r);
     r->nleft = read_lines(r->dir, "left", r->left, ENUM_MAX_LEFT);
     enum_read_deaths(r, sv->acct, sv->acct_off);
     enum_scan_trace(r);
@@ -534,6 +544,15 @@ static int on_own_object(const char *line)
     return 0;
 }
 
+/* Did LINE's call find no object (ENOENT in the clean run: a best-effort shm_unlink before
+   creating, an open that falls back to creating)? The kernel looks the name or key up before
+   it checks permissions, so that call can never be refused (EACCES, EPERM) either
+   (docs/outside-projects.md, shmem_sendbuf). */
+static int found_nothing(const char *line)
+{
+    return strstr(line, "\"errno\":\"ENOENT\"") != NULL && strstr(line, "\"injected\":null");
+}
+
 /* Fault points of the clean run: (image, role, function, per-process call number) in order of
    first appearance, with the class of that call. Image and role stay "" when the whole tree
    is one process (or one image): the rule then needs no selector. */
@@ -568,7 +587,9 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
             continue;
         const struct death *d = enum_death_of(clean, pid);
         pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", child,
-                                child && d && d->forked, on_own_object(line), procs, ""};
+                                child && d && d->forked,
+                                on_own_object(line) || found_nothing(line),
+                                procs, ""};
         snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
         n++;
     }

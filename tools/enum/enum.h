@@ -32,7 +32,8 @@ struct injected {
     int sig;          /* the injected crash's signal, 0 for an errno */
     int err;          /* the injected errno, 0 for a crash */
     int retried;      /* errno: the same process made the same call on the same object again,
-                         and it succeeded */
+                         and it succeeded (1); or, after EEXIST, opened that key or name (2) */
+    unsigned long cls; /* the class value of the call it landed on (enum_class_of) */
 };
 
 /* What one run of a cell produced, read back from its directory. */
@@ -47,6 +48,7 @@ struct run {
     int said_why;     /* something on stderr */
     char first_err[96];
     char err_text[4096]; /* the start of stderr, to compare with the clean runs' */
+    char out_text[4096]; /* the start of stdout: programs that print their errors there */
     unsigned nleft;
     char left[ENUM_MAX_LEFT][160];
     unsigned ndeaths;

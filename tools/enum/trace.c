@@ -6,6 +6,7 @@
  * of the function on something else, or one that failed too, is no retry.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,34 @@ static int signal_of(const char *action)
     return 0;
 }
 
+/* The key or name a call of shmget/semget/shm_open/sem_open names, into BUF; -1 if none. */
+static int object_of(const char *line, char *buf, size_t size)
+{
+    return enum_arg_str(line, "key", buf, size) == 0 ? 0 : enum_arg_str(line, "name", buf, size);
+}
+
+/* After an injected EEXIST, the program opening the same key or name (the object EEXIST says
+   is there) is the right handling, not a failure passed over. Under injection that open finds
+   nothing (ENOENT): the errno claimed an object that does not exist, which no kernel does, so
+   its failure is the injection's, and the open counts whether it succeeds or finds nothing
+   (docs/outside-projects.md, mksSemaphores' control -c). */
+static char inj_obj[ENUM_MAX_INJECTED][160]; /* what each injection's call named, "" if none */
+
+static void note_fallback(struct run *r, long pid, int fn, const char *line)
+{
+    char obj[160];
+    if (object_of(line, obj, sizeof(obj)) != 0)
+        return;
+    if (strstr(line, "\"errno\":null") == NULL && strstr(line, "\"errno\":\"ENOENT\"") == NULL)
+        return;
+    for (unsigned i = 0; i < r->ninj; i++) {
+        struct injected *in = &r->inj[i];
+        if (in->err == EEXIST && in->pid == pid && in->fn == fn && !in->retried &&
+            strcmp(inj_obj[i], obj) == 0)
+            in->retried = 2;
+    }
+}
+
 void enum_scan_trace(struct run *r)
 {
     char path[1200], line[2048];
@@ -111,11 +140,15 @@ void enum_scan_trace(struct run *r)
             size_t len = strcspn(act, "\"");
             snprintf(name, sizeof(name), "%.*s", (int)(len < 31 ? len : 31), act);
             int sig = signal_of(act), err = sig ? 0 : shmfault_errno_lookup(name);
-            *in = (struct injected){p, fn, sig, err > 0 ? err : 0, 0};
+            *in = (struct injected){p, fn, sig, err > 0 ? err : 0, 0, enum_class_of(fn, line)};
             identity(line, ids[r->ninj], sizeof(ids[0]));
+            if (object_of(line, inj_obj[r->ninj], sizeof(inj_obj[0])) != 0)
+                inj_obj[r->ninj][0] = '\0';
             r->ninj++;
             continue;
         }
+        if (act == NULL)
+            note_fallback(r, p, fn, line);
         if (act != NULL || strstr(line, "\"errno\":null") == NULL)
             continue; /* a retry must succeed */
         identity(line, id, sizeof(id));
