@@ -116,16 +116,15 @@ grep -q 'shmfuzz: inside: sink failed with EFAULT' "$work/sink-lint" ||
 # shmfuzz minimize's op pass keeps the one peer.inside that matters, and drops the others.
 src=$(cd "$(dirname "$0")/../.." && pwd)
 min=$(mktemp -d)
-(
-  SHMFUZZ_SCRIPTS=$src/scripts
-  SHMFUZZ_SELF=$src/scripts/shmfuzz
-  export SHMFUZZ_SCRIPTS SHMFUZZ_SELF
-  # shellcheck source=scripts/lib/common.sh
-  . "$SHMFUZZ_SCRIPTS/lib/common.sh"
-  # shellcheck source=scripts/lib/cmd-minimize.sh
-  . "$SHMFUZZ_SCRIPTS/lib/cmd-minimize.sh"
-  sfz_min_op_pass "$bug" crash "$dir/minimize-me.txt" "$min" 2>/dev/null
-)
+# the command's own op pass (scripts/shmfuzz_cli/cmd_minimize.py), called as minimize calls it
+python3 - "$src/scripts" "$bug" "$dir/minimize-me.txt" "$min" <<'PY' 2>/dev/null
+import sys
+sys.path.insert(0, sys.argv[1])
+from shmfuzz_cli import cmd_minimize
+lines = cmd_minimize._op_pass(sys.argv[2], "crash", sys.argv[3], sys.argv[4])
+with open(sys.argv[4] + "/ops.txt", "w") as fh:
+    fh.write("".join(line + "\n" for line in lines))
+PY
 kept=$(grep '^p[0-9]' "$min/ops.txt" 2>/dev/null | grep -c 'peer\.')
 if ! grep -qx 'p1 peer.inside at=3 seg=0 off=0 len=4 byte=255' "$min/ops.txt" 2>/dev/null ||
    [[ $kept != 1 ]]; then
