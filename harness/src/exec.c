@@ -30,22 +30,24 @@ static size_t round_page(size_t n)
     return (n + 4095u) & ~(size_t)4095u;
 }
 
-/* The memory the executor shares with every worker: control blocks, channels, the program and
-   its outcomes (the whole struct sfz_area, *HEAD bytes), then the adapter's model, page aligned.
-   MAP_SHARED before any fork, so it outlives workers. Laid out guard | area | guard | model |
-   guard: nothing the code under test maps lands next to the harness's state, so running off
-   the end of a mapping faults first. Returns the area (the model follows it after a guard). */
+/* The memory the executor shares with every worker: control blocks, channels and the program
+   (the whole struct sfz_area, *HEAD bytes), then the adapter's model, page aligned, then the
+   workers' live page (struct sfz_live). MAP_SHARED before any fork, so it outlives workers.
+   Laid out guard | area | guard | model | guard | live | guard: nothing the code under test
+   maps lands next to the harness's state, so running off the end of a mapping faults first.
+   Returns the area (the model follows it after a guard, the live page after another). */
 static char *alloc_shared_area(size_t model_size, size_t *head)
 {
-    size_t model = round_page(model_size);
+    size_t model = round_page(model_size), live = round_page(sizeof(struct sfz_live));
     *head = round_page(sizeof(struct sfz_area));
-    char *all = mmap(NULL, GUARD + *head + GUARD + model + GUARD, PROT_NONE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    size_t total = GUARD + *head + GUARD + model + GUARD + live + GUARD;
+    char *all = mmap(NULL, total, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (all == MAP_FAILED)
         return NULL;
     if (mprotect(all + GUARD, *head, PROT_READ | PROT_WRITE) != 0 ||
-        (model > 0 && mprotect(all + GUARD + *head + GUARD, model, PROT_READ | PROT_WRITE) != 0)) {
-        (void)munmap(all, GUARD + *head + GUARD + model + GUARD);
+        (model > 0 && mprotect(all + GUARD + *head + GUARD, model, PROT_READ | PROT_WRITE) != 0) ||
+        mprotect(all + GUARD + *head + GUARD + model + GUARD, live, PROT_READ | PROT_WRITE) != 0) {
+        (void)munmap(all, total);
         return NULL;
     }
     return all + GUARD;
@@ -70,6 +72,8 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
     sfz_state.area_size = head;
     sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
     sfz_state.shared = area + head + GUARD;
+    sfz_state.live = (struct sfz_live *)(area + head + GUARD + round_page(adapter->shared_size) +
+                                         GUARD);
     sfz_state.local = local;
     sfz_state.op_timeout_ms = opt && opt->op_timeout_ms ? opt->op_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
     sfz_state.always_fork = opt ? opt->always_fork : 0;
@@ -96,9 +100,9 @@ int sfz_area_unlock(void)
     return was;
 }
 
-static const char *slot_broken(const struct sfz_slot *s)
+static const char *slot_broken(const struct sfz_slot *s, const struct sfz_wlive *l)
 {
-    if (s->cur_op < -1 || s->cur_op >= SFZ_MAX_OPS || s->next > SFZ_MAX_OPS)
+    if (l->cur_op < -1 || l->cur_op >= SFZ_MAX_OPS || l->next > SFZ_MAX_OPS)
         return "a worker's channel names an op out of range";
     if ((s->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
         (s->cmd.stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
@@ -121,7 +125,7 @@ int sfz_area_intact(const char **what)
             a->w[w].finding_op >= SFZ_MAX_OPS)
             *what = "a worker's finding is out of range";
     for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
-        *what = slot_broken(&a->slot[w]);
+        *what = slot_broken(&a->slot[w], &sfz_state.live->w[w]);
     return *what == NULL;
 }
 
@@ -232,12 +236,12 @@ static int here(const struct run *r)
 static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
-    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct sfz_wlive *l = &sfz_state.live->w[w];
     ctl->finding = SFZ_FIND_NONE;
     ctl->why[0] = '\0';
-    s->cur_op = -1;
-    s->next = cmd->from;
-    s->completed = 0;
+    l->cur_op = -1;
+    l->next = cmd->from;
+    sfz_state.area->slot[w].completed = 0;
     if (here(r)) {
         sfz_worker_handle(w, cmd);
         return;
@@ -252,7 +256,7 @@ static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
    the area corrupted after it), or -1: outside the command's ops. */
 static int op_of(unsigned w, const struct sfz_cmd *cmd)
 {
-    int op = sfz_state.area->slot[w].cur_op;
+    int op = sfz_state.live->w[w].cur_op;
     if (!(cmd->stages & SFZ_DO_OPS) || op < (int)cmd->from || op >= (int)cmd->to)
         return -1;
     return op;
@@ -264,7 +268,7 @@ static int op_of(unsigned w, const struct sfz_cmd *cmd)
 static const char *area_broken(const struct run *r, unsigned w, const struct sfz_cmd *cmd)
 {
     const struct sfz_area *a = sfz_state.area;
-    const struct sfz_slot *s = &a->slot[w];
+    const struct sfz_wlive *s = &sfz_state.live->w[w];
     const char *what = NULL;
     if (!sfz_area_intact(&what))
         return what;
@@ -285,15 +289,14 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
                         uint32_t completed)
 {
     struct sfz_area *a = sfz_state.area;
-    struct sfz_slot *s = &a->slot[w];
     unsigned crashed = 0;
     for (unsigned i = 0; i < SFZ_MAX_PROCS; i++)
         crashed += r->crashed[i] != 0;
     memset(a->w, 0, sizeof(a->w));
     for (unsigned i = 0; i < SFZ_MAX_PROCS; i++) {
         a->w[i].finding_op = -1;
-        a->slot[i].cur_op = -1;
-        a->slot[i].next = a->slot[i].completed = 0;
+        sfz_state.live->w[i].cur_op = -1;
+        sfz_state.live->w[i].next = a->slot[i].completed = 0;
         a->slot[i].cmd.stages = a->slot[i].cmd.from = a->slot[i].cmd.to = 0;
     }
     memcpy(a->steps, r->prog->ops, r->prog->nops * sizeof(r->prog->ops[0]));
@@ -305,8 +308,8 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
     sfz_pool_repair();
     int ok = (completed & ~cmd->stages) == 0 &&
              (!(cmd->stages & SFZ_DO_OPS) || (next >= cmd->from && next <= cmd->to));
-    s->next = ok ? next : cmd->to;
-    s->completed = ok ? completed : cmd->stages;
+    sfz_state.live->w[w].next = ok ? next : cmd->to;
+    a->slot[w].completed = ok ? completed : cmd->stages;
 }
 
 /* After worker W's command CMD: a write into the area by the code under test past the
@@ -314,8 +317,7 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
    naming OP, and the area is made whole again; the reply is then handled as usual. */
 static void check_area(struct run *r, unsigned w, const struct sfz_cmd *cmd, int op)
 {
-    const struct sfz_slot *s = &sfz_state.area->slot[w];
-    uint32_t next = s->next, completed = s->completed;
+    uint32_t next = sfz_state.live->w[w].next, completed = sfz_state.area->slot[w].completed;
     const char *broken = area_broken(r, w, cmd);
     if (broken == NULL)
         return;
@@ -330,12 +332,12 @@ static void check_area(struct run *r, unsigned w, const struct sfz_cmd *cmd, int
 /* The outcome of every op the command finished. */
 static void collect_ops(struct run *r, unsigned w, const struct sfz_cmd *cmd)
 {
-    const struct sfz_slot *s = &sfz_state.area->slot[w];
+    const struct sfz_wlive *s = &sfz_state.live->w[w];
     if (!(cmd->stages & SFZ_DO_OPS))
         return;
     for (uint32_t i = cmd->from; i < s->next && i < cmd->to; i++) {
         struct sfz_op_result *o = &r->res->ops[i];
-        const struct sfz_opout *out = &sfz_state.area->out[i];
+        const struct sfz_opout *out = &sfz_state.live->out[i];
         o->fate = SFZ_FATE_RAN;
         o->status = (uint8_t)out->status;
         o->err = out->err;
@@ -348,7 +350,7 @@ static void mark_gone(struct run *r, unsigned w, const struct sfz_cmd *cmd, int 
 {
     if (!(cmd->stages & SFZ_DO_OPS))
         return;
-    for (uint32_t i = sfz_state.area->slot[w].next; i < cmd->to; i++)
+    for (uint32_t i = sfz_state.live->w[w].next; i < cmd->to; i++)
         if ((int)i != op)
             r->res->ops[i].fate = SFZ_FATE_GONE;
 }
@@ -418,9 +420,8 @@ static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
         post(r, w, &cmd);
         if (collect(r, w, &cmd) != 0)
             return;
-        const struct sfz_slot *s = &sfz_state.area->slot[w];
-        cmd.stages &= ~s->completed;
-        cmd.from = s->next;
+        cmd.stages &= ~sfz_state.area->slot[w].completed;
+        cmd.from = sfz_state.live->w[w].next;
         if (cmd.from >= cmd.to)
             cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
         if (cmd.stages & SFZ_DO_BEGIN)
@@ -495,21 +496,22 @@ static void finish(struct run *r)
     shmfault_disarm();
     if (a->local_size)
         memset(sfz_state.local, 0, a->local_size);
+    /* one lock for the three: the sweep only reads the area */
     sfz_area_lock();
     if (a->teardown)
         a->teardown(&ctx);
-    sfz_area_unlock();
     what[0] = '\0';
     unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed,
                                  sfz_state.area->injected_deaths);
-    if (left > 0 && !sfz_state.area->removal_failed) {
-        snprintf(why, sizeof(why), "%s%s", what, left > 1 ? " (and more)" : "");
-        record(r, SFZ_FIND_LEAK_IPC, -1, why);
-    }
+    char leak[sizeof(what)];
+    memcpy(leak, what, sizeof(leak));
     what[0] = '\0';
-    sfz_area_lock();
     int broken = a->check && a->check(&ctx) == SFZ_FINDING;
     sfz_area_unlock();
+    if (left > 0 && !sfz_state.area->removal_failed) {
+        snprintf(why, sizeof(why), "%s%s", leak, left > 1 ? " (and more)" : "");
+        record(r, SFZ_FIND_LEAK_IPC, -1, why);
+    }
     if (broken)
         record(r, SFZ_FIND_DATA, -1, what);
 }

@@ -49,11 +49,7 @@ struct sfz_cmd {
 struct sfz_slot {
     uint32_t cmd_seq, ack;
     uint32_t worker_sleeps, exec_sleeps;
-    uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
-                           from the op's start, not from the command's */
-    int cur_op;         /* the op running, -1 outside the ops */
-    uint32_t next;      /* after OPS: the first op not done (to resume after a finding) */
-    uint32_t completed; /* the stages finished */
+    uint32_t completed; /* the stages finished (stored when the command ends) */
     struct sfz_cmd cmd;
 };
 
@@ -62,12 +58,28 @@ struct sfz_opout {
     int status, err, injected;
 };
 
+/* What a worker stores while a command runs, between adapter calls: its place in the command
+   and each op's outcome. Not in the area, which stays read-only for the whole command (one
+   mprotect pair per command, not per adapter call), but in a page of its own between guard
+   pages (struct sfz_live), never protected: like the worker's own memory, which adapter code
+   can reach as well. The executor range-checks what it reads from it. */
+struct sfz_wlive {
+    uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
+                           from the op's start, not from the command's */
+    int cur_op;         /* the op running, -1 outside the ops */
+    uint32_t next;      /* after OPS: the first op not done (to resume after a finding, to
+                           know the ops a dead worker finished) */
+};
+struct sfz_live {
+    struct sfz_wlive w[SFZ_MAX_PROCS];
+    struct sfz_opout out[SFZ_MAX_OPS]; /* op i's outcome, written by the worker that ran it */
+};
+
 struct sfz_area {
     uint64_t magic;       /* SFZ_AREA_MAGIC: checked after every command (sfz_area_intact) */
     struct sfz_wctl w[SFZ_MAX_PROCS];
     struct sfz_slot slot[SFZ_MAX_PROCS];
     struct sfz_step steps[SFZ_MAX_OPS]; /* the program's ops, for the workers to read */
-    struct sfz_opout out[SFZ_MAX_OPS];
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
     unsigned uncertain_slots; /* bit per slot: an op on it died half-way (sfz_slot_uncertain) */
@@ -75,22 +87,25 @@ struct sfz_area {
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
     uint64_t magic_end;   /* SFZ_AREA_MAGIC */
-    /* a PROT_NONE guard page, the adapter's shared model (page aligned), another guard page */
+    /* a PROT_NONE guard page, the adapter's shared model (page aligned), another guard page,
+       the workers' live page (struct sfz_live), a last guard page */
 };
 #define SFZ_AREA_MAGIC 0x53465a4152454121ull
 
 /*
  * The area is out of the code under test's reach: guard pages on both sides of it and of the
- * model, and read-only in a worker while adapter code runs (ops, setup, worker_done; in the
- * executor: teardown, check), so a wild write faults (a crash finding with the op that did it)
- * instead of turning the verdict into garbage. sfz_area_unlock returns whether it was locked:
- * the harness's own writes during an op (sfz_expect_crash, peer.poke) unlock and lock again.
- * The whole area is one mapping, channels included, and that is enough: mprotect acts on the
- * calling process's view only, and no process writes the area while it runs adapter code
- * itself (a worker stores its slot's progress, cur_op, next, completed and ack before or after
- * the adapter call, never during it; the executor's SIGCHLD handler writes an ack word only
- * while the executor waits in sfz_pool_wait, when it runs no adapter code). Other processes'
- * writes to their own views are not the code under test's.
+ * model, and read-only in a worker for the whole of a command that runs adapter code (setup,
+ * ops, worker_done; in the executor: teardown, sweep and check), so a wild write faults (a
+ * crash finding with the op that did it) instead of turning the verdict into garbage; the
+ * worker checks the area after every adapter call all the same. sfz_area_unlock returns
+ * whether it was locked: the harness's own rare writes during an op (sfz_expect_crash,
+ * peer.poke, proc.exit) unlock and lock again. The whole area is one mapping, channels
+ * included, and that is enough: mprotect acts on the calling process's view only, and no
+ * process writes the area while it runs adapter code itself (a worker keeps its findings in
+ * its own memory and its progress in the live page while the command runs, and stores the
+ * rest and its ack after it; the executor's SIGCHLD handler writes an ack word only while the
+ * executor waits in sfz_pool_wait, when it runs no adapter code). Other processes' writes to
+ * their own views are not the code under test's.
  */
 void sfz_area_lock(void);
 int sfz_area_unlock(void);
@@ -107,6 +122,7 @@ struct sfz_exec_state {
     struct sfz_opset set;
     struct sfz_area *area;
     size_t area_size;      /* bytes of the area (whole pages), what sfz_area_lock protects */
+    struct sfz_live *live; /* the workers' live page, after the model */
     void *shared;          /* adapter model inside area */
     void *local;           /* this process's adapter-local state */
     unsigned op_timeout_ms;

@@ -287,7 +287,8 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
 {
     struct sfz_slot *s = &sfz_state.area->slot[w];
     uint32_t want = pool[w].posted;
-    uint32_t progress = __atomic_load_n(&s->progress, __ATOMIC_RELAXED);
+    uint32_t *progress_word = &sfz_state.live->w[w].progress;
+    uint32_t progress = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
     uint64_t t = now_ns(), limit = (uint64_t)(timeout_ms ? timeout_ms : 1u << 30) * 1000000u;
     uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
@@ -315,7 +316,7 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
             continue;
         spin_until = 0;
         if (t >= deadline) {
-            uint32_t p = __atomic_load_n(&s->progress, __ATOMIC_RELAXED);
+            uint32_t p = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
             if (p != progress) { /* a later op started: the timeout counts from there */
                 progress = p;
                 deadline = t + limit;
