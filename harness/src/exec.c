@@ -3,9 +3,9 @@
  * in the order and in the worker the program names, one worker at a time, the others waiting
  * on their slots, so an interleaving found once replays every time. A run of consecutive ops
  * of one worker is one command (exec_internal.h): the executor steps in only where the
- * schedule switches process. Every worker's begin goes out at once (they only reset their own
- * state), the adapter's setup and worker 0's done ride along with worker 0's first and last
- * ops when the schedule allows. A program with one process and nothing that can crash or block
+ * schedule switches process. The other workers' begins go out at once (they only reset their
+ * own state), then worker 0's begin and the adapter's setup ride along with its first command,
+ * and its done with its last ops when the schedule allows. A program with one process and nothing that can crash or block
  * runs in the engine's own process (the fast path); any other runs in forked workers. Then, in
  * this order: each live worker's worker_done and fd check, the adapter's teardown and check
  * here in the executor (faults disarmed), and the namespace sweep, which removes whatever is
@@ -435,21 +435,23 @@ static struct sfz_cmd make_cmd(const struct run *r, uint32_t stages, uint32_t fr
     return c;
 }
 
-/* Every worker's begin at once: each resets only its own state and libshmfault's (to the
-   same zeros), so the order among them does not matter; all are done before the setup. */
-static void begin_all(struct run *r)
+/* The begin of every worker but worker 0 at once: each resets only its own state and
+   libshmfault's (to the same zeros), so the order among them does not matter. Worker 0's
+   begin rides with its first command, which starts with it and goes out after these: all
+   begins are still done before the setup and the first op, one round trip fewer. */
+static void begin_others(struct run *r)
 {
     struct sfz_cmd begin = make_cmd(r, SFZ_DO_BEGIN, 0, 0);
-    for (unsigned w = 0; w < r->prog->nprocs; w++)
+    for (unsigned w = 1; w < r->prog->nprocs; w++)
         post(r, w, &begin);
-    for (unsigned w = 0; w < r->prog->nprocs; w++)
+    for (unsigned w = 1; w < r->prog->nprocs; w++)
         if (collect(r, w, &begin) == 0 && !(sfz_state.area->slot[w].completed & SFZ_DO_BEGIN))
             harness_broken("a worker did not begin the input");
 }
 
 /* The setup (worker 0, before any op), the ops in runs of one worker, then the workers' done
-   in order. Worker 0's pending stages (FIRST: its begin when it is the only worker, and the
-   setup) go with its first run of ops if the program starts with one, and its done with its
+   in order. Worker 0's pending stages (FIRST: its begin and the setup) go with its first run
+   of ops if the program starts with one, and its done with its
    last run if that ends the program. */
 static void run_program(struct run *r, uint32_t first)
 {
@@ -536,12 +538,8 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++)
         rules_for(prog, w, sfz_state.area->w[w].rules, sizeof(sfz_state.area->w[w].rules));
-    uint32_t first = SFZ_DO_SETUP;
-    if (prog->nprocs == 1)
-        first |= SFZ_DO_BEGIN; /* nothing else to begin: one command for the whole input */
-    else
-        begin_all(&r);
-    run_program(&r, first);
+    begin_others(&r); /* a one-process program is one command for the whole input */
+    run_program(&r, SFZ_DO_BEGIN | SFZ_DO_SETUP);
     finish(&r);
     return res->kind;
 }
