@@ -106,7 +106,7 @@ static const char *slot_broken(const struct sfz_slot *s, const struct sfz_wlive 
         return "a worker's channel names an op out of range";
     if ((s->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
         (s->cmd.stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
-        s->cmd.from > s->cmd.to || s->cmd.to > SFZ_MAX_OPS)
+        s->cmd.from > s->cmd.to || s->cmd.to > SFZ_MAX_OPS || s->cmd.link > SFZ_CHAIN_MAX)
         return "a worker's channel holds values the harness never writes";
     return NULL;
 }
@@ -120,6 +120,8 @@ int sfz_area_intact(const char **what)
     else if (a->injected_deaths > SFZ_MAX_PROCS || a->uncertain_slots >= 1u << SFZ_SLOTS ||
              (unsigned)a->removal_failed > 1 || a->spin > 1)
         *what = "a verdict counter is out of range";
+    else if (a->chain_len > SFZ_CHAIN_MAX || a->chain_at >= SFZ_CHAIN_MAX)
+        *what = "the chain of commands is out of range";
     for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
         if ((unsigned)a->w[w].finding > SFZ_FIND_FD_LEAK || a->w[w].finding_op < -1 ||
             a->w[w].finding_op >= SFZ_MAX_OPS)
@@ -233,7 +235,7 @@ static int here(const struct run *r)
 }
 
 /* Give CMD to worker W, forking it if needed, or run it here on the fast path. */
-static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+void sfz_prepare(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
     struct sfz_wlive *l = &sfz_state.live->w[w];
@@ -242,6 +244,20 @@ static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
     l->cur_op = -1;
     l->next = cmd->from;
     sfz_state.area->slot[w].completed = 0;
+}
+
+uint64_t sfz_steps_sum(uint32_t n)
+{
+    const unsigned char *b = (const unsigned char *)sfz_state.area->steps;
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < n * sizeof(struct sfz_step); i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    sfz_prepare(w, cmd);
     if (here(r)) {
         sfz_worker_handle(w, cmd);
         return;
@@ -355,16 +371,13 @@ static void mark_gone(struct run *r, unsigned w, const struct sfz_cmd *cmd, int 
             r->res->ops[i].fate = SFZ_FATE_GONE;
 }
 
-/* Wait for worker W's answer to CMD and turn what happened into findings. Returns 0 when the
+/* Turn worker W's answer to CMD (REPLY, WSTATUS on a death) into findings. Returns 0 when the
    worker is still there afterwards. */
-static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+static int judge(struct run *r, unsigned w, const struct sfz_cmd *cmd, enum sfz_reply reply,
+                 int wstatus)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
     char where[200], why[400], death[64];
-    int wstatus = 0;
-    enum sfz_reply reply = SFZ_REPLY_DONE;
-    if (!here(r))
-        reply = sfz_pool_wait(w, sfz_state.op_timeout_ms, &wstatus);
     int op = op_of(w, cmd);
     check_area(r, w, cmd, op);
     collect_ops(r, w, cmd);
@@ -413,6 +426,29 @@ static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
     return 0;
 }
 
+/* Wait for worker W's answer to CMD and judge it (judge's result). */
+static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    int wstatus = 0;
+    enum sfz_reply reply = SFZ_REPLY_DONE;
+    if (!here(r))
+        reply = sfz_pool_wait(w, sfz_state.op_timeout_ms, &wstatus);
+    return judge(r, w, cmd, reply, wstatus);
+}
+
+/* What is left of CMD after worker W answered it (and lives): the stages and ops not done. */
+static struct sfz_cmd rest_of(unsigned w, struct sfz_cmd cmd)
+{
+    cmd.stages &= ~sfz_state.area->slot[w].completed;
+    cmd.from = sfz_state.live->w[w].next;
+    if (cmd.from >= cmd.to)
+        cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
+    if (cmd.stages & SFZ_DO_BEGIN)
+        harness_broken("a worker did not begin the input");
+    cmd.link = 0;
+    return cmd;
+}
+
 /* Run CMD in worker W to its end: a worker stops after a finding, and is given the rest. */
 static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
 {
@@ -420,18 +456,13 @@ static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
         post(r, w, &cmd);
         if (collect(r, w, &cmd) != 0)
             return;
-        cmd.stages &= ~sfz_state.area->slot[w].completed;
-        cmd.from = sfz_state.live->w[w].next;
-        if (cmd.from >= cmd.to)
-            cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
-        if (cmd.stages & SFZ_DO_BEGIN)
-            harness_broken("a worker did not begin the input");
+        cmd = rest_of(w, cmd);
     }
 }
 
 static struct sfz_cmd make_cmd(const struct run *r, uint32_t stages, uint32_t from, uint32_t to)
 {
-    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to};
+    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to, 0};
     return c;
 }
 
@@ -449,18 +480,24 @@ static void begin_others(struct run *r)
             harness_broken("a worker did not begin the input");
 }
 
-/* The setup (worker 0, before any op), the ops in runs of one worker, then the workers' done
-   in order. Worker 0's pending stages (FIRST: its begin and the setup) go with its first run
-   of ops if the program starts with one, and its done with its
-   last run if that ends the program. */
-static void run_program(struct run *r, uint32_t first)
+/* One command of the program's plan: worker W, CMD. */
+struct entry {
+    unsigned w;
+    struct sfz_cmd cmd;
+};
+
+/* The program's commands in order: the setup (worker 0, before any op), the ops in runs of one
+   worker, then the workers' done in order. Worker 0's pending stages (FIRST: its begin and the
+   setup) go with its first run of ops if the program starts with one, and its done with its
+   last run if that ends the program. Returns how many. */
+static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
 {
     const struct sfz_program *p = r->prog;
     int done[SFZ_MAX_PROCS] = {0};
-    unsigned i = 0;
-    if (!r->dead[0] && (p->nops == 0 || p->ops[0].proc != 0)) {
+    unsigned i = 0, n = 0;
+    if (p->nops == 0 || p->ops[0].proc != 0) {
         uint32_t stages = first | (p->nops == 0 ? SFZ_DO_DONE : 0u);
-        command(r, 0, make_cmd(r, stages, 0, 0));
+        e[n++] = (struct entry){0, make_cmd(r, stages, 0, 0)};
         done[0] = p->nops == 0;
         first = 0;
     }
@@ -468,11 +505,6 @@ static void run_program(struct run *r, uint32_t first)
         unsigned w = p->ops[i].proc, j = i + 1;
         while (j < p->nops && p->ops[j].proc == w)
             j++;
-        if (r->dead[w]) {
-            for (; i < j; i++)
-                r->res->ops[i].fate = SFZ_FATE_GONE;
-            continue;
-        }
         uint32_t stages = SFZ_DO_OPS | (w == 0 ? first : 0u);
         if (w == 0 && j == p->nops) {
             stages |= SFZ_DO_DONE;
@@ -480,12 +512,89 @@ static void run_program(struct run *r, uint32_t first)
         }
         if (w == 0)
             first = 0;
-        command(r, w, make_cmd(r, stages, i, j));
+        e[n++] = (struct entry){w, make_cmd(r, stages, i, j)};
         i = j;
     }
     for (unsigned w = 0; w < p->nprocs; w++)
-        if (!r->dead[w] && !done[w])
-            command(r, w, make_cmd(r, SFZ_DO_DONE, 0, 0));
+        if (!done[w])
+            e[n++] = (struct entry){w, make_cmd(r, SFZ_DO_DONE, 0, 0)};
+    return n;
+}
+
+/* A command of a worker that died earlier in the input: its ops are gone. */
+static void skip_dead(struct run *r, const struct entry *e)
+{
+    if (e->cmd.stages & SFZ_DO_OPS)
+        for (uint32_t i = e->cmd.from; i < e->cmd.to; i++)
+            r->res->ops[i].fate = SFZ_FATE_GONE;
+}
+
+/* Entries E[I..N) as a chain handed from worker to worker (exec_internal.h), up to the first
+   link that did not end cleanly, which is judged as a command and given its rest like one.
+   Returns the index of the entry after it. The links that ended cleanly made no finding and
+   left the area intact (the worker checked before it handed over), so what the executor would
+   have done after each is to take their ops' outcomes. */
+static unsigned run_chain(struct run *r, const struct entry *e, unsigned i, unsigned n)
+{
+    struct sfz_area *a = sfz_state.area;
+    unsigned idx[SFZ_CHAIN_MAX], m = 0;
+    for (unsigned k = i; k < n; k++)
+        if (!r->dead[e[k].w]) {
+            if (sfz_pool_ensure(e[k].w) != 0)
+                harness_broken("cannot fork a worker process");
+            r->pid[e[k].w] = sfz_pool_pid(e[k].w);
+            a->chain[m] = (struct sfz_link){e[k].cmd, e[k].w, 0};
+            idx[m++] = k;
+        }
+    if (m == 0)
+        return n;
+    a->chain_len = m;
+    a->steps_sum = sfz_steps_sum(SFZ_MAX_OPS);
+    a->chain_uncertain = a->uncertain_slots;
+    sfz_pool_chain_start();
+    uint32_t at = 0;
+    int wstatus = 0;
+    enum sfz_reply reply = sfz_pool_chain_wait(sfz_state.op_timeout_ms, &at, &wstatus);
+    if (at >= m)
+        harness_broken("the chain stopped at a link it does not have");
+    for (unsigned k = i; k < idx[at]; k++)
+        if (r->dead[e[k].w])
+            skip_dead(r, &e[k]);
+    for (uint32_t j = 0; j < at; j++) {
+        const struct sfz_cmd *c = &e[idx[j]].cmd; /* the executor's copy, not the area's */
+        if (c->stages & SFZ_DO_OPS) /* as collect_ops after a whole run */
+            for (uint32_t o = c->from; o < c->to; o++) {
+                const struct sfz_opout *out = &sfz_state.live->out[o];
+                r->res->ops[o].fate = SFZ_FATE_RAN;
+                r->res->ops[o].status = (uint8_t)out->status;
+                r->res->ops[o].err = out->err;
+                r->res->ops[o].injected = (uint8_t)out->injected;
+            }
+    }
+    unsigned w = e[idx[at]].w;
+    struct sfz_cmd cmd = e[idx[at]].cmd;
+    cmd.link = at + 1;
+    if (judge(r, w, &cmd, reply, wstatus) == 0)
+        command(r, w, rest_of(w, cmd));
+    return idx[at] + 1;
+}
+
+/* The plan's commands: one by one in the engine's process, handed from worker to worker in
+   forked workers. */
+static void run_program(struct run *r, uint32_t first)
+{
+    struct entry e[SFZ_CHAIN_MAX];
+    unsigned n = plan(r, first, e);
+    for (unsigned i = 0; i < n;) {
+        if (r->dead[e[i].w]) {
+            skip_dead(r, &e[i++]);
+        } else if (here(r) || i + 1 == n) {
+            command(r, e[i].w, e[i].cmd);
+            i++;
+        } else {
+            i = run_chain(r, e, i, n);
+        }
+    }
 }
 
 /* Teardown and check run here, disarmed, with a zeroed local area in every mode. */

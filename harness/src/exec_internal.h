@@ -37,6 +37,19 @@ struct sfz_cmd {
     uint32_t nprocs;
     uint32_t crash_allowed; /* in a forked worker: planned deaths may happen */
     uint32_t from, to;
+    uint32_t link;          /* 1 + its index in the area's chain, 0 outside a chain */
+};
+
+/* The chain (exec.c): the rest of the program's commands, for the workers to hand to each
+   other without the executor in between. The executor posts the first; a worker that ends
+   its link cleanly (every stage done, no finding, the area as the harness left it) posts the
+   next link to its worker itself; one that does not, or ends the last link, bumps chain_end,
+   the word the executor sleeps on. The schedule is the same: one worker at a time, in order. */
+#define SFZ_CHAIN_MAX (SFZ_MAX_OPS + SFZ_MAX_PROCS + 1)
+struct sfz_link {
+    struct sfz_cmd cmd;
+    uint32_t worker;
+    uint32_t seq;           /* the cmd_seq it is posted with */
 };
 
 /* The executor <-> worker channel: one per worker, in the shared area. The executor writes cmd
@@ -80,6 +93,13 @@ struct sfz_area {
     struct sfz_wctl w[SFZ_MAX_PROCS];
     struct sfz_slot slot[SFZ_MAX_PROCS];
     struct sfz_step steps[SFZ_MAX_OPS]; /* the program's ops, for the workers to read */
+    struct sfz_link chain[SFZ_CHAIN_MAX];
+    uint32_t chain_len;
+    uint32_t chain_at;       /* the link running (or that stopped the chain) */
+    uint32_t chain_end;      /* bumped when the chain stops; SFZ_ACK_CHILD from SIGCHLD */
+    uint32_t chain_sleeps;   /* the executor sleeps on chain_end */
+    uint64_t steps_sum;      /* the executor's hash of steps[], for the workers to check */
+    unsigned chain_uncertain; /* uncertain_slots as the executor left it, for the same */
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
     unsigned uncertain_slots; /* bit per slot: an op on it died half-way (sfz_slot_uncertain) */
@@ -115,6 +135,10 @@ int sfz_area_unlock(void);
 int sfz_area_intact(const char **what);
 /* Whether step I of the area's program can be worker W's (its process, a known op). */
 int sfz_step_sane(unsigned w, uint32_t i);
+/* Hash of the program's first N steps as the area holds them. */
+uint64_t sfz_steps_sum(uint32_t n);
+/* Before worker W gets CMD: its control block, slot and live words as a command starts. */
+void sfz_prepare(unsigned w, const struct sfz_cmd *cmd);
 
 /* The executor's state in every process (workers inherit it at fork). */
 struct sfz_exec_state {
@@ -146,6 +170,16 @@ int sfz_pool_ensure(unsigned w);       /* fork worker W if it is not running; 0 
 enum sfz_reply { SFZ_REPLY_DONE, SFZ_REPLY_DIED, SFZ_REPLY_TIMEOUT };
 /* Give CMD to worker W (sfz_pool_wait collects the answer). */
 void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd);
+/* Start the area's chain (its links' worker and cmd filled, every worker forked): gives each
+   link its sequence number and posts the first. */
+void sfz_pool_chain_start(void);
+/* Wait for the chain to stop: *AT is the link that stopped it (it ended the chain, stopped
+   early, died or timed out, then killed); the reply is that link's. Every worker's posted
+   sequence is then what the links up to *AT gave it. */
+enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus);
+/* In a worker after its link: post the next link when this one ended cleanly; otherwise, or
+   after the last, wake the executor. */
+void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd);
 /* Wait for W's answer to the last post; an op (slot progress) taking over TIMEOUT_MS is a
    timeout, the worker then killed; *WSTATUS on death. */
 enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus);

@@ -310,6 +310,8 @@ void sfz_worker_loop(unsigned w)
         struct sfz_cmd cmd = s->cmd;
         sfz_worker_handle(w, &cmd);
         sfz_chan_ack(s, seen);
+        if (cmd.link != 0)
+            sfz_chain_next(w, &cmd); /* the next link's worker, or the executor */
     }
 }
 
