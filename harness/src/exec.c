@@ -246,13 +246,28 @@ void sfz_prepare(unsigned w, const struct sfz_cmd *cmd)
     sfz_state.area->slot[w].completed = 0;
 }
 
-uint64_t sfz_steps_sum(uint32_t n)
+/* FNV-1a over 32-bit words: a check against scribbles, not a secret. */
+static uint64_t hash_words(uint64_t h, const void *p, size_t size)
 {
-    const unsigned char *b = (const unsigned char *)sfz_state.area->steps;
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-    for (size_t i = 0; i < n * sizeof(struct sfz_step); i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
+    uint32_t word;
+    for (size_t i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
+        memcpy(&word, (const char *)p + i, sizeof(word));
+        h = (h ^ word) * 0x100000001b3ull;
+    }
     return h;
+}
+
+uint64_t sfz_chain_sum(void)
+{
+    const struct sfz_area *a = sfz_state.area;
+    uint32_t nsteps = a->chain_nsteps < SFZ_MAX_OPS ? a->chain_nsteps : SFZ_MAX_OPS;
+    uint32_t nlinks = a->chain_len < SFZ_CHAIN_MAX ? a->chain_len : SFZ_CHAIN_MAX;
+    _Static_assert(sizeof(struct sfz_step) % 4 == 0 && sizeof(struct sfz_link) % 4 == 0,
+                   "hashed by words");
+    uint64_t h = hash_words(0xcbf29ce484222325ull, &a->chain_nsteps, sizeof(a->chain_nsteps));
+    h = hash_words(h, &a->chain_len, sizeof(a->chain_len));
+    h = hash_words(h, a->steps, nsteps * sizeof(a->steps[0]));
+    return hash_words(h, a->chain, nlinks * sizeof(a->chain[0]));
 }
 
 static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
@@ -549,7 +564,7 @@ static unsigned run_chain(struct run *r, const struct entry *e, unsigned i, unsi
     if (m == 0)
         return n;
     a->chain_len = m;
-    a->steps_sum = sfz_steps_sum(SFZ_MAX_OPS);
+    a->chain_nsteps = r->prog->nops;
     a->chain_uncertain = a->uncertain_slots;
     sfz_pool_chain_start();
     uint32_t at = 0;

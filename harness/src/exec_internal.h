@@ -98,7 +98,8 @@ struct sfz_area {
     uint32_t chain_at;       /* the link running (or that stopped the chain) */
     uint32_t chain_end;      /* bumped when the chain stops; SFZ_ACK_CHILD from SIGCHLD */
     uint32_t chain_sleeps;   /* the executor sleeps on chain_end */
-    uint64_t steps_sum;      /* the executor's hash of steps[], for the workers to check */
+    uint64_t chain_sum;      /* the executor's sfz_chain_sum, for the workers to check */
+    uint32_t chain_nsteps;   /* the steps it covers (the program's ops) */
     unsigned chain_uncertain; /* uncertain_slots as the executor left it, for the same */
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
@@ -135,8 +136,9 @@ int sfz_area_unlock(void);
 int sfz_area_intact(const char **what);
 /* Whether step I of the area's program can be worker W's (its process, a known op). */
 int sfz_step_sane(unsigned w, uint32_t i);
-/* Hash of the program's first N steps as the area holds them. */
-uint64_t sfz_steps_sum(uint32_t n);
+/* Hash of the chain as the area holds it: the program's steps and every link (the workers
+   check it against the executor's before they hand over: no scribbled link is ever posted). */
+uint64_t sfz_chain_sum(void);
 /* Before worker W gets CMD: its control block, slot and live words as a command starts. */
 void sfz_prepare(unsigned w, const struct sfz_cmd *cmd);
 

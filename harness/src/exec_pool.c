@@ -361,6 +361,7 @@ void sfz_pool_chain_start(void)
         links[j].seq = l->seq;
     }
     nlinks = a->chain_len;
+    a->chain_sum = sfz_chain_sum();
     __atomic_store_n(&a->chain_at, 0u, __ATOMIC_SEQ_CST);
     __atomic_store_n(&a->chain_end, 0u, __ATOMIC_SEQ_CST);
     __atomic_store_n(&a->chain_sleeps, 0u, __ATOMIC_SEQ_CST);
@@ -451,7 +452,7 @@ static int link_clean(unsigned w, const struct sfz_cmd *cmd)
         return 0;
     if ((cmd->stages & SFZ_DO_OPS) && sfz_state.live->w[w].next != cmd->to)
         return 0;
-    return sfz_steps_sum(SFZ_MAX_OPS) == a->steps_sum;
+    return sfz_chain_sum() == a->chain_sum;
 }
 
 void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
