@@ -477,7 +477,7 @@ static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
 
 static struct sfz_cmd make_cmd(const struct run *r, uint32_t stages, uint32_t from, uint32_t to)
 {
-    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to, 0};
+    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to, 0, 0};
     return c;
 }
 

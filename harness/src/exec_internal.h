@@ -38,6 +38,7 @@ struct sfz_cmd {
     uint32_t crash_allowed; /* in a forked worker: planned deaths may happen */
     uint32_t from, to;
     uint32_t link;          /* 1 + its index in the area's chain, 0 outside a chain */
+    uint32_t gen;           /* the chain's number: what its last worker stores in chain_end */
 };
 
 /* The chain (exec.c): the rest of the program's commands, for the workers to hand to each
@@ -96,7 +97,8 @@ struct sfz_area {
     struct sfz_link chain[SFZ_CHAIN_MAX];
     uint32_t chain_len;
     uint32_t chain_at;       /* the link running (or that stopped the chain) */
-    uint32_t chain_end;      /* bumped when the chain stops; SFZ_ACK_CHILD from SIGCHLD */
+    uint32_t chain_end;      /* the chain's gen when it stops (exactly that: a scribble is not
+                                taken for an end); SFZ_ACK_CHILD from SIGCHLD */
     uint32_t chain_sleeps;   /* the executor sleeps on chain_end */
     uint64_t chain_sum;      /* the executor's sfz_chain_sum, for the workers to check */
     uint32_t chain_nsteps;   /* the steps it covers (the program's ops) */

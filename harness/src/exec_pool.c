@@ -345,11 +345,15 @@ static struct {
     uint32_t seq;
 } links[SFZ_CHAIN_MAX];
 static uint32_t nlinks;
+static uint32_t chain_gen; /* the running chain's number, never 0 */
 
 void sfz_pool_chain_start(void)
 {
     struct sfz_area *a = sfz_state.area;
     uint32_t seq[SFZ_MAX_PROCS];
+    chain_gen = (chain_gen + 1u) & ~SFZ_ACK_CHILD;
+    if (chain_gen == 0)
+        chain_gen = 1;
     for (unsigned w = 0; w < SFZ_MAX_PROCS; w++)
         seq[w] = pool[w].posted;
     for (uint32_t j = 0; j < a->chain_len; j++) {
@@ -357,6 +361,7 @@ void sfz_pool_chain_start(void)
         seq[l->worker] = (seq[l->worker] + 1u) & ~SFZ_ACK_CHILD;
         l->seq = seq[l->worker];
         l->cmd.link = j + 1;
+        l->cmd.gen = chain_gen;
         links[j].worker = l->worker;
         links[j].seq = l->seq;
     }
@@ -383,7 +388,7 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
     __atomic_store_n(&waiting_on, word, __ATOMIC_SEQ_CST);
     for (unsigned i = 0;; i++) {
         uint32_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-        if ((v & ~SFZ_ACK_CHILD) != 0)
+        if ((v & ~SFZ_ACK_CHILD) == chain_gen)
             break;
         if ((v & SFZ_ACK_CHILD) &&
             !__atomic_compare_exchange_n(word, &v, v & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
@@ -419,6 +424,13 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
                 deadline = t + limit;
                 continue;
             }
+            /* take the link back from its worker first: one that ends it now cannot hand
+               over any more, so no other worker runs while this one is killed */
+            uint32_t expect = link;
+            if (!__atomic_compare_exchange_n(&a->chain_at, &expect, link | SFZ_ACK_CHILD, 0,
+                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+                expect < nlinks && expect != link)
+                continue; /* it handed over just now: the next link has its own timeout */
             kill(pool[w].pid, SIGKILL);
             reply = SFZ_REPLY_TIMEOUT;
             break;
@@ -433,6 +445,7 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
         link = end_link < nlinks ? end_link : link;
     }
     *at = link;
+    __atomic_store_n(&a->chain_at, link, __ATOMIC_SEQ_CST); /* as the harness left it */
     for (uint32_t j = 0; j <= link; j++) /* the links posted so far */
         pool[links[j].worker].posted = links[j].seq;
     if (reply != SFZ_REPLY_DONE)
@@ -462,16 +475,19 @@ void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
     if (k + 1 < n && n <= SFZ_CHAIN_MAX && link_clean(w, cmd)) {
         const struct sfz_link *l = &a->chain[k + 1];
         unsigned to = l->worker;
-        if (to < SFZ_MAX_PROCS && to != w) {
+        uint32_t expect = k;
+        /* the link moves on only if the executor did not take it back (timeout) */
+        if (to < SFZ_MAX_PROCS && to != w &&
+            __atomic_compare_exchange_n(&a->chain_at, &expect, k + 1, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST)) {
             struct sfz_slot *s = &a->slot[to];
             sfz_prepare(to, &l->cmd);
             s->cmd = l->cmd;
-            __atomic_store_n(&a->chain_at, k + 1, __ATOMIC_SEQ_CST);
             sfz_chan_publish(&s->cmd_seq, l->seq, &s->worker_sleeps);
             return;
         }
     }
-    __atomic_fetch_add(&a->chain_end, 1u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&a->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&a->chain_sleeps, __ATOMIC_SEQ_CST))
         (void)futex(&a->chain_end, FUTEX_WAKE, INT_MAX, NULL);
 }
@@ -488,7 +504,7 @@ void sfz_pool_retire(unsigned w)
 
 void sfz_pool_stop_all(void)
 {
-    struct sfz_cmd quit = {SFZ_DO_QUIT, 0, 0, 0, 0, 0};
+    struct sfz_cmd quit = {SFZ_DO_QUIT, 0, 0, 0, 0, 0, 0};
     for (unsigned w = 0; w < SFZ_MAX_PROCS; w++)
         if (pool[w].pid > 0) {
             check_pool();
