@@ -3,9 +3,9 @@
  * in the order and in the worker the program names, one worker at a time, the others waiting
  * on their slots, so an interleaving found once replays every time. A run of consecutive ops
  * of one worker is one command (exec_internal.h): the executor steps in only where the
- * schedule switches process. Every worker's begin goes out at once (they only reset their own
- * state), the adapter's setup and worker 0's done ride along with worker 0's first and last
- * ops when the schedule allows. A program with one process and nothing that can crash or block
+ * schedule switches process. The other workers' begins go out at once (they only reset their
+ * own state), then worker 0's begin and the adapter's setup ride along with its first command,
+ * and its done with its last ops when the schedule allows. A program with one process and nothing that can crash or block
  * runs in the engine's own process (the fast path); any other runs in forked workers. Then, in
  * this order: each live worker's worker_done and fd check, the adapter's teardown and check
  * here in the executor (faults disarmed), and the namespace sweep, which removes whatever is
@@ -30,22 +30,24 @@ static size_t round_page(size_t n)
     return (n + 4095u) & ~(size_t)4095u;
 }
 
-/* The memory the executor shares with every worker: control blocks, channels, the program and
-   its outcomes (the whole struct sfz_area, *HEAD bytes), then the adapter's model, page aligned.
-   MAP_SHARED before any fork, so it outlives workers. Laid out guard | area | guard | model |
-   guard: nothing the code under test maps lands next to the harness's state, so running off
-   the end of a mapping faults first. Returns the area (the model follows it after a guard). */
+/* The memory the executor shares with every worker: control blocks, channels and the program
+   (the whole struct sfz_area, *HEAD bytes), then the adapter's model, page aligned, then the
+   workers' live page (struct sfz_live). MAP_SHARED before any fork, so it outlives workers.
+   Laid out guard | area | guard | model | guard | live | guard: nothing the code under test
+   maps lands next to the harness's state, so running off the end of a mapping faults first.
+   Returns the area (the model follows it after a guard, the live page after another). */
 static char *alloc_shared_area(size_t model_size, size_t *head)
 {
-    size_t model = round_page(model_size);
+    size_t model = round_page(model_size), live = round_page(sizeof(struct sfz_live));
     *head = round_page(sizeof(struct sfz_area));
-    char *all = mmap(NULL, GUARD + *head + GUARD + model + GUARD, PROT_NONE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    size_t total = GUARD + *head + GUARD + model + GUARD + live + GUARD;
+    char *all = mmap(NULL, total, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (all == MAP_FAILED)
         return NULL;
     if (mprotect(all + GUARD, *head, PROT_READ | PROT_WRITE) != 0 ||
-        (model > 0 && mprotect(all + GUARD + *head + GUARD, model, PROT_READ | PROT_WRITE) != 0)) {
-        (void)munmap(all, GUARD + *head + GUARD + model + GUARD);
+        (model > 0 && mprotect(all + GUARD + *head + GUARD, model, PROT_READ | PROT_WRITE) != 0) ||
+        mprotect(all + GUARD + *head + GUARD + model + GUARD, live, PROT_READ | PROT_WRITE) != 0) {
+        (void)munmap(all, total);
         return NULL;
     }
     return all + GUARD;
@@ -70,6 +72,8 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
     sfz_state.area_size = head;
     sfz_state.area->magic = sfz_state.area->magic_end = SFZ_AREA_MAGIC;
     sfz_state.shared = area + head + GUARD;
+    sfz_state.live = (struct sfz_live *)(area + head + GUARD + round_page(adapter->shared_size) +
+                                         GUARD);
     sfz_state.local = local;
     sfz_state.op_timeout_ms = opt && opt->op_timeout_ms ? opt->op_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
     sfz_state.always_fork = opt ? opt->always_fork : 0;
@@ -96,13 +100,13 @@ int sfz_area_unlock(void)
     return was;
 }
 
-static const char *slot_broken(const struct sfz_slot *s)
+static const char *slot_broken(const struct sfz_slot *s, const struct sfz_wlive *l)
 {
-    if (s->cur_op < -1 || s->cur_op >= SFZ_MAX_OPS || s->next > SFZ_MAX_OPS)
+    if (l->cur_op < -1 || l->cur_op >= SFZ_MAX_OPS || l->next > SFZ_MAX_OPS)
         return "a worker's channel names an op out of range";
     if ((s->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
         (s->cmd.stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
-        s->cmd.from > s->cmd.to || s->cmd.to > SFZ_MAX_OPS)
+        s->cmd.from > s->cmd.to || s->cmd.to > SFZ_MAX_OPS || s->cmd.link > SFZ_CHAIN_MAX)
         return "a worker's channel holds values the harness never writes";
     return NULL;
 }
@@ -116,12 +120,14 @@ int sfz_area_intact(const char **what)
     else if (a->injected_deaths > SFZ_MAX_PROCS || a->uncertain_slots >= 1u << SFZ_SLOTS ||
              (unsigned)a->removal_failed > 1 || a->spin > 1)
         *what = "a verdict counter is out of range";
+    else if (a->chain_len > SFZ_CHAIN_MAX || a->chain_at >= SFZ_CHAIN_MAX)
+        *what = "the chain of commands is out of range";
     for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
         if ((unsigned)a->w[w].finding > SFZ_FIND_FD_LEAK || a->w[w].finding_op < -1 ||
             a->w[w].finding_op >= SFZ_MAX_OPS)
             *what = "a worker's finding is out of range";
     for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
-        *what = slot_broken(&a->slot[w]);
+        *what = slot_broken(&a->slot[w], &sfz_state.live->w[w]);
     return *what == NULL;
 }
 
@@ -229,15 +235,44 @@ static int here(const struct run *r)
 }
 
 /* Give CMD to worker W, forking it if needed, or run it here on the fast path. */
-static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+void sfz_prepare(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
-    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct sfz_wlive *l = &sfz_state.live->w[w];
     ctl->finding = SFZ_FIND_NONE;
     ctl->why[0] = '\0';
-    s->cur_op = -1;
-    s->next = cmd->from;
-    s->completed = 0;
+    l->cur_op = -1;
+    l->next = cmd->from;
+    sfz_state.area->slot[w].completed = 0;
+}
+
+/* FNV-1a over 32-bit words: a check against scribbles, not a secret. */
+static uint64_t hash_words(uint64_t h, const void *p, size_t size)
+{
+    uint32_t word;
+    for (size_t i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
+        memcpy(&word, (const char *)p + i, sizeof(word));
+        h = (h ^ word) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+uint64_t sfz_chain_sum(void)
+{
+    const struct sfz_area *a = sfz_state.area;
+    uint32_t nsteps = a->chain_nsteps < SFZ_MAX_OPS ? a->chain_nsteps : SFZ_MAX_OPS;
+    uint32_t nlinks = a->chain_len < SFZ_CHAIN_MAX ? a->chain_len : SFZ_CHAIN_MAX;
+    _Static_assert(sizeof(struct sfz_step) % 4 == 0 && sizeof(struct sfz_link) % 4 == 0,
+                   "hashed by words");
+    uint64_t h = hash_words(0xcbf29ce484222325ull, &a->chain_nsteps, sizeof(a->chain_nsteps));
+    h = hash_words(h, &a->chain_len, sizeof(a->chain_len));
+    h = hash_words(h, a->steps, nsteps * sizeof(a->steps[0]));
+    return hash_words(h, a->chain, nlinks * sizeof(a->chain[0]));
+}
+
+static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    sfz_prepare(w, cmd);
     if (here(r)) {
         sfz_worker_handle(w, cmd);
         return;
@@ -252,7 +287,7 @@ static void post(struct run *r, unsigned w, const struct sfz_cmd *cmd)
    the area corrupted after it), or -1: outside the command's ops. */
 static int op_of(unsigned w, const struct sfz_cmd *cmd)
 {
-    int op = sfz_state.area->slot[w].cur_op;
+    int op = sfz_state.live->w[w].cur_op;
     if (!(cmd->stages & SFZ_DO_OPS) || op < (int)cmd->from || op >= (int)cmd->to)
         return -1;
     return op;
@@ -264,7 +299,7 @@ static int op_of(unsigned w, const struct sfz_cmd *cmd)
 static const char *area_broken(const struct run *r, unsigned w, const struct sfz_cmd *cmd)
 {
     const struct sfz_area *a = sfz_state.area;
-    const struct sfz_slot *s = &a->slot[w];
+    const struct sfz_wlive *s = &sfz_state.live->w[w];
     const char *what = NULL;
     if (!sfz_area_intact(&what))
         return what;
@@ -285,15 +320,14 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
                         uint32_t completed)
 {
     struct sfz_area *a = sfz_state.area;
-    struct sfz_slot *s = &a->slot[w];
     unsigned crashed = 0;
     for (unsigned i = 0; i < SFZ_MAX_PROCS; i++)
         crashed += r->crashed[i] != 0;
     memset(a->w, 0, sizeof(a->w));
     for (unsigned i = 0; i < SFZ_MAX_PROCS; i++) {
         a->w[i].finding_op = -1;
-        a->slot[i].cur_op = -1;
-        a->slot[i].next = a->slot[i].completed = 0;
+        sfz_state.live->w[i].cur_op = -1;
+        sfz_state.live->w[i].next = a->slot[i].completed = 0;
         a->slot[i].cmd.stages = a->slot[i].cmd.from = a->slot[i].cmd.to = 0;
     }
     memcpy(a->steps, r->prog->ops, r->prog->nops * sizeof(r->prog->ops[0]));
@@ -305,8 +339,8 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
     sfz_pool_repair();
     int ok = (completed & ~cmd->stages) == 0 &&
              (!(cmd->stages & SFZ_DO_OPS) || (next >= cmd->from && next <= cmd->to));
-    s->next = ok ? next : cmd->to;
-    s->completed = ok ? completed : cmd->stages;
+    sfz_state.live->w[w].next = ok ? next : cmd->to;
+    a->slot[w].completed = ok ? completed : cmd->stages;
 }
 
 /* After worker W's command CMD: a write into the area by the code under test past the
@@ -314,8 +348,7 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
    naming OP, and the area is made whole again; the reply is then handled as usual. */
 static void check_area(struct run *r, unsigned w, const struct sfz_cmd *cmd, int op)
 {
-    const struct sfz_slot *s = &sfz_state.area->slot[w];
-    uint32_t next = s->next, completed = s->completed;
+    uint32_t next = sfz_state.live->w[w].next, completed = sfz_state.area->slot[w].completed;
     const char *broken = area_broken(r, w, cmd);
     if (broken == NULL)
         return;
@@ -330,12 +363,12 @@ static void check_area(struct run *r, unsigned w, const struct sfz_cmd *cmd, int
 /* The outcome of every op the command finished. */
 static void collect_ops(struct run *r, unsigned w, const struct sfz_cmd *cmd)
 {
-    const struct sfz_slot *s = &sfz_state.area->slot[w];
+    const struct sfz_wlive *s = &sfz_state.live->w[w];
     if (!(cmd->stages & SFZ_DO_OPS))
         return;
     for (uint32_t i = cmd->from; i < s->next && i < cmd->to; i++) {
         struct sfz_op_result *o = &r->res->ops[i];
-        const struct sfz_opout *out = &sfz_state.area->out[i];
+        const struct sfz_opout *out = &sfz_state.live->out[i];
         o->fate = SFZ_FATE_RAN;
         o->status = (uint8_t)out->status;
         o->err = out->err;
@@ -348,21 +381,18 @@ static void mark_gone(struct run *r, unsigned w, const struct sfz_cmd *cmd, int 
 {
     if (!(cmd->stages & SFZ_DO_OPS))
         return;
-    for (uint32_t i = sfz_state.area->slot[w].next; i < cmd->to; i++)
+    for (uint32_t i = sfz_state.live->w[w].next; i < cmd->to; i++)
         if ((int)i != op)
             r->res->ops[i].fate = SFZ_FATE_GONE;
 }
 
-/* Wait for worker W's answer to CMD and turn what happened into findings. Returns 0 when the
+/* Turn worker W's answer to CMD (REPLY, WSTATUS on a death) into findings. Returns 0 when the
    worker is still there afterwards. */
-static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+static int judge(struct run *r, unsigned w, const struct sfz_cmd *cmd, enum sfz_reply reply,
+                 int wstatus)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
     char where[200], why[400], death[64];
-    int wstatus = 0;
-    enum sfz_reply reply = SFZ_REPLY_DONE;
-    if (!here(r))
-        reply = sfz_pool_wait(w, sfz_state.op_timeout_ms, &wstatus);
     int op = op_of(w, cmd);
     check_area(r, w, cmd, op);
     collect_ops(r, w, cmd);
@@ -411,6 +441,29 @@ static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
     return 0;
 }
 
+/* Wait for worker W's answer to CMD and judge it (judge's result). */
+static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
+{
+    int wstatus = 0;
+    enum sfz_reply reply = SFZ_REPLY_DONE;
+    if (!here(r))
+        reply = sfz_pool_wait(w, sfz_state.op_timeout_ms, &wstatus);
+    return judge(r, w, cmd, reply, wstatus);
+}
+
+/* What is left of CMD after worker W answered it (and lives): the stages and ops not done. */
+static struct sfz_cmd rest_of(unsigned w, struct sfz_cmd cmd)
+{
+    cmd.stages &= ~sfz_state.area->slot[w].completed;
+    cmd.from = sfz_state.live->w[w].next;
+    if (cmd.from >= cmd.to)
+        cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
+    if (cmd.stages & SFZ_DO_BEGIN)
+        harness_broken("a worker did not begin the input");
+    cmd.link = 0;
+    return cmd;
+}
+
 /* Run CMD in worker W to its end: a worker stops after a finding, and is given the rest. */
 static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
 {
@@ -418,46 +471,48 @@ static void command(struct run *r, unsigned w, struct sfz_cmd cmd)
         post(r, w, &cmd);
         if (collect(r, w, &cmd) != 0)
             return;
-        const struct sfz_slot *s = &sfz_state.area->slot[w];
-        cmd.stages &= ~s->completed;
-        cmd.from = s->next;
-        if (cmd.from >= cmd.to)
-            cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
-        if (cmd.stages & SFZ_DO_BEGIN)
-            harness_broken("a worker did not begin the input");
+        cmd = rest_of(w, cmd);
     }
 }
 
 static struct sfz_cmd make_cmd(const struct run *r, uint32_t stages, uint32_t from, uint32_t to)
 {
-    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to};
+    struct sfz_cmd c = {stages, r->prog->nprocs, !r->inprocess, from, to, 0, 0};
     return c;
 }
 
-/* Every worker's begin at once: each resets only its own state and libshmfault's (to the
-   same zeros), so the order among them does not matter; all are done before the setup. */
-static void begin_all(struct run *r)
+/* The begin of every worker but worker 0 at once: each resets only its own state and
+   libshmfault's (to the same zeros), so the order among them does not matter. Worker 0's
+   begin rides with its first command, which starts with it and goes out after these: all
+   begins are still done before the setup and the first op, one round trip fewer. */
+static void begin_others(struct run *r)
 {
     struct sfz_cmd begin = make_cmd(r, SFZ_DO_BEGIN, 0, 0);
-    for (unsigned w = 0; w < r->prog->nprocs; w++)
+    for (unsigned w = 1; w < r->prog->nprocs; w++)
         post(r, w, &begin);
-    for (unsigned w = 0; w < r->prog->nprocs; w++)
+    for (unsigned w = 1; w < r->prog->nprocs; w++)
         if (collect(r, w, &begin) == 0 && !(sfz_state.area->slot[w].completed & SFZ_DO_BEGIN))
             harness_broken("a worker did not begin the input");
 }
 
-/* The setup (worker 0, before any op), the ops in runs of one worker, then the workers' done
-   in order. Worker 0's pending stages (FIRST: its begin when it is the only worker, and the
+/* One command of the program's plan: worker W, CMD. */
+struct entry {
+    unsigned w;
+    struct sfz_cmd cmd;
+};
+
+/* The program's commands in order: the setup (worker 0, before any op), the ops in runs of one
+   worker, then the workers' done in order. Worker 0's pending stages (FIRST: its begin and the
    setup) go with its first run of ops if the program starts with one, and its done with its
-   last run if that ends the program. */
-static void run_program(struct run *r, uint32_t first)
+   last run if that ends the program. Returns how many. */
+static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
 {
     const struct sfz_program *p = r->prog;
     int done[SFZ_MAX_PROCS] = {0};
-    unsigned i = 0;
-    if (!r->dead[0] && (p->nops == 0 || p->ops[0].proc != 0)) {
+    unsigned i = 0, n = 0;
+    if (p->nops == 0 || p->ops[0].proc != 0) {
         uint32_t stages = first | (p->nops == 0 ? SFZ_DO_DONE : 0u);
-        command(r, 0, make_cmd(r, stages, 0, 0));
+        e[n++] = (struct entry){0, make_cmd(r, stages, 0, 0)};
         done[0] = p->nops == 0;
         first = 0;
     }
@@ -465,11 +520,6 @@ static void run_program(struct run *r, uint32_t first)
         unsigned w = p->ops[i].proc, j = i + 1;
         while (j < p->nops && p->ops[j].proc == w)
             j++;
-        if (r->dead[w]) {
-            for (; i < j; i++)
-                r->res->ops[i].fate = SFZ_FATE_GONE;
-            continue;
-        }
         uint32_t stages = SFZ_DO_OPS | (w == 0 ? first : 0u);
         if (w == 0 && j == p->nops) {
             stages |= SFZ_DO_DONE;
@@ -477,12 +527,89 @@ static void run_program(struct run *r, uint32_t first)
         }
         if (w == 0)
             first = 0;
-        command(r, w, make_cmd(r, stages, i, j));
+        e[n++] = (struct entry){w, make_cmd(r, stages, i, j)};
         i = j;
     }
     for (unsigned w = 0; w < p->nprocs; w++)
-        if (!r->dead[w] && !done[w])
-            command(r, w, make_cmd(r, SFZ_DO_DONE, 0, 0));
+        if (!done[w])
+            e[n++] = (struct entry){w, make_cmd(r, SFZ_DO_DONE, 0, 0)};
+    return n;
+}
+
+/* A command of a worker that died earlier in the input: its ops are gone. */
+static void skip_dead(struct run *r, const struct entry *e)
+{
+    if (e->cmd.stages & SFZ_DO_OPS)
+        for (uint32_t i = e->cmd.from; i < e->cmd.to; i++)
+            r->res->ops[i].fate = SFZ_FATE_GONE;
+}
+
+/* Entries E[I..N) as a chain handed from worker to worker (exec_internal.h), up to the first
+   link that did not end cleanly, which is judged as a command and given its rest like one.
+   Returns the index of the entry after it. The links that ended cleanly made no finding and
+   left the area intact (the worker checked before it handed over), so what the executor would
+   have done after each is to take their ops' outcomes. */
+static unsigned run_chain(struct run *r, const struct entry *e, unsigned i, unsigned n)
+{
+    struct sfz_area *a = sfz_state.area;
+    unsigned idx[SFZ_CHAIN_MAX], m = 0;
+    for (unsigned k = i; k < n; k++)
+        if (!r->dead[e[k].w]) {
+            if (sfz_pool_ensure(e[k].w) != 0)
+                harness_broken("cannot fork a worker process");
+            r->pid[e[k].w] = sfz_pool_pid(e[k].w);
+            a->chain[m] = (struct sfz_link){e[k].cmd, e[k].w, 0};
+            idx[m++] = k;
+        }
+    if (m == 0)
+        return n;
+    a->chain_len = m;
+    a->chain_nsteps = r->prog->nops;
+    a->chain_uncertain = a->uncertain_slots;
+    sfz_pool_chain_start();
+    uint32_t at = 0;
+    int wstatus = 0;
+    enum sfz_reply reply = sfz_pool_chain_wait(sfz_state.op_timeout_ms, &at, &wstatus);
+    if (at >= m)
+        harness_broken("the chain stopped at a link it does not have");
+    for (unsigned k = i; k < idx[at]; k++)
+        if (r->dead[e[k].w])
+            skip_dead(r, &e[k]);
+    for (uint32_t j = 0; j < at; j++) {
+        const struct sfz_cmd *c = &e[idx[j]].cmd; /* the executor's copy, not the area's */
+        if (c->stages & SFZ_DO_OPS) /* as collect_ops after a whole run */
+            for (uint32_t o = c->from; o < c->to; o++) {
+                const struct sfz_opout *out = &sfz_state.live->out[o];
+                r->res->ops[o].fate = SFZ_FATE_RAN;
+                r->res->ops[o].status = (uint8_t)out->status;
+                r->res->ops[o].err = out->err;
+                r->res->ops[o].injected = (uint8_t)out->injected;
+            }
+    }
+    unsigned w = e[idx[at]].w;
+    struct sfz_cmd cmd = e[idx[at]].cmd;
+    cmd.link = at + 1;
+    if (judge(r, w, &cmd, reply, wstatus) == 0)
+        command(r, w, rest_of(w, cmd));
+    return idx[at] + 1;
+}
+
+/* The plan's commands: one by one in the engine's process, handed from worker to worker in
+   forked workers. */
+static void run_program(struct run *r, uint32_t first)
+{
+    struct entry e[SFZ_CHAIN_MAX];
+    unsigned n = plan(r, first, e);
+    for (unsigned i = 0; i < n;) {
+        if (r->dead[e[i].w]) {
+            skip_dead(r, &e[i++]);
+        } else if (here(r) || i + 1 == n) {
+            command(r, e[i].w, e[i].cmd);
+            i++;
+        } else {
+            i = run_chain(r, e, i, n);
+        }
+    }
 }
 
 /* Teardown and check run here, disarmed, with a zeroed local area in every mode. */
@@ -495,21 +622,22 @@ static void finish(struct run *r)
     shmfault_disarm();
     if (a->local_size)
         memset(sfz_state.local, 0, a->local_size);
+    /* one lock for the three: the sweep only reads the area */
     sfz_area_lock();
     if (a->teardown)
         a->teardown(&ctx);
-    sfz_area_unlock();
     what[0] = '\0';
     unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed,
                                  sfz_state.area->injected_deaths);
-    if (left > 0 && !sfz_state.area->removal_failed) {
-        snprintf(why, sizeof(why), "%s%s", what, left > 1 ? " (and more)" : "");
-        record(r, SFZ_FIND_LEAK_IPC, -1, why);
-    }
+    char leak[sizeof(what)];
+    memcpy(leak, what, sizeof(leak));
     what[0] = '\0';
-    sfz_area_lock();
     int broken = a->check && a->check(&ctx) == SFZ_FINDING;
     sfz_area_unlock();
+    if (left > 0 && !sfz_state.area->removal_failed) {
+        snprintf(why, sizeof(why), "%s%s", leak, left > 1 ? " (and more)" : "");
+        record(r, SFZ_FIND_LEAK_IPC, -1, why);
+    }
     if (broken)
         record(r, SFZ_FIND_DATA, -1, what);
 }
@@ -534,12 +662,8 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     shmfault_reset();
     for (unsigned w = 0; w < prog->nprocs; w++)
         rules_for(prog, w, sfz_state.area->w[w].rules, sizeof(sfz_state.area->w[w].rules));
-    uint32_t first = SFZ_DO_SETUP;
-    if (prog->nprocs == 1)
-        first |= SFZ_DO_BEGIN; /* nothing else to begin: one command for the whole input */
-    else
-        begin_all(&r);
-    run_program(&r, first);
+    begin_others(&r); /* a one-process program is one command for the whole input */
+    run_program(&r, SFZ_DO_BEGIN | SFZ_DO_SETUP);
     finish(&r);
     return res->kind;
 }

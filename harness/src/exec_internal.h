@@ -37,6 +37,20 @@ struct sfz_cmd {
     uint32_t nprocs;
     uint32_t crash_allowed; /* in a forked worker: planned deaths may happen */
     uint32_t from, to;
+    uint32_t link;          /* 1 + its index in the area's chain, 0 outside a chain */
+    uint32_t gen;           /* the chain's number: what its last worker stores in chain_end */
+};
+
+/* The chain (exec.c): the rest of the program's commands, for the workers to hand to each
+   other without the executor in between. The executor posts the first; a worker that ends
+   its link cleanly (every stage done, no finding, the area as the harness left it) posts the
+   next link to its worker itself; one that does not, or ends the last link, bumps chain_end,
+   the word the executor sleeps on. The schedule is the same: one worker at a time, in order. */
+#define SFZ_CHAIN_MAX (SFZ_MAX_OPS + SFZ_MAX_PROCS + 1)
+struct sfz_link {
+    struct sfz_cmd cmd;
+    uint32_t worker;
+    uint32_t seq;           /* the cmd_seq it is posted with */
 };
 
 /* The executor <-> worker channel: one per worker, in the shared area. The executor writes cmd
@@ -49,11 +63,7 @@ struct sfz_cmd {
 struct sfz_slot {
     uint32_t cmd_seq, ack;
     uint32_t worker_sleeps, exec_sleeps;
-    uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
-                           from the op's start, not from the command's */
-    int cur_op;         /* the op running, -1 outside the ops */
-    uint32_t next;      /* after OPS: the first op not done (to resume after a finding) */
-    uint32_t completed; /* the stages finished */
+    uint32_t completed; /* the stages finished (stored when the command ends) */
     struct sfz_cmd cmd;
 };
 
@@ -62,12 +72,37 @@ struct sfz_opout {
     int status, err, injected;
 };
 
+/* What a worker stores while a command runs, between adapter calls: its place in the command
+   and each op's outcome. Not in the area, which stays read-only for the whole command (one
+   mprotect pair per command, not per adapter call), but in a page of its own between guard
+   pages (struct sfz_live), never protected: like the worker's own memory, which adapter code
+   can reach as well. The executor range-checks what it reads from it. */
+struct sfz_wlive {
+    uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
+                           from the op's start, not from the command's */
+    int cur_op;         /* the op running, -1 outside the ops */
+    uint32_t next;      /* after OPS: the first op not done (to resume after a finding, to
+                           know the ops a dead worker finished) */
+};
+struct sfz_live {
+    struct sfz_wlive w[SFZ_MAX_PROCS];
+    struct sfz_opout out[SFZ_MAX_OPS]; /* op i's outcome, written by the worker that ran it */
+};
+
 struct sfz_area {
     uint64_t magic;       /* SFZ_AREA_MAGIC: checked after every command (sfz_area_intact) */
     struct sfz_wctl w[SFZ_MAX_PROCS];
     struct sfz_slot slot[SFZ_MAX_PROCS];
     struct sfz_step steps[SFZ_MAX_OPS]; /* the program's ops, for the workers to read */
-    struct sfz_opout out[SFZ_MAX_OPS];
+    struct sfz_link chain[SFZ_CHAIN_MAX];
+    uint32_t chain_len;
+    uint32_t chain_at;       /* the link running (or that stopped the chain) */
+    uint32_t chain_end;      /* the chain's gen when it stops (exactly that: a scribble is not
+                                taken for an end); SFZ_ACK_CHILD from SIGCHLD */
+    uint32_t chain_sleeps;   /* the executor sleeps on chain_end */
+    uint64_t chain_sum;      /* the executor's sfz_chain_sum, for the workers to check */
+    uint32_t chain_nsteps;   /* the steps it covers (the program's ops) */
+    unsigned chain_uncertain; /* uncertain_slots as the executor left it, for the same */
     unsigned peer_writes; /* peer.poke writes this input */
     unsigned injected_deaths; /* workers the fault plan killed inside a call this input */
     unsigned uncertain_slots; /* bit per slot: an op on it died half-way (sfz_slot_uncertain) */
@@ -75,22 +110,25 @@ struct sfz_area {
     int removal_failed;   /* the fault plan failed a call that removes objects (shmctl, semctl,
                              shm_unlink, sem_unlink): leftovers are then its doing */
     uint64_t magic_end;   /* SFZ_AREA_MAGIC */
-    /* a PROT_NONE guard page, the adapter's shared model (page aligned), another guard page */
+    /* a PROT_NONE guard page, the adapter's shared model (page aligned), another guard page,
+       the workers' live page (struct sfz_live), a last guard page */
 };
 #define SFZ_AREA_MAGIC 0x53465a4152454121ull
 
 /*
  * The area is out of the code under test's reach: guard pages on both sides of it and of the
- * model, and read-only in a worker while adapter code runs (ops, setup, worker_done; in the
- * executor: teardown, check), so a wild write faults (a crash finding with the op that did it)
- * instead of turning the verdict into garbage. sfz_area_unlock returns whether it was locked:
- * the harness's own writes during an op (sfz_expect_crash, peer.poke) unlock and lock again.
- * The whole area is one mapping, channels included, and that is enough: mprotect acts on the
- * calling process's view only, and no process writes the area while it runs adapter code
- * itself (a worker stores its slot's progress, cur_op, next, completed and ack before or after
- * the adapter call, never during it; the executor's SIGCHLD handler writes an ack word only
- * while the executor waits in sfz_pool_wait, when it runs no adapter code). Other processes'
- * writes to their own views are not the code under test's.
+ * model, and read-only in a worker for the whole of a command that runs adapter code (setup,
+ * ops, worker_done; in the executor: teardown, sweep and check), so a wild write faults (a
+ * crash finding with the op that did it) instead of turning the verdict into garbage; the
+ * worker checks the area after every adapter call all the same. sfz_area_unlock returns
+ * whether it was locked: the harness's own rare writes during an op (sfz_expect_crash,
+ * peer.poke, proc.exit) unlock and lock again. The whole area is one mapping, channels
+ * included, and that is enough: mprotect acts on the calling process's view only, and no
+ * process writes the area while it runs adapter code itself (a worker keeps its findings in
+ * its own memory and its progress in the live page while the command runs, and stores the
+ * rest and its ack after it; the executor's SIGCHLD handler writes an ack word only while the
+ * executor waits in sfz_pool_wait, when it runs no adapter code). Other processes' writes to
+ * their own views are not the code under test's.
  */
 void sfz_area_lock(void);
 int sfz_area_unlock(void);
@@ -100,6 +138,11 @@ int sfz_area_unlock(void);
 int sfz_area_intact(const char **what);
 /* Whether step I of the area's program can be worker W's (its process, a known op). */
 int sfz_step_sane(unsigned w, uint32_t i);
+/* Hash of the chain as the area holds it: the program's steps and every link (the workers
+   check it against the executor's before they hand over: no scribbled link is ever posted). */
+uint64_t sfz_chain_sum(void);
+/* Before worker W gets CMD: its control block, slot and live words as a command starts. */
+void sfz_prepare(unsigned w, const struct sfz_cmd *cmd);
 
 /* The executor's state in every process (workers inherit it at fork). */
 struct sfz_exec_state {
@@ -107,6 +150,7 @@ struct sfz_exec_state {
     struct sfz_opset set;
     struct sfz_area *area;
     size_t area_size;      /* bytes of the area (whole pages), what sfz_area_lock protects */
+    struct sfz_live *live; /* the workers' live page, after the model */
     void *shared;          /* adapter model inside area */
     void *local;           /* this process's adapter-local state */
     unsigned op_timeout_ms;
@@ -130,6 +174,16 @@ int sfz_pool_ensure(unsigned w);       /* fork worker W if it is not running; 0 
 enum sfz_reply { SFZ_REPLY_DONE, SFZ_REPLY_DIED, SFZ_REPLY_TIMEOUT };
 /* Give CMD to worker W (sfz_pool_wait collects the answer). */
 void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd);
+/* Start the area's chain (its links' worker and cmd filled, every worker forked): gives each
+   link its sequence number and posts the first. */
+void sfz_pool_chain_start(void);
+/* Wait for the chain to stop: *AT is the link that stopped it (it ended the chain, stopped
+   early, died or timed out, then killed); the reply is that link's. Every worker's posted
+   sequence is then what the links up to *AT gave it. */
+enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus);
+/* In a worker after its link: post the next link when this one ended cleanly; otherwise, or
+   after the last, wake the executor. */
+void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd);
 /* Wait for W's answer to the last post; an op (slot progress) taking over TIMEOUT_MS is a
    timeout, the worker then killed; *WSTATUS on death. */
 enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus);

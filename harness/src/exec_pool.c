@@ -287,7 +287,8 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
 {
     struct sfz_slot *s = &sfz_state.area->slot[w];
     uint32_t want = pool[w].posted;
-    uint32_t progress = __atomic_load_n(&s->progress, __ATOMIC_RELAXED);
+    uint32_t *progress_word = &sfz_state.live->w[w].progress;
+    uint32_t progress = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
     uint64_t t = now_ns(), limit = (uint64_t)(timeout_ms ? timeout_ms : 1u << 30) * 1000000u;
     uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
@@ -315,7 +316,7 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
             continue;
         spin_until = 0;
         if (t >= deadline) {
-            uint32_t p = __atomic_load_n(&s->progress, __ATOMIC_RELAXED);
+            uint32_t p = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
             if (p != progress) { /* a later op started: the timeout counts from there */
                 progress = p;
                 deadline = t + limit;
@@ -335,6 +336,162 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
     return reply;
 }
 
+/* ---- the chain (exec_internal.h) ---------------------------------------------------------- */
+
+/* The executor's own copy of the chain's workers and sequence numbers: the area's may be
+   scribbled over by the code under test while the chain runs. */
+static struct {
+    unsigned worker;
+    uint32_t seq;
+} links[SFZ_CHAIN_MAX];
+static uint32_t nlinks;
+static uint32_t chain_gen; /* the running chain's number, never 0 */
+
+void sfz_pool_chain_start(void)
+{
+    struct sfz_area *a = sfz_state.area;
+    uint32_t seq[SFZ_MAX_PROCS];
+    chain_gen = (chain_gen + 1u) & ~SFZ_ACK_CHILD;
+    if (chain_gen == 0)
+        chain_gen = 1;
+    for (unsigned w = 0; w < SFZ_MAX_PROCS; w++)
+        seq[w] = pool[w].posted;
+    for (uint32_t j = 0; j < a->chain_len; j++) {
+        struct sfz_link *l = &a->chain[j];
+        seq[l->worker] = (seq[l->worker] + 1u) & ~SFZ_ACK_CHILD;
+        l->seq = seq[l->worker];
+        l->cmd.link = j + 1;
+        l->cmd.gen = chain_gen;
+        links[j].worker = l->worker;
+        links[j].seq = l->seq;
+    }
+    nlinks = a->chain_len;
+    a->chain_sum = sfz_chain_sum();
+    __atomic_store_n(&a->chain_at, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&a->chain_end, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&a->chain_sleeps, 0u, __ATOMIC_SEQ_CST);
+    const struct sfz_link *first = &a->chain[0];
+    sfz_prepare(first->worker, &first->cmd);
+    sfz_pool_post(first->worker, &first->cmd);
+}
+
+enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus)
+{
+    struct sfz_area *a = sfz_state.area;
+    uint32_t *word = &a->chain_end;
+    uint32_t link = 0;
+    unsigned w = links[0].worker;
+    uint32_t progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
+    uint64_t t = now_ns(), limit = (uint64_t)(timeout_ms ? timeout_ms : 1u << 30) * 1000000u;
+    uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
+    enum sfz_reply reply = SFZ_REPLY_DONE;
+    __atomic_store_n(&waiting_on, word, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0;; i++) {
+        uint32_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+        if ((v & ~SFZ_ACK_CHILD) == chain_gen)
+            break;
+        if ((v & SFZ_ACK_CHILD) &&
+            !__atomic_compare_exchange_n(word, &v, v & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST))
+            continue; /* the chain ended meanwhile */
+        v &= ~SFZ_ACK_CHILD;
+        uint32_t now_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
+        if (now_link >= nlinks)
+            now_link = link; /* out of range: the executor judges the area afterwards */
+        if (now_link != link) { /* a hand-over: the next link's op has its own timeout */
+            link = now_link;
+            w = links[link].worker;
+            progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
+            deadline = now_ns() + limit;
+        }
+        check_pool();
+        if (pool[w].dead) {
+            reply = SFZ_REPLY_DIED;
+            break;
+        }
+        if (spin_until != 0 && (i & 15u) != 15u) {
+            cpu_relax();
+            continue;
+        }
+        t = now_ns();
+        if (t < spin_until)
+            continue;
+        spin_until = 0;
+        if (t >= deadline) {
+            uint32_t p = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
+            if (p != progress) {
+                progress = p;
+                deadline = t + limit;
+                continue;
+            }
+            /* take the link back from its worker first: one that ends it now cannot hand
+               over any more, so no other worker runs while this one is killed */
+            uint32_t expect = link;
+            if (!__atomic_compare_exchange_n(&a->chain_at, &expect, link | SFZ_ACK_CHILD, 0,
+                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+                expect < nlinks && expect != link)
+                continue; /* it handed over just now: the next link has its own timeout */
+            kill(pool[w].pid, SIGKILL);
+            reply = SFZ_REPLY_TIMEOUT;
+            break;
+        }
+        uint64_t left = deadline - t;
+        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        sleep_on(word, v, &a->chain_sleeps, &ts);
+    }
+    __atomic_store_n(&waiting_on, NULL, __ATOMIC_SEQ_CST);
+    if (reply == SFZ_REPLY_DONE) {
+        uint32_t end_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
+        link = end_link < nlinks ? end_link : link;
+    }
+    *at = link;
+    __atomic_store_n(&a->chain_at, link, __ATOMIC_SEQ_CST); /* as the harness left it */
+    for (uint32_t j = 0; j <= link; j++) /* the links posted so far */
+        pool[links[j].worker].posted = links[j].seq;
+    if (reply != SFZ_REPLY_DONE)
+        reap(links[link].worker, wstatus);
+    return reply;
+}
+
+/* Whether worker W's link CMD ended as a command the executor would have judged and found
+   nothing in: every stage done, no finding, the area as the harness left it (what the
+   executor checks after a command, against the copies it left in the area). */
+static int link_clean(unsigned w, const struct sfz_cmd *cmd)
+{
+    const struct sfz_area *a = sfz_state.area;
+    const char *what;
+    if (a->slot[w].completed != cmd->stages || a->w[w].finding != SFZ_FIND_NONE ||
+        !sfz_area_intact(&what) || a->uncertain_slots != a->chain_uncertain)
+        return 0;
+    if ((cmd->stages & SFZ_DO_OPS) && sfz_state.live->w[w].next != cmd->to)
+        return 0;
+    return sfz_chain_sum() == a->chain_sum;
+}
+
+void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
+{
+    struct sfz_area *a = sfz_state.area;
+    uint32_t k = cmd->link - 1, n = __atomic_load_n(&a->chain_len, __ATOMIC_RELAXED);
+    if (k + 1 < n && n <= SFZ_CHAIN_MAX && link_clean(w, cmd)) {
+        const struct sfz_link *l = &a->chain[k + 1];
+        unsigned to = l->worker;
+        uint32_t expect = k;
+        /* the link moves on only if the executor did not take it back (timeout) */
+        if (to < SFZ_MAX_PROCS && to != w &&
+            __atomic_compare_exchange_n(&a->chain_at, &expect, k + 1, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST)) {
+            struct sfz_slot *s = &a->slot[to];
+            sfz_prepare(to, &l->cmd);
+            s->cmd = l->cmd;
+            sfz_chan_publish(&s->cmd_seq, l->seq, &s->worker_sleeps);
+            return;
+        }
+    }
+    __atomic_store_n(&a->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&a->chain_sleeps, __ATOMIC_SEQ_CST))
+        (void)futex(&a->chain_end, FUTEX_WAKE, INT_MAX, NULL);
+}
+
 void sfz_pool_retire(unsigned w)
 {
     if (pool[w].pid <= 0)
@@ -347,7 +504,7 @@ void sfz_pool_retire(unsigned w)
 
 void sfz_pool_stop_all(void)
 {
-    struct sfz_cmd quit = {SFZ_DO_QUIT, 0, 0, 0, 0};
+    struct sfz_cmd quit = {SFZ_DO_QUIT, 0, 0, 0, 0, 0, 0};
     for (unsigned w = 0; w < SFZ_MAX_PROCS; w++)
         if (pool[w].pid > 0) {
             check_pool();

@@ -3,7 +3,10 @@
  * the engine's own process (in-process mode) or a forked process driven through its slot in the
  * shared area. One command runs a whole run of the worker's consecutive ops. Faults are armed
  * only while an op of the code under test runs, so the harness's own calls are never counted
- * or failed.
+ * or failed. The area is read-only from the command's first adapter call to its end (one
+ * mprotect pair per command: they were most of an in-process input's system time when made
+ * around every call); meanwhile the worker keeps what it found here and its progress in the
+ * live page, and stores the rest into the area when the command ends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +23,17 @@ static struct sfz_fdset fds_at_begin, fds_at_done;
    Not in the engine's process, where the engine runs between inputs. */
 static int fds_known;
 /* Where adapter code writes a finding's reason: this process's memory, copied into the
-   control block after the adapter returns (the area is read-only while adapter code runs). */
+   command's outcome after the adapter returns. */
 static char adapter_why[sizeof(((struct sfz_wctl *)0)->why)];
+
+/* The command's outcome for the control block and the slot, kept here while the area is
+   read-only and stored by store_outcome when the command ends (or stops). */
+static struct {
+    int status, err, injected;
+    int finding, finding_op;
+    uint32_t completed;
+    char why[sizeof(((struct sfz_wctl *)0)->why)];
+} got;
 
 static struct sfz_ctx ctx_of(unsigned w)
 {
@@ -31,17 +43,17 @@ static struct sfz_ctx ctx_of(unsigned w)
     return ctx;
 }
 
-/* After adapter code ran: its reason, if it wrote one, into the control block. */
-static void take_why(struct sfz_wctl *ctl)
+/* After adapter code ran: its reason, if it wrote one, into the outcome. */
+static void take_why(void)
 {
     if (adapter_why[0] != '\0')
-        memcpy(ctl->why, adapter_why, sizeof(ctl->why));
+        memcpy(got.why, adapter_why, sizeof(got.why));
 }
 
-static void set_finding(struct sfz_wctl *ctl, enum sfz_finding_kind kind)
+static void set_finding(enum sfz_finding_kind kind)
 {
-    if (ctl->finding == SFZ_FIND_NONE)
-        ctl->finding = (int)kind;
+    if (got.finding == SFZ_FIND_NONE)
+        got.finding = (int)kind;
 }
 
 /* Not only the last injection: a cleanup path whose IPC_RMID the plan failed may go on to a
@@ -74,7 +86,7 @@ static unsigned long removing_fired(void)
     return n;
 }
 
-static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
+static void handle_begin(const struct sfz_wctl *ctl, unsigned nprocs)
 {
     current_nprocs = nprocs;
     if (sfz_state.adapter->local_size)
@@ -93,12 +105,10 @@ static void handle_begin(unsigned w, struct sfz_wctl *ctl, unsigned nprocs)
         shmfault_rules_clear();
     } else if (shmfault_rules_set(ctl->rules, &err) != 0) {
         /* the harness wrote a rule libshmfault refuses: the harness is broken, not the target */
-        char why[sizeof(ctl->why)]; /* formatted apart: gcc -O2 cannot tell why from rules */
-        snprintf(why, sizeof(why), "libshmfault refused rule '%.60s': %.160s", ctl->rules, err.msg);
-        memcpy(ctl->why, why, sizeof(why));
-        ctl->status = -1;
+        snprintf(got.why, sizeof(got.why), "libshmfault refused rule '%.60s': %.160s",
+                 ctl->rules, err.msg);
+        got.status = -1;
     }
-    (void)w;
 }
 
 /* When the plan fails a call through which code removes objects, the object may stay whatever
@@ -110,6 +120,29 @@ static int last_injection_removes(void)
            inj.function >= 0 && shmfault_function_removes((unsigned)inj.function);
 }
 
+/* An op that announced a crash (sfz_expect_crash) and returned: the next must not inherit it. */
+static void clear_planned_signal(struct sfz_wctl *ctl)
+{
+    if (ctl->planned_signal == 0)
+        return;
+    int locked = sfz_area_unlock();
+    ctl->planned_signal = 0;
+    if (locked)
+        sfz_area_lock();
+}
+
+/* Rare, and needed even if this worker dies later in the command: stored at once. */
+static void note_removal_failed(void)
+{
+    if (sfz_state.area->removal_failed)
+        return;
+    int locked = sfz_area_unlock();
+    sfz_state.area->removal_failed = 1;
+    if (locked)
+        sfz_area_lock();
+}
+
+/* One op, with the area read-only (the caller locked it for the command). */
 static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *step,
                       struct sfz_opout *out)
 {
@@ -118,67 +151,60 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     unsigned long before = shmfault_injections(), removals_before = removing_fired();
     /* the hostile peer inside the call, only when asked (peer.inside, SHMFUZZ_INSIDE) */
     int inside = sfz_inside_wanted && step->op < sfz_state.adapter->nops;
-    ctl->planned_signal = 0;
     if (inside)
         sfz_inside_arm();
     errno = 0;
-    sfz_area_lock();
     shmfault_arm();
     int status = op->run(&ctx, step->argv);
     int err = errno;
     shmfault_disarm();
-    sfz_area_unlock();
     if (inside)
         sfz_inside_disarm(op->name, status == SFZ_FAILED ? err : 0);
-    take_why(ctl);
-    ctl->planned_signal = 0;
-    out->status = ctl->status = status;
-    out->err = ctl->err = status == SFZ_FAILED ? err : 0;
-    out->injected = ctl->injected = shmfault_injections() != before;
-    if (ctl->injected && (last_injection_removes() || removing_fired() != removals_before))
-        sfz_state.area->removal_failed = 1;
+    take_why();
+    clear_planned_signal(ctl);
+    out->status = got.status = status;
+    out->err = got.err = status == SFZ_FAILED ? err : 0;
+    out->injected = got.injected = shmfault_injections() != before;
+    if (got.injected && (last_injection_removes() || removing_fired() != removals_before))
+        note_removal_failed();
     if (status == SFZ_FINDING)
-        set_finding(ctl, SFZ_FIND_DATA);
-    else if (status == SFZ_OK && ctl->injected && !(op->flags & SFZ_OP_NO_ERROR) &&
-             sfz_error_swallowed(before, ctl->why, sizeof(ctl->why)))
-        set_finding(ctl, SFZ_FIND_BAD_ERROR);
+        set_finding(SFZ_FIND_DATA);
+    else if (status == SFZ_OK && got.injected && !(op->flags & SFZ_OP_NO_ERROR) &&
+             sfz_error_swallowed(before, got.why, sizeof(got.why)))
+        set_finding(SFZ_FIND_BAD_ERROR);
 }
 
-static void handle_done(unsigned w, struct sfz_wctl *ctl)
+static void handle_done(unsigned w)
 {
     struct sfz_ctx ctx = ctx_of(w);
-    sfz_area_lock();
     if (sfz_state.adapter->worker_done)
         sfz_state.adapter->worker_done(&ctx);
-    sfz_area_unlock();
-    take_why(ctl);
+    take_why();
     int fd = sfz_fds_new(&fds_at_begin, &fds_at_done);
     fds_known = sfz_state.self != SFZ_EXECUTOR;
-    if (fd < 0 || ctl->finding != SFZ_FIND_NONE)
+    if (fd < 0 || got.finding != SFZ_FIND_NONE)
         return;
     char path[32], target[160];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     ssize_t n = readlink(path, target, sizeof(target) - 1);
     target[n > 0 ? n : 0] = '\0';
-    snprintf(ctl->why, sizeof(ctl->why), "p%u left fd %d open after its last op (%s)", w, fd,
+    snprintf(got.why, sizeof(got.why), "p%u left fd %d open after its last op (%s)", w, fd,
              target);
-    set_finding(ctl, SFZ_FIND_FD_LEAK);
+    set_finding(SFZ_FIND_FD_LEAK);
 }
 
-static void handle_setup(unsigned w, struct sfz_wctl *ctl)
+static void handle_setup(unsigned w)
 {
     struct sfz_ctx ctx = ctx_of(w);
-    sfz_area_lock();
     int found = sfz_state.adapter->setup && sfz_state.adapter->setup(&ctx) == SFZ_FINDING;
-    sfz_area_unlock();
-    take_why(ctl);
+    take_why();
     if (found)
-        set_finding(ctl, SFZ_FIND_DATA);
+        set_finding(SFZ_FIND_DATA);
 }
 
-static void bump(struct sfz_slot *s)
+static void bump(struct sfz_wlive *l)
 {
-    __atomic_add_fetch(&s->progress, 1u, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&l->progress, 1u, __ATOMIC_RELAXED);
 }
 
 /* After adapter code ran: whether the harness's state is as the harness left it. A library
@@ -190,78 +216,95 @@ static int area_sane(void)
     return sfz_area_intact(&what);
 }
 
-/* This process's copy of the run's outcomes, put into the area when the run stops: a wild
-   write by a later op of the run cannot change what an earlier one returned. */
-static struct sfz_opout outcome[SFZ_MAX_OPS];
-
-static int stop_run(const struct sfz_cmd *cmd, uint32_t next, int stopped)
-{
-    memcpy(&sfz_state.area->out[cmd->from], &outcome[cmd->from],
-           (next - cmd->from) * sizeof(outcome[0]));
-    return stopped;
-}
-
 /* The ops [from, to) of this worker, stopping after the first one that made a finding (the
-   executor records it and sends the rest again): a finding's "why" is one op's. */
-static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_slot *s, const struct sfz_cmd *cmd)
+   executor records it and sends the rest again): a finding's "why" is one op's. Each op's
+   outcome goes to the live page as it ends: a worker that dies later in the run leaves the
+   outcomes of the ops it finished. */
+static int run_ops(unsigned w, struct sfz_wctl *ctl, struct sfz_wlive *l, const struct sfz_cmd *cmd)
 {
     for (uint32_t i = cmd->from; i < cmd->to; i++) {
-        bump(s);
-        __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED);
-        ctl->why[0] = '\0';
-        handle_op(w, ctl, &sfz_state.area->steps[i], &outcome[i]);
-        __atomic_store_n(&s->cur_op, (int)i, __ATOMIC_RELAXED); /* again: the op may have hit it */
-        s->next = i + 1;
+        bump(l);
+        __atomic_store_n(&l->cur_op, (int)i, __ATOMIC_RELAXED);
+        got.why[0] = '\0';
+        handle_op(w, ctl, &sfz_state.area->steps[i], &sfz_state.live->out[i]);
+        __atomic_store_n(&l->cur_op, (int)i, __ATOMIC_RELAXED); /* again: the op may have hit it */
+        __atomic_store_n(&l->next, i + 1, __ATOMIC_RELEASE);
         /* the next op is read from the area: one this op scribbled over is not run */
         if (!area_sane() || (i + 1 < cmd->to && !sfz_step_sane(w, i + 1)))
-            return stop_run(cmd, i + 1, -1);
-        if (ctl->finding != SFZ_FIND_NONE) {
-            ctl->finding_op = (int)i;
-            return stop_run(cmd, i + 1, -1);
+            return -1;
+        if (got.finding != SFZ_FIND_NONE) {
+            got.finding_op = (int)i;
+            return -1;
         }
     }
-    __atomic_store_n(&s->cur_op, -1, __ATOMIC_RELAXED);
-    return stop_run(cmd, cmd->to, 0);
+    __atomic_store_n(&l->cur_op, -1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Setup, ops and done, as far as CMD asks and nothing stops them, the area read-only. */
+static void run_locked(unsigned w, struct sfz_wctl *ctl, struct sfz_wlive *l,
+                       const struct sfz_cmd *cmd)
+{
+    if (cmd->stages & SFZ_DO_SETUP) {
+        bump(l);
+        handle_setup(w);
+        got.completed |= SFZ_DO_SETUP;
+        if (got.finding != SFZ_FIND_NONE || !area_sane())
+            return;
+    }
+    if (cmd->stages & SFZ_DO_OPS) {
+        if (run_ops(w, ctl, l, cmd) != 0)
+            return;
+        got.completed |= SFZ_DO_OPS;
+    }
+    if (cmd->stages & SFZ_DO_DONE) {
+        bump(l);
+        handle_done(w);
+        got.completed |= SFZ_DO_DONE;
+    }
+}
+
+/* The outcome into the control block and the slot, the area writable again: the truth over
+   whatever a wild write left there (the executor notices the write by its other traces). */
+static void store_outcome(struct sfz_wctl *ctl, struct sfz_slot *s)
+{
+    ctl->status = got.status;
+    ctl->err = got.err;
+    ctl->injected = got.injected;
+    if (ctl->finding == SFZ_FIND_NONE)
+        ctl->finding = got.finding;
+    ctl->finding_op = got.finding_op;
+    memcpy(ctl->why, got.why, sizeof(ctl->why));
+    s->completed = got.completed;
 }
 
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
     struct sfz_slot *s = &sfz_state.area->slot[w];
-    /* kept here and stored whole after each stage: a wild write into the slot during adapter
-       code is overwritten with the truth before the executor reads it */
-    uint32_t completed = 0;
-    ctl->status = 0;
-    ctl->finding_op = -1;
+    struct sfz_wlive *l = &sfz_state.live->w[w];
     if (cmd->stages & SFZ_DO_QUIT)
         _exit(0);
+    memset(&got, 0, sizeof(got));
+    got.finding = SFZ_FIND_NONE;
+    got.finding_op = -1;
+    got.why[0] = '\0'; /* as the executor left ctl->why */
     if (cmd->stages & SFZ_DO_BEGIN) {
-        bump(s);
+        bump(l);
         sfz_state.crash_allowed = (int)cmd->crash_allowed;
-        handle_begin(w, ctl, cmd->nprocs);
-        if (ctl->status < 0)
+        handle_begin(ctl, cmd->nprocs);
+        if (got.status < 0) {
+            store_outcome(ctl, s);
             return;
-        s->completed = completed |= SFZ_DO_BEGIN;
+        }
+        got.completed |= SFZ_DO_BEGIN;
     }
-    if (cmd->stages & SFZ_DO_SETUP) {
-        bump(s);
-        handle_setup(w, ctl);
-        s->completed = completed |= SFZ_DO_SETUP;
-        if (ctl->finding != SFZ_FIND_NONE || !area_sane())
-            return;
+    if (cmd->stages & (SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) {
+        sfz_area_lock();
+        run_locked(w, ctl, l, cmd);
+        sfz_area_unlock();
     }
-    if (cmd->stages & SFZ_DO_OPS) {
-        int stopped = run_ops(w, ctl, s, cmd);
-        s->completed = completed;
-        if (stopped != 0)
-            return;
-        s->completed = completed |= SFZ_DO_OPS;
-    }
-    if (cmd->stages & SFZ_DO_DONE) {
-        bump(s);
-        handle_done(w, ctl);
-        s->completed = completed |= SFZ_DO_DONE;
-    }
+    store_outcome(ctl, s);
 }
 
 void sfz_worker_loop(unsigned w)
@@ -275,6 +318,8 @@ void sfz_worker_loop(unsigned w)
         struct sfz_cmd cmd = s->cmd;
         sfz_worker_handle(w, &cmd);
         sfz_chan_ack(s, seen);
+        if (cmd.link != 0)
+            sfz_chain_next(w, &cmd); /* the next link's worker, or the executor */
     }
 }
 
