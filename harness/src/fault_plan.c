@@ -2,7 +2,8 @@
  * fault_plan.c - a program's fault entries as libshmfault rule strings. The harness never
  * interprets rules itself: it names a function and one of the errnos libshmfault documents for
  * it (or a crash), writes the rule in libshmfault's grammar, and lets libshmfault's parser be
- * the only one.
+ * the only one. Also the action byte of each format version: v1/v2 index the documented
+ * errnos, v3 only those realistic for the function (docs/program-format.md).
  */
 #include <stdio.h>
 
@@ -35,12 +36,73 @@ unsigned sfz_fault_function_count(void)
     return n < SFZ_FAULT_FUNCTIONS ? n : SFZ_FAULT_FUNCTIONS;
 }
 
-unsigned sfz_fault_action_count(unsigned fn)
+/* Whether ERR is in FN's realistic set: the realistic and peer errnos of any class of call
+   (libshmfault's realistic.def). A plan is armed per function, not per class, so the union. */
+static int realistic_errno(unsigned fn, int err)
+{
+    int list[64];
+    unsigned n = shmfault_errnos_realistic_union(fn, 1, list, 64);
+    for (unsigned i = 0; i < n && i < 64; i++)
+        if (list[i] == err)
+            return 1;
+    return 0;
+}
+
+/* The v3 errno list of FN: the documented indexes of its realistic errnos, in documented order
+   (so the table's own order, not realistic.def's, fixes what a v3 byte means). */
+static unsigned realistic_indexes(unsigned fn, uint8_t *idx, unsigned max)
 {
     const int *errs = NULL;
+    unsigned nerr = shmfault_function_errnos(fn, &errs), n = 0;
+    for (unsigned i = 0; i < nerr && n < max; i++)
+        if (realistic_errno(fn, errs[i]))
+            idx[n++] = (uint8_t)i;
+    return n;
+}
+
+unsigned sfz_fault_action_count(unsigned fn, unsigned version)
+{
+    const int *errs = NULL;
+    uint8_t idx[64];
     if (fn >= sfz_fault_function_count())
         return 0;
+    if (version >= 3)
+        return realistic_indexes(fn, idx, 64) + SFZ_NCRASH;
     return shmfault_function_errnos(fn, &errs) + SFZ_NCRASH;
+}
+
+uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
+{
+    const int *errs = NULL;
+    uint8_t idx[64];
+    unsigned r = byte % sfz_fault_action_count(fn, version);
+    if (version < 3)
+        return (uint8_t)r;
+    unsigned nreal = realistic_indexes(fn, idx, 64);
+    if (r < nreal)
+        return idx[r];
+    return (uint8_t)(shmfault_function_errnos(fn, &errs) + (r - nreal));
+}
+
+int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version)
+{
+    const int *errs = NULL;
+    uint8_t idx[64];
+    unsigned nerr = shmfault_function_errnos(f->function, &errs);
+    if (version < 3)
+        return f->action;
+    unsigned nreal = realistic_indexes(f->function, idx, 64);
+    if (f->action >= nerr) /* a crash: v3 lists the crashes after the realistic errnos */
+        return (int)(nreal + (f->action - nerr));
+    for (unsigned i = 0; i < nreal; i++)
+        if (idx[i] == f->action)
+            return (int)i;
+    return -1; /* a documented errno that is not realistic: only v1/v2 can say it */
+}
+
+int sfz_fault_realistic(const struct sfz_fault *f)
+{
+    return sfz_fault_action_encode(f, 3) >= 0;
 }
 
 int sfz_fault_is_crash(const struct sfz_fault *f, unsigned *crash)
