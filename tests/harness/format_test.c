@@ -5,7 +5,7 @@
  *   - saved binary fixtures, including version-1 and -2 inputs, decode to their recorded text
  *     form (a fixture "x.bin" is checked against "x.txt"; "x.badversion.bin" must be refused);
  *   - the v3 action lists (the realistic errnos of each function) are the ones pinned in
- *     FIXTURE_DIR/v3-actions.txt: changing them changes what saved v3 inputs mean;
+ *     FIXTURE_DIR/v3-actions.list: changing them changes what saved v3 inputs mean;
  *   - the encoder writes v3 exactly when every fault is realistic (else v2), and v3 bytes
  *     and the mutator only ever give realistic faults;
  *   - 200000 fixed-seed random byte strings decode without error and round-trip through the
@@ -242,7 +242,7 @@ static void v3_actions(const char *dir)
         }
         len += (size_t)snprintf(got + len, sizeof(got) - len, " +%d\n", SFZ_NCRASH);
     }
-    snprintf(path, sizeof(path), "%s/v3-actions.txt", dir);
+    snprintf(path, sizeof(path), "%s/v3-actions.list", dir);
     char *want = slurp(path, &tlen);
     CHECK(want && strcmp(want, got) == 0,
           "the v3 action lists changed (what saved v3 inputs mean): a change to realistic.def "
