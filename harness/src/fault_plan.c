@@ -5,6 +5,7 @@
  * the only one. Also the action byte of each format version: v1/v2 index the documented
  * errnos, v3 only those realistic for the function (docs/program-format.md).
  */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "fault_names.h"
@@ -60,25 +61,42 @@ static unsigned realistic_indexes(unsigned fn, uint8_t *idx, unsigned max)
     return n;
 }
 
+/* The v3 lists of every function, built once: every decoded fault asks for its list. */
+static uint8_t v3_index[SFZ_FAULT_FUNCTIONS][64], v3_count[SFZ_FAULT_FUNCTIONS];
+static pthread_once_t v3_once = PTHREAD_ONCE_INIT;
+
+static void v3_build(void)
+{
+    for (unsigned fn = 0; fn < sfz_fault_function_count(); fn++)
+        v3_count[fn] = (uint8_t)realistic_indexes(fn, v3_index[fn], 64);
+}
+
+static unsigned v3_actions(unsigned fn, const uint8_t **idx)
+{
+    (void)pthread_once(&v3_once, v3_build);
+    *idx = v3_index[fn];
+    return v3_count[fn];
+}
+
 unsigned sfz_fault_action_count(unsigned fn, unsigned version)
 {
     const int *errs = NULL;
-    uint8_t idx[64];
+    const uint8_t *idx;
     if (fn >= sfz_fault_function_count())
         return 0;
     if (version >= 3)
-        return realistic_indexes(fn, idx, 64) + SFZ_NCRASH;
+        return v3_actions(fn, &idx) + SFZ_NCRASH;
     return shmfault_function_errnos(fn, &errs) + SFZ_NCRASH;
 }
 
 uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
 {
     const int *errs = NULL;
-    uint8_t idx[64];
+    const uint8_t *idx;
     unsigned r = byte % sfz_fault_action_count(fn, version);
     if (version < 3)
         return (uint8_t)r;
-    unsigned nreal = realistic_indexes(fn, idx, 64);
+    unsigned nreal = v3_actions(fn, &idx);
     if (r < nreal)
         return idx[r];
     return (uint8_t)(shmfault_function_errnos(fn, &errs) + (r - nreal));
@@ -87,11 +105,13 @@ uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
 int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version)
 {
     const int *errs = NULL;
-    uint8_t idx[64];
+    const uint8_t *idx;
     unsigned nerr = shmfault_function_errnos(f->function, &errs);
     if (version < 3)
         return f->action;
-    unsigned nreal = realistic_indexes(f->function, idx, 64);
+    if (f->function >= sfz_fault_function_count())
+        return -1;
+    unsigned nreal = v3_actions(f->function, &idx);
     if (f->action >= nerr) /* a crash: v3 lists the crashes after the realistic errnos */
         return (int)(nreal + (f->action - nerr));
     for (unsigned i = 0; i < nreal; i++)
