@@ -89,17 +89,31 @@ unsigned sfz_fault_action_count(unsigned fn, unsigned version)
     return shmfault_function_errnos(fn, &errs) + SFZ_NCRASH;
 }
 
-uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
+uint8_t sfz_fault_action_nth(unsigned fn, unsigned version, unsigned i)
 {
     const int *errs = NULL;
     const uint8_t *idx;
-    unsigned r = byte % sfz_fault_action_count(fn, version);
+    unsigned nerr = shmfault_function_errnos(fn, &errs);
     if (version < 3)
-        return (uint8_t)r;
+        return (uint8_t)i;
     unsigned nreal = v3_actions(fn, &idx);
-    if (r < nreal)
-        return idx[r];
-    return (uint8_t)(shmfault_function_errnos(fn, &errs) + (r - nreal));
+    return i < nreal ? idx[i] : (uint8_t)(nerr + (i - nreal));
+}
+
+/* v3: the low two bits pick errno (0, 1, 2) or crash (3), the rest which one. Three errnos to a
+   crash, as the mutator plants them, whatever the function's count: with "byte % count" a
+   function with few realistic errnos would mostly crash its worker, and a planned death leaves
+   the model unsure of the slot, which hides the data findings of the rest of the program. */
+#define V3_CRASH 3u
+
+uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
+{
+    unsigned count = sfz_fault_action_count(fn, version), nreal = count - SFZ_NCRASH;
+    if (version < 3)
+        return sfz_fault_action_nth(fn, version, byte % count);
+    if (nreal > 0 && (byte & 3u) != V3_CRASH)
+        return sfz_fault_action_nth(fn, version, (byte >> 2) % nreal);
+    return sfz_fault_action_nth(fn, version, nreal + (byte >> 2) % SFZ_NCRASH);
 }
 
 int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version)
@@ -112,11 +126,11 @@ int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version)
     if (f->function >= sfz_fault_function_count())
         return -1;
     unsigned nreal = v3_actions(f->function, &idx);
-    if (f->action >= nerr) /* a crash: v3 lists the crashes after the realistic errnos */
-        return (int)(nreal + (f->action - nerr));
+    if (f->action >= nerr) /* a crash */
+        return (int)(((f->action - nerr) << 2) | V3_CRASH);
     for (unsigned i = 0; i < nreal; i++)
         if (idx[i] == f->action)
-            return (int)i;
+            return (int)(i << 2);
     return -1; /* a documented errno that is not realistic: only v1/v2 can say it */
 }
 

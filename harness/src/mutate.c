@@ -125,9 +125,9 @@ static void random_fault(struct rng *r, const struct sfz_program *p, struct sfz_
     unsigned nerr = nact - SFZ_NCRASH;
     /* errnos three times as often as crashes: most error paths are errno paths */
     unsigned crash = rnd(r, 4) == 0;
-    unsigned byte = crash || nerr == 0 ? nerr + rnd(r, SFZ_NCRASH) : rnd(r, nerr);
-    f->action = sfz_fault_action_decode(f->function, SFZ_FORMAT_VERSION, byte);
-    f->after = (uint8_t)(byte >= nerr ? rnd(r, 2) : 0);
+    unsigned i = crash || nerr == 0 ? nerr + rnd(r, SFZ_NCRASH) : rnd(r, nerr);
+    f->action = sfz_fault_action_nth(f->function, SFZ_FORMAT_VERSION, i);
+    f->after = (uint8_t)(i >= nerr ? rnd(r, 2) : 0);
     unsigned proc = rnd(r, p->nprocs + 1u);
     f->proc = (uint8_t)(proc == p->nprocs ? SFZ_ALL_PROCS : proc);
 }

@@ -234,12 +234,24 @@ static void v3_actions(const char *dir)
         struct sfz_fault f = {.function = (uint8_t)fn, .nth = 1};
         unsigned n = sfz_fault_action_count(fn, 3);
         len += (size_t)snprintf(got + len, sizeof(got) - len, "%s", shmfault_function_name(fn));
-        for (unsigned b = 0; b + SFZ_NCRASH < n; b++) {
-            f.action = sfz_fault_action_decode(fn, 3, b);
-            len += (size_t)snprintf(got + len, sizeof(got) - len, " %s", sfz_fault_action_name(&f));
-            CHECK(sfz_fault_action_encode(&f, 3) == (int)b, "%s: v3 byte %u does not encode back",
-                  shmfault_function_name(fn), b);
+        for (unsigned i = 0; i < n; i++) {
+            f.action = sfz_fault_action_nth(fn, 3, i);
+            int b = sfz_fault_action_encode(&f, 3);
+            if (i + SFZ_NCRASH < n)
+                len += (size_t)snprintf(got + len, sizeof(got) - len, " %s",
+                                        sfz_fault_action_name(&f));
+            CHECK(b >= 0 && sfz_fault_action_decode(fn, 3, (unsigned)b) == f.action,
+                  "%s: v3 action %u does not encode and decode back", shmfault_function_name(fn), i);
         }
+        /* three errnos to one crash over all bytes, when there are errnos */
+        unsigned crashes = 0;
+        for (unsigned b = 0; b < 256; b++) {
+            unsigned crash = 0;
+            f.action = sfz_fault_action_decode(fn, 3, b);
+            crashes += sfz_fault_is_crash(&f, &crash) ? 1u : 0u;
+        }
+        CHECK(crashes == (n > SFZ_NCRASH ? 64u : 256u), "%s: %u of 256 v3 bytes crash",
+              shmfault_function_name(fn), crashes);
         len += (size_t)snprintf(got + len, sizeof(got) - len, " +%d\n", SFZ_NCRASH);
     }
     snprintf(path, sizeof(path), "%s/v3-actions.list", dir);
