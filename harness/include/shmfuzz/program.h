@@ -92,8 +92,8 @@ unsigned sfz_fault_action_count(unsigned fn, unsigned version);
    errnos, then the crashes). */
 uint8_t sfz_fault_action_nth(unsigned fn, unsigned version, unsigned i);
 /* The in-memory action that action byte BYTE of format VERSION means for FN: v1/v2 the
-   (BYTE % count)-th; v3 an errno when BYTE's low two bits are 0..2, the ((BYTE >> 2) % k)-th
-   of the k realistic ones, else the ((BYTE >> 2) % 6)-th crash (every crash when k is 0). */
+   (BYTE % count)-th; v3 an errno when BYTE's low bit is 0, the ((BYTE >> 1) % k)-th of the k
+   realistic ones, else the ((BYTE >> 1) % 6)-th crash (every byte a crash when k is 0). */
 uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte);
 /* The canonical action byte of F in format VERSION, or -1 when VERSION cannot say it (v3 and a
    documented errno that is not realistic for the function). */
