@@ -100,19 +100,23 @@ uint8_t sfz_fault_action_nth(unsigned fn, unsigned version, unsigned i)
     return i < nreal ? idx[i] : (uint8_t)(nerr + (i - nreal));
 }
 
-/* v3: the low bit picks errno (0) or crash (1), the other bits which one. One errno to one
-   crash whatever the function's count k, near what v2 gave (mean crash share 0.58): with
-   "byte mod (k + 6)" functions with few realistic errnos mostly crash, and with three errnos
-   to a crash most plans fail an early create or open, and either way libFuzzer needed several
-   times more executions for a catalogue entry (size-mismatch; docs/program-format.md). */
+/* v3 reads the byte as v2 does, r = byte mod (documented + 6): r names a crash exactly where it
+   did in v2, and an errno byte names the (r mod k)-th of the k realistic errnos (a crash, r mod
+   6, when there are none). So every function keeps v2's share of crashes and errnos per byte,
+   and each realistic errno is at least as likely as in v2: the engines find what needs a
+   realistic errno no later than before, and the rest of the search is not reshaped. (Reshaping
+   it, "byte mod (k + 6)" or a fixed errno/crash split, cost libFuzzer several times more
+   executions on some catalogue entries: docs/program-format.md.) */
 uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
 {
-    unsigned count = sfz_fault_action_count(fn, version), nreal = count - SFZ_NCRASH;
-    if (version < 3)
-        return sfz_fault_action_nth(fn, version, byte % count);
-    if (nreal > 0 && (byte & 1u) == 0)
-        return sfz_fault_action_nth(fn, version, (byte >> 1) % nreal);
-    return sfz_fault_action_nth(fn, version, nreal + (byte >> 1) % SFZ_NCRASH);
+    unsigned ndoc = sfz_fault_action_count(fn, 2) - SFZ_NCRASH;
+    unsigned nreal = sfz_fault_action_count(fn, 3) - SFZ_NCRASH;
+    unsigned r = byte % (ndoc + SFZ_NCRASH);
+    if (version < 3 || r >= ndoc)
+        return (uint8_t)r; /* v1/v2, or a crash: the same action in every version */
+    if (nreal == 0)
+        return sfz_fault_action_nth(fn, version, r % SFZ_NCRASH); /* a crash */
+    return sfz_fault_action_nth(fn, version, r % nreal);
 }
 
 int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version)
@@ -120,16 +124,14 @@ int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version)
     const int *errs = NULL;
     const uint8_t *idx;
     unsigned nerr = shmfault_function_errnos(f->function, &errs);
-    if (version < 3)
+    if (version < 3 || f->action >= nerr) /* v1/v2, or a crash: v3 writes it as v2 does */
         return f->action;
     if (f->function >= sfz_fault_function_count())
         return -1;
     unsigned nreal = v3_actions(f->function, &idx);
-    if (f->action >= nerr) /* a crash */
-        return (int)(((f->action - nerr) << 1) | 1u);
     for (unsigned i = 0; i < nreal; i++)
         if (idx[i] == f->action)
-            return (int)(i << 1);
+            return (int)i;
     return -1; /* a documented errno that is not realistic: only v1/v2 can say it */
 }
 

@@ -91,9 +91,9 @@ unsigned sfz_fault_action_count(unsigned fn, unsigned version);
 /* The in-memory action (above) of FN's I-th action in format VERSION's list (I < count: the
    errnos, then the crashes). */
 uint8_t sfz_fault_action_nth(unsigned fn, unsigned version, unsigned i);
-/* The in-memory action that action byte BYTE of format VERSION means for FN: v1/v2 the
-   (BYTE % count)-th; v3 an errno when BYTE's low bit is 0, the ((BYTE >> 1) % k)-th of the k
-   realistic ones, else the ((BYTE >> 1) % 6)-th crash (every byte a crash when k is 0). */
+/* The in-memory action that action byte BYTE of format VERSION means for FN. Every version
+   takes r = BYTE % (documented errnos + 6): v1/v2 the r-th action; v3 the same crash when r
+   names one, else the (r % k)-th of FN's k realistic errnos (a crash, r % 6, when k is 0). */
 uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte);
 /* The canonical action byte of F in format VERSION, or -1 when VERSION cannot say it (v3 and a
    documented errno that is not realistic for the function). */
