@@ -104,9 +104,8 @@ uint8_t sfz_fault_action_nth(unsigned fn, unsigned version, unsigned i)
    did in v2, and an errno byte names the (r mod k)-th of the k realistic errnos (a crash, r mod
    6, when there are none). So every function keeps v2's share of crashes and errnos per byte,
    and each realistic errno is at least as likely as in v2: the engines find what needs a
-   realistic errno no later than before, and the rest of the search is not reshaped. (Reshaping
-   it, "byte mod (k + 6)" or a fixed errno/crash split, cost libFuzzer several times more
-   executions on some catalogue entries: docs/program-format.md.) */
+   realistic errno no later than before, and the rest of the search is not reshaped ("byte mod
+   (k + 6)" would make a function with few realistic errnos mostly crash its worker). */
 uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte)
 {
     unsigned ndoc = sfz_fault_action_count(fn, 2) - SFZ_NCRASH;
