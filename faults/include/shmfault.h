@@ -176,6 +176,9 @@ void shmfault_trace_fd(int fd);
  */
 unsigned shmfault_errnos_realistic(unsigned i, unsigned long cls, int peer, int *out,
                                    unsigned max);
+/* The union over every class of call of function I (a rule or fault plan armed for the
+   function as a whole, whatever the arguments): each errno once. Same contract as above. */
+unsigned shmfault_errnos_realistic_union(unsigned i, int peer, int *out, unsigned max);
 /* The name of CLS's row for function I ("IPC_RMID", "blocking"), NULL out of range. */
 const char *shmfault_errnos_class(unsigned i, unsigned long cls);
 

@@ -54,6 +54,31 @@ unsigned shmfault_errnos_realistic(unsigned fn, unsigned long cls, int peer, int
     return peer ? copy(r->peer, out, n, max) : n;
 }
 
+/* Every row of function FN: what a fault plan armed for the whole function (not one class of
+   call) may inject. Each errno once, in row order. */
+unsigned shmfault_errnos_realistic_union(unsigned fn, int peer, int *out, unsigned max)
+{
+    int seen[64]; /* a function documents far fewer errnos than this */
+    unsigned n = 0;
+    for (unsigned i = 0; fn < SF_NFN && i < NROWS; i++) {
+        if (rows[i].fn != fn)
+            continue;
+        for (unsigned l = 0; l < (peer ? 2u : 1u); l++)
+            for (const int *e = l ? rows[i].peer : rows[i].real; *e != 0; e++) {
+                unsigned k = 0;
+                while (k < n && seen[k] != *e)
+                    k++;
+                if (k < n || n == sizeof(seen) / sizeof(seen[0]))
+                    continue;
+                seen[n] = *e;
+                if (out != NULL && n < max)
+                    out[n] = *e;
+                n++;
+            }
+    }
+    return n;
+}
+
 const char *shmfault_errnos_class(unsigned fn, unsigned long cls)
 {
     const struct sf_real *r = fn < SF_NFN ? row_of(fn, cls) : NULL;

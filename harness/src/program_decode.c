@@ -33,7 +33,8 @@ static void decode_procs(struct reader *r, unsigned version, struct sfz_program 
     prog->forked = version >= 2 ? (uint8_t)((b >> 2) & 1u) : 0;
 }
 
-/* v1 faults are 3 bytes and armed everywhere; v2 adds an options byte (after, which process). */
+/* v1 faults are 3 bytes and armed everywhere; v2 adds an options byte (after, which process);
+   v3 reads the action byte among the function's realistic errnos only (fault_plan.c). */
 static void decode_fault(struct reader *r, unsigned version, struct sfz_program *prog)
 {
     unsigned fn = next(r), when = next(r), action = next(r);
@@ -45,7 +46,7 @@ static void decode_fault(struct reader *r, unsigned version, struct sfz_program 
     f->function = (uint8_t)(fn % nfn);
     f->nth = (uint8_t)(1u + (when & 7u));
     f->from_on = (uint8_t)((when >> 3) & 1u);
-    f->action = (uint8_t)(action % sfz_fault_action_count(f->function));
+    f->action = sfz_fault_action_decode(f->function, version, action);
     unsigned proc = (opts >> 4) % (prog->nprocs + 1u);
     f->proc = (uint8_t)(proc == prog->nprocs ? SFZ_ALL_PROCS : proc);
     unsigned crash = 0;

@@ -1,7 +1,9 @@
 /*
- * program_encode.c - a program -> its canonical binary form (magic, current version, every
- * field as the index the decoder maps back to itself). decode(encode(p)) == p for every program
- * the decoder or the text parser produces; the round-trip tests hold both directions to it.
+ * program_encode.c - a program -> its canonical binary form (magic, version, every field as the
+ * index the decoder maps back to itself). decode(encode(p)) == p for every program the decoder
+ * or the text parser produces; the round-trip tests hold both directions to it. The version is
+ * the newest (3) unless a fault names an errno that is not realistic for its function: only v2
+ * can say that (a person wrote it in the text form, or an old input had it), so it gets v2.
  */
 #include <string.h>
 
@@ -40,12 +42,12 @@ static unsigned encode_op_index(const struct sfz_opset *set, unsigned op)
     return op < nadapter ? op : SFZ_BUILTIN_BYTE + (op - nadapter);
 }
 
-static void encode_fault(struct writer *w, const struct sfz_program *prog,
+static void encode_fault(struct writer *w, unsigned version, const struct sfz_program *prog,
                          const struct sfz_fault *f)
 {
     put(w, f->function);
     put(w, (f->nth - 1u) | (f->from_on ? 8u : 0u));
-    put(w, f->action);
+    put(w, (unsigned)sfz_fault_action_encode(f, version));
     unsigned proc = f->proc == SFZ_ALL_PROCS ? prog->nprocs : f->proc;
     put(w, (proc << 4) | (f->after ? 1u : 0u));
 }
@@ -66,17 +68,27 @@ static int encode_step(const struct sfz_opset *set, struct writer *w, const stru
     return 0;
 }
 
+/* The newest version that can say every fault of PROG. */
+static unsigned encode_version(const struct sfz_program *prog)
+{
+    for (unsigned i = 0; i < prog->nfaults; i++)
+        if (!sfz_fault_realistic(&prog->faults[i]))
+            return 2;
+    return SFZ_FORMAT_VERSION;
+}
+
 long sfz_encode(const struct sfz_opset *set, const struct sfz_program *prog, uint8_t *out,
                 size_t size)
 {
     struct writer w = {out, out + size, 0};
     for (unsigned i = 0; i < SFZ_MAGIC_LEN; i++)
         put(&w, (unsigned char)SFZ_MAGIC[i]);
-    put(&w, SFZ_FORMAT_VERSION);
+    unsigned version = encode_version(prog);
+    put(&w, version);
     put(&w, (prog->nprocs - 1u) | (prog->forked ? 4u : 0u));
     put(&w, prog->nfaults);
     for (unsigned i = 0; i < prog->nfaults; i++)
-        encode_fault(&w, prog, &prog->faults[i]);
+        encode_fault(&w, version, prog, &prog->faults[i]);
     for (unsigned i = 0; i < prog->nops; i++)
         if (encode_step(set, &w, &prog->ops[i]) != 0)
             return -1;

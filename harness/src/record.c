@@ -1,8 +1,9 @@
 /*
  * record.c - the record of what shmfuzz creates outside a private namespace. Without root the
  * executor shares the host's IPC namespace and /dev/shm, so what it creates there must be
- * known exactly: `shmfuzz clean` removes only recorded objects, and the raw op set opens only
- * objects this run recorded. A key range or a name pattern would also match other people's.
+ * known exactly: `shmfuzz clean` removes only recorded objects, and the raw op set and the
+ * libshmipc adapters (through host.c) open and remove only objects this run recorded. A key
+ * range or a name pattern would also match other people's.
  *
  * Each run appends to its own file in ${XDG_STATE_HOME:-$HOME/.local/state}/shmfuzz/objects/
  * (directories 0700, file 0600, O_NOFOLLOW), one line per object written with one write(2)
@@ -303,4 +304,45 @@ void sfz_record_settle(void)
        window in which a SIGKILL loses them. Survivors (rare) stay for clean to judge. */
     if (kept == 0 && rec_fd >= 0)
         (void)ftruncate(rec_fd, 0);
+}
+
+/* An object exists under KIND's ID, or at POSIX NAME (the file FD is open on, if FD >= 0), and
+   it is not one this run recorded: someone else's. A System V id that is gone is not foreign
+   (a call on it fails by itself, as in a namespace). Makes no call a fault plan counts. */
+int sfz_record_foreign_id(enum sfz_rec_kind kind, int id)
+{
+    key_t key;
+    uid_t cuid;
+    long long ctime;
+    if (!is_sysv(kind) || sfz_record_owns_id(kind, id))
+        return 0;
+    return sysv_stat(kind, id, &key, &cuid, &ctime) == 0;
+}
+
+int sfz_record_foreign_posix(enum sfz_rec_kind kind, const char *name, int fd)
+{
+    struct stat st;
+    long long ctime;
+    if (is_sysv(kind) || (fd >= 0 ? fstat(fd, &st) : posix_stat(kind, name, &st)) != 0)
+        return 0;
+    for (unsigned i = entries(); i-- > 0;) {
+        const struct rec_entry *e = entry(i);
+        if (e && e->kind == kind && strcmp(e->name, name) == 0 && e->dev == st.st_dev &&
+            e->ino == st.st_ino && alive(e, &ctime))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether an object of KIND sits at KEY that this run did not record. */
+int sfz_record_foreign_key(enum sfz_rec_kind kind, key_t key)
+{
+    int armed = shmfault_armed(), id;
+    if (armed)
+        shmfault_disarm();
+    /* no permission asked for (flags 0): this only looks the key up, it opens nothing */
+    id = kind == SFZ_REC_SHM ? shmget(key, 0, 0) : semget(key, 0, 0);
+    if (armed)
+        shmfault_arm();
+    return id != -1 && sfz_record_foreign_id(kind, id);
 }

@@ -25,6 +25,11 @@ int sfz_record_owns_sysv(enum sfz_rec_kind kind, key_t key, int *id);
 int sfz_record_owns_id(enum sfz_rec_kind kind, int id);
 /* Whether NAME is a POSIX object this run recorded and still the same inode. */
 int sfz_record_owns_posix(enum sfz_rec_kind kind, const char *name);
+/* Someone else's: an object exists under ID (System V), at NAME (POSIX; the file FD is open on
+   when FD >= 0), or at KEY, and this run did not record it. Makes no call a plan counts. */
+int sfz_record_foreign_id(enum sfz_rec_kind kind, int id);
+int sfz_record_foreign_posix(enum sfz_rec_kind kind, const char *name, int fd);
+int sfz_record_foreign_key(enum sfz_rec_kind kind, key_t key);
 /* End of an input, after the sweep: forget what no longer exists; the file keeps only lines
    of objects still there (none, normally). */
 void sfz_record_settle(void);

@@ -31,5 +31,10 @@ int shmfault_function_removes(unsigned i) { (void)i; return 0; }
 unsigned shmfault_function_errnos(unsigned i, const int **list) { (void)i; *list = NULL; return 0; }
 const char *shmfault_errno_name(int err) { (void)err; return NULL; }
 int shmfault_errno_lookup(const char *name) { (void)name; return -1; }
+unsigned shmfault_errnos_realistic_union(unsigned i, int peer, int *out, unsigned max)
+{
+    (void)i, (void)peer, (void)out, (void)max;
+    return 0;
+}
 size_t shmfault_ledger_live(struct shmfault_object *out, size_t max) { (void)out; (void)max; return 0; }
 void shmfault_trace_fd(int fd) { (void)fd; }

@@ -2,8 +2,12 @@
  * format_test.c - unit tests of the program format, against the raw target's op table:
  *   - canonical text files (corpus seeds) parse, print back byte for byte, and survive
  *     text -> binary -> text exactly;
- *   - saved binary fixtures, including version-1 inputs, decode to their recorded text form
- *     (a fixture "x.bin" is checked against "x.txt"; "x.badversion.bin" must be refused);
+ *   - saved binary fixtures, including version-1 and -2 inputs, decode to their recorded text
+ *     form (a fixture "x.bin" is checked against "x.txt"; "x.badversion.bin" must be refused);
+ *   - the v3 action lists (the realistic errnos of each function) are the ones pinned in
+ *     FIXTURE_DIR/v3-actions.list: changing them changes what saved v3 inputs mean;
+ *   - the encoder writes v3 exactly when every fault is realistic (else v2), and v3 bytes
+ *     and the mutator only ever give realistic faults;
  *   - 200000 fixed-seed random byte strings decode without error and round-trip through the
  *     canonical binary and the text form (the same property the libFuzzer decoder target
  *     checks for longer, with coverage guidance).
@@ -16,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault_names.h"
+#include "shmfault.h"
 #include "shmfuzz/mutate.h"
 #include "shmfuzz/program.h"
 #include "shmfuzz/raw.h"
@@ -61,7 +67,15 @@ static void strip_comments(const char *in, char *out)
     *out = '\0';
 }
 
-/* decode(encode(p)) == p and parse(print(p)) == p. */
+static int all_realistic(const struct sfz_program *p)
+{
+    for (unsigned i = 0; i < p->nfaults; i++)
+        if (!sfz_fault_realistic(&p->faults[i]))
+            return 0;
+    return 1;
+}
+
+/* decode(encode(p)) == p and parse(print(p)) == p; the encoding is v3 unless it needs v2. */
 static void round_trip(const struct sfz_program *p, const char *what)
 {
     static struct sfz_program q;
@@ -71,6 +85,8 @@ static void round_trip(const struct sfz_program *p, const char *what)
     CHECK(n > 0, "%s: does not encode", what);
     if (n <= 0)
         return;
+    CHECK(bin[SFZ_MAGIC_LEN] == (all_realistic(p) ? 3 : 2), "%s: encoded as version %u", what,
+          bin[SFZ_MAGIC_LEN]);
     CHECK(sfz_decode(&set, bin, (size_t)n, &q) == SFZ_DECODE_OK, "%s: encoding refused", what);
     q.version = p->version;
     CHECK(memcmp(p, &q, sizeof(q)) == 0, "%s: decode(encode(p)) != p", what);
@@ -160,9 +176,12 @@ static void random_bytes(void)
         size_t len = next_byte() + next_byte() % 144;
         for (size_t j = 0; j < len; j++)
             buf[j] = (uint8_t)next_byte();
+        static const char *const magic[] = {"SFZ\x01", "SFZ\x02", "SFZ\x03"};
         if (len >= 4 && i % 4 == 0)
-            memcpy(buf, i % 8 ? "SFZ\x01" : "SFZ\x02", 4); /* both known versions */
+            memcpy(buf, magic[(i / 4) % 3], 4); /* every known version; else no magic = v3 */
         int rc = sfz_decode(&set, buf, len, &p);
+        CHECK(p.version < 3 || all_realistic(&p), "random input %d: v3 gave a non-realistic fault",
+              i);
         CHECK(rc == SFZ_DECODE_OK, "random input %d refused", i);
         CHECK(p.nprocs >= 1 && p.nprocs <= SFZ_MAX_PROCS && p.nops <= SFZ_MAX_OPS &&
               p.nfaults <= SFZ_MAX_FAULTS, "random input %d out of bounds", i);
@@ -197,11 +216,55 @@ static void mutations(void)
               p.nfaults <= SFZ_MAX_FAULTS, "mutation %u: out of bounds", i);
         long n = sfz_encode(&set, &p, again, sizeof(again));
         CHECK(n == (long)na && memcmp(again, a, na) == 0, "mutation %u: not canonical", i);
+        /* from the empty program, with no v1/v2 seed: every fault it plants is realistic */
+        CHECK(all_realistic(&p), "mutation %u: planted a non-realistic fault", i);
         round_trip(&p, "mutated program");
         memcpy(cur, a, na);
         len = na;
     }
     CHECK(changed > 15000, "only %u of 20000 mutations changed the program", changed);
+}
+
+/* Each function's v3 action list, one line per function: "shmget EACCES EEXIST ... +6". */
+static void v3_actions(const char *dir)
+{
+    static char got[8192], path[1024];
+    size_t len = 0, tlen = 0;
+    for (unsigned fn = 0; fn < sfz_fault_function_count(); fn++) {
+        struct sfz_fault f = {.function = (uint8_t)fn, .nth = 1};
+        unsigned n = sfz_fault_action_count(fn, 3);
+        len += (size_t)snprintf(got + len, sizeof(got) - len, "%s", shmfault_function_name(fn));
+        for (unsigned i = 0; i < n; i++) {
+            f.action = sfz_fault_action_nth(fn, 3, i);
+            int b = sfz_fault_action_encode(&f, 3);
+            if (i + SFZ_NCRASH < n)
+                len += (size_t)snprintf(got + len, sizeof(got) - len, " %s",
+                                        sfz_fault_action_name(&f));
+            CHECK(b >= 0 && sfz_fault_action_decode(fn, 3, (unsigned)b) == f.action,
+                  "%s: v3 action %u does not encode and decode back", shmfault_function_name(fn), i);
+        }
+        /* v3 keeps v2's choice between errno and crash for every byte (when the function has
+           realistic errnos), and names the same crash */
+        unsigned differ = 0;
+        for (unsigned b = 0; b < 256; b++) {
+            struct sfz_fault g = f;
+            unsigned c2 = 0, c3 = 0;
+            f.action = sfz_fault_action_decode(fn, 3, b);
+            g.action = sfz_fault_action_decode(fn, 2, b);
+            int crash3 = sfz_fault_is_crash(&f, &c3), crash2 = sfz_fault_is_crash(&g, &c2);
+            differ += n > SFZ_NCRASH && (crash3 != crash2 || (crash2 && c2 != c3));
+            differ += !crash3 && !sfz_fault_realistic(&f);
+        }
+        CHECK(differ == 0, "%s: %u v3 bytes break from v2's errno/crash choice or are not "
+              "realistic", shmfault_function_name(fn), differ);
+        len += (size_t)snprintf(got + len, sizeof(got) - len, " +%d\n", SFZ_NCRASH);
+    }
+    snprintf(path, sizeof(path), "%s/v3-actions.list", dir);
+    char *want = slurp(path, &tlen);
+    CHECK(want && strcmp(want, got) == 0,
+          "the v3 action lists changed (what saved v3 inputs mean): a change to realistic.def "
+          "needs a new format version; now\n%s", got);
+    free(want);
 }
 
 /* Error lines name the problem; a few representative ones. */
@@ -230,6 +293,7 @@ int main(int argc, char **argv)
     sfz_opset_init(&set, &sfz_raw_adapter);
     each_file(argv[2], ".txt", seed_file);
     each_file(argv[1], ".bin", fixture);
+    v3_actions(argv[1]);
     parse_errors();
     random_bytes();
     mutations();

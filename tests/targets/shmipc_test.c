@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -388,6 +389,78 @@ static void file_errors(void **state)
 }
 
 /* After each test: remove what a failed test left under KEY, so one failure stays one. */
+/* ---- guard: another program's objects at our keys and names ------------------------------ */
+
+/* A guard that knows what libshmipc created here and calls everything else foreign. */
+static int guard_ids[16];
+static unsigned guard_nids;
+static char guard_name[64];
+
+static void guard_created(enum shmipc_object kind, int id, const char *name)
+{
+    if (kind == SHMIPC_OBJ_POSIX_SHM)
+        snprintf(guard_name, sizeof(guard_name), "%s", name);
+    else if (guard_nids < 16)
+        guard_ids[guard_nids++] = id;
+}
+
+static int guard_foreign(enum shmipc_object kind, int id, const char *name, int fd)
+{
+    (void)fd;
+    if (kind == SHMIPC_OBJ_POSIX_SHM)
+        return strcmp(name, guard_name) != 0;
+    for (unsigned i = 0; i < guard_nids; i++)
+        if (guard_ids[i] == id)
+            return 0;
+    return 1;
+}
+
+static const struct shmipc_guard test_guard = {guard_created, guard_foreign};
+
+static void guard_keeps_off_foreign(void **state)
+{
+    (void)state;
+    guard_nids = 0;
+    guard_name[0] = '\0';
+    shmipc_set_guard(&test_guard);
+    /* someone else's segment, set and POSIX object at our key and name */
+    int fshm = shmget(KEY, 4096, IPC_CREAT | IPC_EXCL | 0600);
+    int fsem = semget(KEY, 3, IPC_CREAT | IPC_EXCL | 0600);
+    int ffd = shm_open("/sfzt-guard", O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fshm != -1 && fsem != -1 && ffd != -1);
+    assert_int_equal(ftruncate(ffd, 4096), 0);
+    close(ffd);
+    EXPECT_NULL(shmipc_kv_open(KEY), ENOENT);
+    EXPECT_NULL(shmipc_records_open(KEY, 0), ENOENT);
+    EXPECT_NULL(shmipc_ring_open(KEY, SHMIPC_CONSUMER), ENOENT);
+    EXPECT_NULL(shmipc_file_open("/sfzt-guard"), ENOENT);
+    /* our own, created through the library, are reported and reachable */
+    struct shmipc_kv *kv = shmipc_kv_create(KEY + 1, 16);
+    assert_non_null(kv);
+    assert_int_equal(guard_nids, 1);
+    struct shmipc_kv *again = shmipc_kv_open(KEY + 1);
+    assert_non_null(again);
+    assert_int_equal(shmipc_kv_close(again), 0);
+    /* the id of ours names someone else's now (as after a wrap): its removal is refused */
+    guard_nids = 0;
+    EXPECT_FAIL(shmipc_kv_destroy(kv), EINVAL);
+    assert_int_equal(objects_left(KEY + 1), 1);
+    guard_nids = 1;
+    assert_int_equal(shmipc_kv_destroy(kv), 0);
+    assert_int_equal(objects_left(KEY + 1), 0);
+    struct shmipc_file *f = shmipc_file_create("/sfzt-guard-2", 16);
+    assert_non_null(f);
+    assert_string_equal(guard_name, "/sfzt-guard-2");
+    assert_int_equal(shmipc_file_destroy(f), 0);
+    /* the foreign objects are all still there */
+    struct shmid_ds ds;
+    assert_int_equal(shmctl(fshm, IPC_STAT, &ds), 0);
+    assert_int_equal(ds.shm_nattch, 0);
+    assert_int_equal(semctl(fsem, 0, GETVAL), 0);
+    assert_int_equal(shm_unlink("/sfzt-guard"), 0);
+    shmipc_set_guard(NULL);
+}
+
 static int remove_leftovers(void **state)
 {
     (void)state;
@@ -415,6 +488,7 @@ int main(void)
         cmocka_unit_test_teardown(ring_hostile_peer, remove_leftovers),
         cmocka_unit_test_teardown(file_roundtrip, remove_leftovers),
         cmocka_unit_test_teardown(file_errors, remove_leftovers),
+        cmocka_unit_test_teardown(guard_keeps_off_foreign, remove_leftovers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,13 +167,17 @@ static int reported(const struct verdict_ctx *x, const struct run *r, const char
     return 1;
 }
 
-/* A failed removal (a removal command, not just a removing function) leaves the object. */
+/* A failed removal (a removal command, not just a removing function) leaves the object. Which
+   functions remove is the table's object effect; of those, the System V control functions
+   remove only with the IPC_RMID command (their other commands read or set). */
 static int removal_call(const struct verdict_ctx *x)
 {
-    const char *n = x->fn >= 0 ? shmfault_function_name((unsigned)x->fn) : "";
+    if (x->fn < 0 || !shmfault_function_removes((unsigned)x->fn))
+        return 0;
+    const char *n = shmfault_function_name((unsigned)x->fn);
     if (strcmp(n, "shmctl") == 0 || strcmp(n, "semctl") == 0)
         return x->cls == IPC_RMID;
-    return strcmp(n, "shm_unlink") == 0 || strcmp(n, "sem_unlink") == 0;
+    return 1;
 }
 
 /* Every injected errno of the cell retried (or, after EEXIST, the object opened)? Injections

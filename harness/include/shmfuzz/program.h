@@ -17,7 +17,8 @@
 
 #include "shmfuzz/adapter.h"
 
-#define SFZ_FORMAT_VERSION 2   /* what the encoder writes; every older version still decodes */
+#define SFZ_FORMAT_VERSION 3   /* the newest: what the encoder writes unless a fault needs v2
+                                  (a non-realistic errno); every older version still decodes */
 #define SFZ_MAGIC "SFZ"        /* followed by one version byte */
 #define SFZ_MAGIC_LEN 3
 #define SFZ_MAX_OPS 64         /* ops per program: past it the rest of the input is ignored */
@@ -42,7 +43,9 @@ struct sfz_fault {
     uint8_t nth;      /* 1..8: which call */
     uint8_t from_on;  /* 1: that call and every later one ("N+") */
     uint8_t action;   /* < nerrnos: the function's documented errno of that index;
-                         else crash kind (action - nerrnos), see enum sfz_crash */
+                         else crash kind (action - nerrnos), see enum sfz_crash. In memory
+                         every version says it this way; only the byte differs (v3 indexes
+                         the realistic errnos, sfz_fault_action_decode/_encode) */
     uint8_t after;    /* crash after the real call rather than before */
     uint8_t proc;     /* worker index, or SFZ_ALL_PROCS */
 };
@@ -81,8 +84,22 @@ uint32_t sfz_offset_value(unsigned i);
 int sfz_size_index(uint32_t value);
 int sfz_offset_index(uint32_t value);
 
-/* Number of actions (errnos + crashes) function FN can take, 0 if FN is unknown. */
-unsigned sfz_fault_action_count(unsigned fn);
+/* Number of actions (errnos + crashes) an action byte of format VERSION selects among for
+   function FN, 0 if FN is unknown: v1/v2 every documented errno, v3 only the realistic ones
+   (the union of realistic and peer errnos over the function's classes of call). */
+unsigned sfz_fault_action_count(unsigned fn, unsigned version);
+/* The in-memory action (above) of FN's I-th action in format VERSION's list (I < count: the
+   errnos, then the crashes). */
+uint8_t sfz_fault_action_nth(unsigned fn, unsigned version, unsigned i);
+/* The in-memory action that action byte BYTE of format VERSION means for FN. Every version
+   takes r = BYTE % (documented errnos + 6): v1/v2 the r-th action; v3 the same crash when r
+   names one, else the (r % k)-th of FN's k realistic errnos (a crash, r % 6, when k is 0). */
+uint8_t sfz_fault_action_decode(unsigned fn, unsigned version, unsigned byte);
+/* The canonical action byte of F in format VERSION, or -1 when VERSION cannot say it (v3 and a
+   documented errno that is not realistic for the function). */
+int sfz_fault_action_encode(const struct sfz_fault *f, unsigned version);
+/* 1 when F is a crash or an errno realistic for its function (what v3 can encode). */
+int sfz_fault_realistic(const struct sfz_fault *f);
 /* Functions a fault plan can name: libshmfault's first SFZ_FAULT_FUNCTIONS rows. The table only
    grows at its end; freezing the count keeps every saved input's fault bytes meaning the same
    function (a row appended later is reachable from rules, not from programs). */

@@ -6,14 +6,114 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 
 #include "shmfault.h"
+#include "shmfuzz/host.h"
+#include "shmipc.h"
+
+/* ---- the host's keys and names (no private namespace) ----------------------------------- */
+
+/* libshmipc's guard answers from the run's record: what the library creates is recorded, and
+   it opens or removes nothing someone else holds (shmfuzz/host.h). In a namespace both are
+   no-ops, so programs run exactly as written. */
+static void guard_created(enum shmipc_object kind, int id, const char *name)
+{
+    sfz_host_created((enum sfz_host_kind)kind, id, name);
+}
+
+static int guard_foreign(enum shmipc_object kind, int id, const char *name, int fd)
+{
+    return sfz_host_foreign((enum sfz_host_kind)kind, id, name, fd);
+}
+
+_Static_assert((int)SHMIPC_OBJ_SHM == (int)SFZ_HOST_SHM && (int)SHMIPC_OBJ_SEM == (int)SFZ_HOST_SEM &&
+                   (int)SHMIPC_OBJ_POSIX_SHM == (int)SFZ_HOST_POSIX_SHM,
+               "libshmipc's object kinds are the host kinds");
+static const struct shmipc_guard guard = {guard_created, guard_foreign};
+
+/* Candidate K of a slot: key BASE + slot + 4K, or name STEM<slot> (K = 0), STEM<slot>.K. */
+#define CANDIDATES 64u /* keys stay inside BASE's 256 */
+#define CHOSEN_KEY 0u
+#define CHOSEN_NAME 1u
+/* The candidate each slot uses: 0 not chosen yet, else K + 1. Chosen once per run by the first
+   process that asks, in a page mapped at load (before any fork), so every worker agrees. */
+static unsigned *chosen;
+
+__attribute__((constructor)) static void host_init(void)
+{
+    shmipc_set_guard(&guard);
+    void *p = mmap(NULL, 2 * SFZ_SLOTS * sizeof(unsigned), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    chosen = p == MAP_FAILED ? NULL : p;
+}
+
+static int key_taken(key_t key)
+{
+    return sfz_host_key_taken(SFZ_HOST_SHM, key) || sfz_host_key_taken(SFZ_HOST_SEM, key);
+}
+
+static void name_of(char *buf, size_t size, const char *stem, unsigned slot, unsigned k)
+{
+    if (k == 0)
+        snprintf(buf, size, "%s%u", stem, slot);
+    else
+        snprintf(buf, size, "%s%u.%u", stem, slot, k);
+}
+
+static int name_taken(const char *stem, unsigned slot, unsigned k)
+{
+    char name[64];
+    name_of(name, sizeof(name), stem, slot, k);
+    return sfz_host_foreign(SFZ_HOST_POSIX_SHM, -1, name, -1);
+}
+
+/* The first candidate nobody else holds, chosen once per run; says so when it is not the
+   first. A candidate taken after the choice makes the slot's creates fail (EEXIST) and its
+   opens fail as absent: never someone else's object. */
+static unsigned candidate(unsigned which, unsigned base, const char *stem, unsigned slot)
+{
+    unsigned *c = chosen ? &chosen[which * SFZ_SLOTS + slot] : NULL, k = 0, none = 0;
+    if (c == NULL)
+        return 0;
+    unsigned got = __atomic_load_n(c, __ATOMIC_ACQUIRE);
+    if (got != 0)
+        return got - 1;
+    while (k + 1 < CANDIDATES && (which == CHOSEN_KEY ? key_taken((key_t)(base + slot + SFZ_SLOTS * k))
+                                                      : name_taken(stem, slot, k)))
+        k++;
+    if (!__atomic_compare_exchange_n(c, &none, k + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return none - 1; /* another worker chose first */
+    if (k > 0 && which == CHOSEN_KEY)
+        fprintf(stderr, "shmfuzz: key 0x%08x (slot %u) is another program's object: this run "
+                        "uses 0x%08x (no private IPC namespace)\n", base + slot, slot,
+                base + slot + SFZ_SLOTS * k);
+    else if (k > 0) {
+        char name[64];
+        name_of(name, sizeof(name), stem, slot, k);
+        fprintf(stderr, "shmfuzz: %s%u is another program's object: this run uses %s (no "
+                        "private mount namespace)\n", stem, slot, name);
+    }
+    return k;
+}
 
 key_t sfzt_key(unsigned base, unsigned slot)
 {
-    return (key_t)(base + slot);
+    slot %= SFZ_SLOTS;
+    if (!sfz_host_shared(SFZ_HOST_SHM))
+        return (key_t)(base + slot);
+    return (key_t)(base + slot + SFZ_SLOTS * candidate(CHOSEN_KEY, base, NULL, slot));
+}
+
+const char *sfzt_name(const char *stem, unsigned slot)
+{
+    static char names[SFZ_SLOTS][64]; /* per process: the choice itself is shared */
+    slot %= SFZ_SLOTS;
+    unsigned k = sfz_host_shared(SFZ_HOST_POSIX_SHM) ? candidate(CHOSEN_NAME, 0, stem, slot) : 0;
+    name_of(names[slot], sizeof(names[slot]), stem, slot, k);
+    return names[slot];
 }
 
 int sfzt_status(long rc)
@@ -123,7 +223,7 @@ void *sfzt_peer_attach(key_t key, size_t *size)
     void *base = NULL;
 
     sfzt_pause_faults(&pause);
-    int id = shmget(key, 0, 0);
+    int id = sfz_host_ours_at(SFZ_HOST_SHM, key); /* never someone else's */
     if (id != -1 && shmctl(id, IPC_STAT, &ds) == 0) {
         base = shmat(id, NULL, 0);
         if (base == (void *)-1)
@@ -223,10 +323,11 @@ void sfzt_teardown(struct sfz_ctx *ctx, const struct sfzt_end *end)
 
 void sfzt_remove_key(key_t key)
 {
-    int id = shmget(key, 0, 0);
+    /* only this run's objects at the key: outside a namespace it may hold someone else's */
+    int id = sfz_host_ours_at(SFZ_HOST_SHM, key);
     if (id != -1)
         (void)shmctl(id, IPC_RMID, NULL);
-    id = semget(key, 0, 0);
+    id = sfz_host_ours_at(SFZ_HOST_SEM, key);
     if (id != -1)
         (void)semctl(id, 0, IPC_RMID);
 }

@@ -42,8 +42,13 @@ void sfzt_destroy_failed(struct sfzt_slot_state *st, unsigned slot, unsigned k);
 /* Whether an open of the slot by key must succeed (the model is sure the object is there). */
 int sfzt_must_exist(const struct sfzt_slot_state *st);
 
-/* Key of SLOT for the pattern whose keys start at BASE. */
+/* Key of SLOT for the pattern whose keys start at BASE: BASE + SLOT. Without a private IPC
+   namespace, the first of BASE + SLOT + 4k (k < 64) that holds no one else's object when the
+   run first asks (then fixed for the run, and said on stderr when not the first). */
 key_t sfzt_key(unsigned base, unsigned slot);
+/* Name of SLOT for POSIX objects: STEM<slot>; without a private mount namespace the first of
+   STEM<slot>, STEM<slot>.k no one else holds, chosen the same way. */
+const char *sfzt_name(const char *stem, unsigned slot);
 /* Status of an op whose library call returned RC (-1 and errno on failure). */
 int sfzt_status(long rc);
 /* Injections so far (all processes): compare before/after a call. */
@@ -99,7 +104,8 @@ struct sfzt_end {
 };
 void sfzt_worker_done(struct sfz_ctx *ctx, const struct sfzt_end *end);
 void sfzt_teardown(struct sfz_ctx *ctx, const struct sfzt_end *end);
-/* Remove KEY's segment and semaphore set, if any (raw cleanup). */
+/* Remove KEY's segment and semaphore set, if any (raw cleanup); without a private namespace
+   only those this run created. */
 void sfzt_remove_key(key_t key);
 
 /* The named values a hostile op writes into a field. */

@@ -1,6 +1,6 @@
 /*
  * file_adapter.c - fuzz target "shmipc-file": the persistent-sharing pattern (one text value
- * in a POSIX shm object, /dev/shm/sfz-file-<slot>) through the shared single-value ops
+ * in a POSIX shm object, /dev/shm/sfz-file-<slot>, sfzt_name) through the shared single-value ops
  * (value_ops.c). The file-path variant uses the same code with open() instead of shm_open().
  */
 #include <fcntl.h>
@@ -10,14 +10,13 @@
 #include <unistd.h>
 
 #include "adapter_util.h"
+#include "shmfuzz/host.h"
 #include "shmipc.h"
 #include "value_ops.h"
 
 static const char *file_name(unsigned slot)
 {
-    static const char *const names[SFZ_SLOTS] = {"/sfz-file-0", "/sfz-file-1", "/sfz-file-2",
-                                                 "/sfz-file-3"};
-    return names[slot % SFZ_SLOTS];
+    return sfzt_name("/sfz-file-", slot);
 }
 
 static void *file_create(unsigned slot, size_t capacity)
@@ -67,6 +66,10 @@ static void *file_peer_map(unsigned slot, size_t *size)
 
     sfzt_pause_faults(&pause);
     int fd = shm_open(file_name(slot), O_RDWR, 0);
+    if (fd != -1 && sfz_host_foreign(SFZ_HOST_POSIX_SHM, -1, file_name(slot), fd)) {
+        close(fd); /* someone else's object under the name: not the peer's to write */
+        fd = -1;
+    }
     if (fd != -1) {
         if (fstat(fd, &st) == 0 && st.st_size > 0) {
             *size = (size_t)st.st_size;
@@ -90,7 +93,8 @@ static void file_peer_unmap(void *base, size_t size)
 
 static void file_remove_raw(unsigned slot)
 {
-    (void)shm_unlink(file_name(slot));
+    if (!sfz_host_foreign(SFZ_HOST_POSIX_SHM, -1, file_name(slot), -1))
+        (void)shm_unlink(file_name(slot));
 }
 
 const struct value_backend value_backend = {

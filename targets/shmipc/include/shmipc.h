@@ -119,6 +119,26 @@ int shmipc_file_close(struct shmipc_file *f);
 /* Unlink the name, then close. */
 int shmipc_file_destroy(struct shmipc_file *f);
 
+/* ---- guard: staying off other programs' objects ----------------------------------------- */
+
+/*
+ * Keys and names are the caller's choice, and another program may hold the same one. Creates
+ * are exclusive anyway; a program that shares its keys with strangers (a fuzz harness without a
+ * private IPC namespace) also installs a guard: it is told of every object libshmipc creates,
+ * and libshmipc opens and removes no object the guard calls foreign (it fails as if the object
+ * were absent: ENOENT for an open, EINVAL for a removal by id). Without a guard, the default,
+ * every call is made as written.
+ */
+enum shmipc_object { SHMIPC_OBJ_SHM, SHMIPC_OBJ_SEM, SHMIPC_OBJ_POSIX_SHM };
+struct shmipc_guard {
+    /* just created: System V ID, or POSIX NAME */
+    void (*created)(enum shmipc_object kind, int id, const char *name);
+    /* 1: the object under ID, or at NAME (open on FD when FD >= 0), is not the caller's */
+    int (*foreign)(enum shmipc_object kind, int id, const char *name, int fd);
+};
+/* Install GUARD (NULL: none). Process-wide; set it before the first call. */
+void shmipc_set_guard(const struct shmipc_guard *guard);
+
 #ifdef __cplusplus
 }
 #endif

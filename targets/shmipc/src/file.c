@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bug.h"
+#include "guard.h"
 #include "shmipc.h"
 #include "value_layout.h"
 
@@ -29,15 +30,35 @@ static int is_posix_name(const char *name)
     return name[0] == '/' && name[1] != '\0' && strchr(name + 1, '/') == NULL;
 }
 
+static void close_keep_errno(int fd);
+
+/* A POSIX object is reported to the embedder's guard when created, and refused (as absent)
+   when it is someone else's (shmipc.h "guard"). */
 static int name_open(const struct shmipc_file *f, int flags, mode_t mode)
 {
     flags |= O_RDWR | O_CLOEXEC;
-    return f->posix ? shm_open(f->name, flags, mode) : open(f->name, flags, mode);
+    if (!f->posix)
+        return open(f->name, flags, mode);
+    int fd = shm_open(f->name, flags, mode);
+    if (fd != -1 && (flags & O_CREAT))
+        shmipc_guard_created(SHMIPC_OBJ_POSIX_SHM, -1, f->name);
+    else if (fd != -1 && shmipc_guard_foreign(SHMIPC_OBJ_POSIX_SHM, -1, f->name, fd)) {
+        close_keep_errno(fd);
+        errno = ENOENT;
+        return -1;
+    }
+    return fd;
 }
 
 static int name_unlink(const struct shmipc_file *f)
 {
-    return f->posix ? shm_unlink(f->name) : unlink(f->name);
+    if (!f->posix)
+        return unlink(f->name);
+    if (shmipc_guard_foreign(SHMIPC_OBJ_POSIX_SHM, -1, f->name, -1)) {
+        errno = ENOENT; /* someone else's object under the name: never unlink it */
+        return -1;
+    }
+    return shm_unlink(f->name);
 }
 
 static void close_keep_errno(int fd)

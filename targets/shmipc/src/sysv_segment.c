@@ -10,6 +10,7 @@
 #include <sys/shm.h>
 
 #include "bug.h"
+#include "guard.h"
 
 static void segment_reset(struct shmipc_segment *seg)
 {
@@ -37,6 +38,7 @@ int shmipc_segment_create(key_t key, size_t size, int mode, struct shmipc_segmen
     seg->id = shmget(key, size, IPC_CREAT | IPC_EXCL | mode);
     if (seg->id == -1)
         return -1;
+    shmipc_guard_created(SHMIPC_OBJ_SHM, seg->id, NULL);
     seg->size = size;
     if (segment_attach(seg) == 0)
         return 0;
@@ -56,6 +58,11 @@ int shmipc_segment_open(key_t key, struct shmipc_segment *seg)
     seg->id = shmget(key, 0, 0);
     if (seg->id == -1)
         return -1;
+    if (shmipc_guard_foreign(SHMIPC_OBJ_SHM, seg->id, NULL, -1)) {
+        segment_reset(seg); /* someone else's segment at the key: absent for us */
+        errno = ENOENT;
+        return -1;
+    }
     if (shmctl(seg->id, IPC_STAT, &ds) == -1 || segment_attach(seg) == -1) {
         segment_reset(seg); /* not ours: never remove a segment we only opened */
         return -1;
@@ -78,6 +85,10 @@ int shmipc_segment_remove(struct shmipc_segment *seg)
 {
     if (seg->id == -1)
         return 0;
+    if (shmipc_guard_foreign(SHMIPC_OBJ_SHM, seg->id, NULL, -1)) {
+        errno = EINVAL; /* ours is gone and the id names someone else's now */
+        return -1;
+    }
     if (shmctl(seg->id, IPC_RMID, NULL) == -1)
         return -1; /* keep the id: the caller may retry */
     seg->id = -1;

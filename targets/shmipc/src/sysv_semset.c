@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bug.h"
+#include "guard.h"
 
 /* The semop-eintr-ignored bug: "interrupted or removed, so we are through", as in the
    tutorials' P() that never looks at semop's result. */
@@ -37,6 +38,7 @@ int shmipc_semset_create(key_t key, int nsems, const unsigned short *init, int m
     int id = semget(key, nsems, IPC_CREAT | IPC_EXCL | mode);
     if (id == -1)
         return -1;
+    shmipc_guard_created(SHMIPC_OBJ_SEM, id, NULL);
     union semun arg = {.array = (unsigned short *)init};
     if (semctl(id, 0, SETALL, arg) == -1) {
         int saved = errno;
@@ -44,6 +46,7 @@ int shmipc_semset_create(key_t key, int nsems, const unsigned short *init, int m
         errno = saved;
         return -1;
     }
+    shmipc_guard_created(SHMIPC_OBJ_SEM, id, NULL); /* SETALL moved its ctime */
     return id;
 }
 
@@ -52,6 +55,10 @@ int shmipc_semset_open(key_t key, int nsems)
     int id = semget(key, 0, 0);
     if (id == -1)
         return -1;
+    if (shmipc_guard_foreign(SHMIPC_OBJ_SEM, id, NULL, -1)) {
+        errno = ENOENT; /* someone else's set at the key: absent for us */
+        return -1;
+    }
     struct semid_ds ds;
     union semun arg = {.buf = &ds};
     if (semctl(id, 0, IPC_STAT, arg) == -1)
@@ -137,6 +144,10 @@ int shmipc_semset_remove(int semid)
 {
     if (semid == -1)
         return 0;
+    if (shmipc_guard_foreign(SHMIPC_OBJ_SEM, semid, NULL, -1)) {
+        errno = EINVAL; /* ours is gone and the id names someone else's now */
+        return -1;
+    }
     return semctl(semid, 0, IPC_RMID);
 }
 
