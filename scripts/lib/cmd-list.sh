@@ -43,8 +43,8 @@ sfz_cmd_list() {
   if [[ $what != targets ]]; then
     echo "Bug catalogue (targets/bugs/catalogue.tsv, docs/bugs.md): fuzz target bug-<id>"
     awk -F '\t' '!/^#/ && NF >= 6 {
-        printf "  %-20s %-10s %-10s %-9s %s\n", $1, $2, $3, $5, "shmipc-" $6 }
-      BEGIN { printf "  %-20s %-10s %-10s %-9s %s\n", "id", "class", "finding", "found_by", "hardened twin" }' \
+        printf "  %-20s %-12s %-10s %-9s %s\n", $1, $2, $3, $5, "shmipc-" $6 }
+      BEGIN { printf "  %-20s %-12s %-10s %-9s %s\n", "id", "class", "finding", "found_by", "hardened twin" }' \
       "$SFZ_CATALOGUE"
   fi
 }
