@@ -23,6 +23,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,7 +599,11 @@ void sfz_inside_arm(void)
     st.alias = NULL;
     st.fd = -1;
     if (!sfz_state.private_sysv || !sfz_state.private_posix) {
-        plan.pending = 0; /* the host's objects are not ours to stop at */
+        static int said;
+        if (mode != MODE_OFF && !said++)
+            fprintf(stderr, "shmfuzz: inside: no private namespace (needs root): the host's "
+                            "objects are not ours to stop at, nothing is protected\n");
+        plan.pending = 0;
         return;
     }
     unsigned nseg = read_segments(seg, 64);
@@ -616,12 +621,16 @@ void sfz_inside_arm(void)
 
 /* ---- after the op: put back, report ---- */
 
-/* A site as people and suppression files name it: module+0xoffset (function+0xoffset). */
-static void site(uintptr_t rip, char *buf, size_t size, const char **fn, char *mod, size_t msize)
+/* A site as people and suppression files name it: module+0xoffset (function+0xoffset). The
+   function from dladdr when it is exported, else from the module's .symtab (static ones). */
+static void site(uintptr_t rip, char *buf, size_t size, char *fn, size_t fn_size, char *mod,
+                 size_t msize)
 {
     Dl_info info;
-    *fn = NULL;
-    if (dladdr((void *)rip, &info) == 0 || info.dli_fname == NULL) {
+    struct link_map *map = NULL;
+    fn[0] = '\0';
+    if (dladdr1((void *)rip, &info, (void **)&map, RTLD_DL_LINKMAP) == 0 ||
+        info.dli_fname == NULL) {
         snprintf(buf, size, "0x%lx", (unsigned long)rip);
         snprintf(mod, msize, "?");
         return;
@@ -629,11 +638,20 @@ static void site(uintptr_t rip, char *buf, size_t size, const char **fn, char *m
     const char *base = strrchr(info.dli_fname, '/');
     base = base ? base + 1 : info.dli_fname;
     snprintf(mod, msize, "%s", base);
-    *fn = info.dli_sname;
-    if (info.dli_sname != NULL)
+    uint64_t off = 0;
+    if (info.dli_sname != NULL) {
+        snprintf(fn, fn_size, "%s", info.dli_sname);
+        off = rip - (uintptr_t)info.dli_saddr;
+    } else if (map != NULL) {
+        /* the main program's dli_fname is "" or argv[0]: /proc/self/exe is the file */
+        const char *file =
+            map->l_name != NULL && map->l_name[0] != '\0' ? map->l_name : "/proc/self/exe";
+        if (sfz_symtab_function(file, rip - map->l_addr, fn, fn_size, &off) != 0)
+            fn[0] = '\0';
+    }
+    if (fn[0] != '\0')
         snprintf(buf, size, "%s+0x%lx (%s+0x%lx)", base,
-                 (unsigned long)(rip - (uintptr_t)info.dli_fbase), info.dli_sname,
-                 (unsigned long)(rip - (uintptr_t)info.dli_saddr));
+                 (unsigned long)(rip - (uintptr_t)info.dli_fbase), fn, (unsigned long)off);
     else
         snprintf(buf, size, "%s+0x%lx", base, (unsigned long)(rip - (uintptr_t)info.dli_fbase));
 }
@@ -642,7 +660,7 @@ static int suppressed(const char *where, const char *fn, const char *mod)
 {
     size_t n = strcspn(where, " ");
     for (unsigned i = 0; i < nsuppress; i++)
-        if ((fn != NULL && strcmp(suppress[i], fn) == 0) || strcmp(suppress[i], mod) == 0 ||
+        if ((fn[0] != '\0' && strcmp(suppress[i], fn) == 0) || strcmp(suppress[i], mod) == 0 ||
             (strlen(suppress[i]) == n && strncmp(suppress[i], where, n) == 0))
             return 1;
     return 0;
@@ -657,8 +675,7 @@ static int inside_libc(const char *mod)
 
 static void report_pair(const char *op, const struct access *p)
 {
-    char a[200], b[200], ma[80], mb[80];
-    const char *fa, *fb;
+    char a[320], b[320], ma[80], mb[80], fa[200], fb[200];
     for (unsigned i = 0; i < nreported; i++)
         if (same_sites(reported[i][0], reported[i][1], p[0].rip, p[1].rip))
             return;
@@ -666,8 +683,8 @@ static void report_pair(const char *op, const struct access *p)
         reported[nreported][0] = p[0].rip;
         reported[nreported++][1] = p[1].rip;
     }
-    site(p[0].rip, a, sizeof(a), &fa, ma, sizeof(ma));
-    site(p[1].rip, b, sizeof(b), &fb, mb, sizeof(mb));
+    site(p[0].rip, a, sizeof(a), fa, sizeof(fa), ma, sizeof(ma));
+    site(p[1].rip, b, sizeof(b), fb, sizeof(fb), mb, sizeof(mb));
     if ((inside_libc(ma) && inside_libc(mb)) || suppressed(a, fa, ma) || suppressed(b, fb, mb))
         return;
     fprintf(stderr,

@@ -24,6 +24,11 @@ extern int sfz_inside_wanted;
 void sfz_inside_arm(void);
 void sfz_inside_disarm(const char *op, int op_errno);
 
+/* The function of the ELF file PATH that holds address VADDR (as linked), from its .symtab:
+   0 with NAME and *OFF set, or -1 (symtab.c). Not for signal handlers. */
+int sfz_symtab_function(const char *path, uint64_t vaddr, char *name, size_t name_size,
+                        uint64_t *off);
+
 /* Built-in op table entry (builtin_ops.c lists it). */
 struct sfz_ctx;
 int sfz_inside_op(struct sfz_ctx *ctx, const uint32_t *argv);

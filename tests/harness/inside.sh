@@ -85,6 +85,13 @@ first=$(sed -n 's/.*first at \([^ ,]*\).*/\1/p' "$work/lint-bug" | head -n 1)
 printf '# the box is a test\ndouble-fetch:%s\n' "$first" >"$work/supp"
 SHMFUZZ_INSIDE=lint SHMFUZZ_INSIDE_SUPPRESS=$work/supp "$bug" "$work/no-peer.txt" >"$work/lint-supp" 2>&1
 grep -q 'lint double-fetch' "$work/lint-supp" && bad "suppression of $first did not hold"
+# Both sites are named (static functions too, from the module's .symtab), and a function
+# name suppresses.
+grep -qE 'first at [^ ]+ \(box_take\+0x[0-9a-f]+\), again at [^ ]+ \(box_take\+0x[0-9a-f]+\)' \
+  "$work/lint-bug" || bad "the lint does not name box_take twice: $(grep lint "$work/lint-bug")"
+printf 'double-fetch:box_take\n' >"$work/supp-fn"
+SHMFUZZ_INSIDE=lint SHMFUZZ_INSIDE_SUPPRESS=$work/supp-fn "$bug" "$work/no-peer.txt" >"$work/lint-supp-fn" 2>&1
+grep -q 'lint double-fetch' "$work/lint-supp-fn" && bad "suppression of box_take did not hold"
 SHMFUZZ_INSIDE=bogus "$bug" "$work/no-peer.txt" >/dev/null 2>&1
 rc=$?
 [[ $rc == 2 ]] || bad "SHMFUZZ_INSIDE=bogus: exit $rc, want 2"
