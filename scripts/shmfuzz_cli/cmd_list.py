@@ -29,7 +29,7 @@ def list_(a):
         status.out()
     if what != "targets":
         status.out("Bug catalogue (targets/bugs/catalogue.tsv, docs/bugs.md): fuzz target bug-<id>")
-        status.out(f"  {'id':<20} {'class':<10} {'finding':<10} {'found_by':<9} hardened twin")
+        status.out(f"  {'id':<20} {'class':<12} {'finding':<10} {'found_by':<9} hardened twin")
         for row in targets.catalogue():
-            status.out(f"  {row[0]:<20} {row[1]:<10} {row[2]:<10} {row[4]:<9} shmipc-{row[5]}")
+            status.out(f"  {row[0]:<20} {row[1]:<12} {row[2]:<10} {row[4]:<9} shmipc-{row[5]}")
     return status.OK
