@@ -113,11 +113,12 @@ def enumerate_cmd(a):
     mc.prepare("enumerate", a.target or "")
     if proc.capture(["unshare", "-ipmf", "--mount-proc", "true"])[0] != 0:
         raise status.Skipped("enumerate: IPC, mount and PID namespaces are needed (run as root)")
-    d = build.ensure(a.preset)
+    d = build.tools(a.preset)
     lib = os.path.join(d, "lib", "libshmfault.so")
     tool = os.path.join(d, "bin", "shmfault-enum")
     if not (os.path.isfile(lib) and os.access(tool, os.X_OK)):
         status.die(f"enumerate: {lib} or {tool} is not built (preset {a.preset})")
+    real_lib, lib = lib, build.preloadable(lib)  # the report names the real one
 
     opts = ["--errnos", a.errnos, "--timeout", str(a.timeout), "--jobs", str(a.jobs),
             "--baseline", str(a.baseline)]
@@ -131,7 +132,7 @@ def enumerate_cmd(a):
         opts += ["--rule", a.rule]
     opts += mc.tool_opts()
     if a.target is not None:
-        replay = os.path.join(d, "bin", f"sfz-{a.target}-replay")
+        replay = build.binary(build.ensure(a.preset), a.target, "replay")
         if not os.access(replay, os.X_OK):
             status.die(f"enumerate: {replay} is not built")
         input_path = os.path.realpath(a.file)
@@ -140,9 +141,10 @@ def enumerate_cmd(a):
         run = ["--replay", replay, "--input", input_path]
         name = f"{a.target}-{os.path.basename(a.file)}"
     else:
-        matrix_args = dict(mode="preload", argv=prog, lib=lib, memcheck=mc.words())
+        matrix_args = dict(mode="preload", argv=prog, lib=real_lib, memcheck=mc.words())
         run = ["--lib", lib, "--"] + prog
         name = os.path.basename(prog[0])
+    matrix_args["command"] = _self_name()
     report = a.report or "shmfuzz-out/enumerate-%s-%s" % (name.split(".")[0],
                                                           time.strftime("%Y%m%d-%H%M%S"))
     try:
@@ -205,3 +207,8 @@ def _show_cell(cell_dir, row, rc):
     line(f"== outcome: {row['outcome']}: {row['why']}")
     out.flush()
     return status.FINDING if rc == 1 else status.OK
+
+
+def _self_name():
+    """How a reproducer names this command: installed, it is on PATH as shmfuzz."""
+    return "shmfuzz" if build.installed_prefix() else "scripts/shmfuzz"

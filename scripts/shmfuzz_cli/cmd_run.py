@@ -58,10 +58,11 @@ def run(a):
         os.environ["SHMFAULT_SUPPRESSIONS"] = a.suppressions
     mc = memcheck.Memcheck(a)
     mc.prepare("run")
-    lib = os.environ.get("SHMFAULT_LIB") or os.path.join(build.ensure("dev"), "lib", "libshmfault.so")
+    lib = os.environ.get("SHMFAULT_LIB") or os.path.join(build.tools("dev"), "lib", "libshmfault.so")
     if not os.path.isfile(lib):
         status.die(f"run: {lib} not found (build the dev preset or set SHMFAULT_LIB)")
-    env = {"LD_PRELOAD": lib, "SHMFAULT_RULES": ";".join(a.rules), "SHMFAULT_LEDGER": "stderr"}
+    tool = os.path.join(os.path.dirname(os.path.dirname(lib)), "bin", "shmfault-memcheck")
+    env = {"LD_PRELOAD": build.preloadable(lib), "SHMFAULT_RULES": ";".join(a.rules), "SHMFAULT_LEDGER": "stderr"}
     if a.rules_file:
         env["SHMFAULT_RULES_FILE"] = a.rules_file
     if a.seed:
@@ -75,7 +76,6 @@ def run(a):
         env["SHMFAULT_LEAK_EXIT"] = str(status.FINDING)
     if a.count:
         env["SHMFAULT_COUNT"] = "1"
-    tool = os.path.join(os.path.dirname(os.path.dirname(lib)), "bin", "shmfault-memcheck")
     cmd = mc.run_command(tool, argv)
     if a.isolate:
         # env(1) sets the variables inside the namespaces, for the program only

@@ -36,6 +36,18 @@ def afl_wrap():
     return []
 
 
+def plain_names(work, **paths):
+    """libFuzzer runs its own sub-processes (-fork=N, -merge=1, -minimize_crash=1) through
+    sh -c with its arguments joined by spaces, unquoted: a path holding a space or a quote
+    (a user's checkout, an out dir) breaks them ("sh: 1: /tmp/my: not found"). So each path
+    gets a symlink with a plain name in work, the engine runs there (cwd) and is given those
+    names, and TMPDIR="." puts libFuzzer's own temporary directories in work too (removed with
+    it: a stopped -fork run leaves its libFuzzerTemp.* behind). Returns the environment."""
+    for name, path in paths.items():
+        os.symlink(os.path.abspath(path), os.path.join(work, name))
+    return proc.env_with(TMPDIR=".")
+
+
 def seed_dir(build_dir, target, dest):
     """Binary seeds into dest: the build's encoded corpus, or the text seeds encoded with the
     replay driver. Never leaves dest empty: AFL++ refuses an empty input directory."""
@@ -66,8 +78,9 @@ class Engine:
     """The running engine processes of one campaign (each in its own session, so a terminal's
     Ctrl-C comes to us and we stop the whole engine tree)."""
 
-    def __init__(self, name, out):
+    def __init__(self, name, out, work):
         self.name, self.out, self.procs, self.started = name, out, [], time.monotonic()
+        self.work = work  # the campaign's temporary directory: libFuzzer runs there
         self._lf_seen = {}  # libFuzzer: count -> when we first saw it
 
     def start(self, binary, seconds, jobs, seed, dict_file, keep_going):
@@ -81,21 +94,27 @@ class Engine:
         with open(log, "wb") as f:
             p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
                                  env=env, cwd=cwd, start_new_session=True)
+        p.log = log
         self.procs.append(p)
 
     def _start_libfuzzer(self, binary, secs, jobs, seed, dict_file, keep):
         out = self.out
-        args = [binary, f"-seed={seed}", f"-max_total_time={secs}", "-timeout=10",
-                "-rss_limit_mb=4096", f"-artifact_prefix={out}/findings/", "-print_final_stats=1",
+        names = {"engine": binary, "findings": f"{out}/findings", "corpus": f"{out}/corpus",
+                 "seeds": f"{out}/seeds"}
+        if dict_file:
+            names["dict"] = dict_file
+        env = plain_names(self.work, **names)
+        args = ["./engine", f"-seed={seed}", f"-max_total_time={secs}", "-timeout=10",
+                "-rss_limit_mb=4096", "-artifact_prefix=findings/", "-print_final_stats=1",
                 "-reload=1"]
         if dict_file:
-            args.append(f"-dict={dict_file}")
+            args.append("-dict=dict")
         if jobs > 1 or keep:
             args.append(f"-fork={jobs}")
             if keep:
                 args += ["-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
-        args += [f"{out}/corpus", f"{out}/seeds"]
-        self._spawn(args, f"{out}/logs/libfuzzer.log", cwd=f"{out}/logs")
+        args += ["corpus", "seeds"]
+        self._spawn(args, f"{out}/logs/libfuzzer.log", env=env, cwd=self.work)
 
     def _start_afl(self, binary, secs, jobs, seed, dict_file, keep):
         out = self.out
@@ -120,6 +139,9 @@ class Engine:
 
     def stop(self):
         """TERM to each process group (they save state and exit), KILL if they linger."""
+        # Which ended by themselves first, and how: an engine that failed to start (a flag it
+        # rejects, a binary that aborts) must not read as "no finding".
+        self.ended = [(p, p.returncode) for p in self.procs if p.poll() is not None]
         for p in self.procs:
             _killpg(p, signal.SIGTERM)
         deadline = time.monotonic() + 10
@@ -134,6 +156,14 @@ class Engine:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+
+    def failure(self):
+        """(log path, status) of an engine process that ended by itself with a non-zero
+        status before stop(), else None."""
+        for p, rc in getattr(self, "ended", []):
+            if rc != 0:
+                return p.log, rc
+        return None
 
     # ---- progress ------------------------------------------------------------------------
     def stats(self):

@@ -29,9 +29,10 @@ def _remove_all():
         _remove(path)
 
 
-def make(name):
-    """A new private directory $TMPDIR/shmfuzz-NAME.XXXXXX, registered for removal."""
-    path = tempfile.mkdtemp(prefix=f"shmfuzz-{name}.")
+def make(name, parent=None):
+    """A new private directory $TMPDIR/shmfuzz-NAME.XXXXXX (or under parent), registered for
+    removal."""
+    path = tempfile.mkdtemp(prefix=f"shmfuzz-{name}.", dir=parent)
     _live.add(path)
     return path
 
