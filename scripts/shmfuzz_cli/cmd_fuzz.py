@@ -11,7 +11,7 @@ import random
 import shlex
 import time
 
-from . import build, config, engines, proc, replay, status, targets, workdir
+from . import build, config, engines, proc, replay, report, status, targets, workdir
 from .cli import Arg, Opt, command
 
 # Each job is an engine process (libFuzzer -fork=N, AFL++ instances): more than this is a typo,
@@ -153,12 +153,15 @@ def summary(target, engine, eng, rp, out, elapsed, work):
             elif kind == "ok":
                 kind = "not-reproduced"
         found.append((kind, f, replay.reason_from_output(o)))
-    lines = [f"# shmfuzz fuzz: {target} ({engine})", "", f"- out dir: `{out}`",
+    # summary.md is valid UTF-8 with report.py's escape (a path may hold any byte, a newline
+    # too); findings.tsv keeps the bytes, escaping only what would split a row.
+    lines = [f"# shmfuzz fuzz: {target} ({engine})", "", f"- out dir: {report.md_code(out)}",
              f"- time: {elapsed} s, executions: {execs} (last exec/s {eps}), coverage: {cov}",
              f"- seed: {seed}", "", "| kind | finding | reason |", "|---|---|---|"]
-    lines += [f"| {k} | `{f}` | {r} |" for k, f, r in found] or ["| - | no finding | |"]
+    lines += [f"| {k} | {report.md_code(f)} | {report.md_cell(r)} |" for k, f, r in found] or \
+        ["| - | no finding | |"]
     _write(os.path.join(out, "summary.md"), lines)
-    _write(os.path.join(out, "findings.tsv"), [f"{k}\t{f}\t{r}" for k, f, r in found], empty_ok=True)
+    _write(os.path.join(out, "findings.tsv"), ["\t".join(map(report.tsv_field, row)) for row in found], empty_ok=True)
     if not found:
         status.info(f"fuzz: no finding in {elapsed} s ({execs} executions, coverage {cov}); "
                     f"report: {out}/summary.md")

@@ -79,6 +79,19 @@ expect_in "$err" "libfuzzer pass: 4 -> 4 bytes" "minimize's -minimize_crash pass
 [[ -z $(ls -A "$TMPDIR") ]] && pass "no temporary directory left" ||
   fail "left in TMPDIR: $(ls -A "$TMPDIR")"
 
+# ---- an out dir whose name holds a byte that is not UTF-8 and a newline -----------------------
+nd="$odd/"$'na\377me\ndir'
+run_sfz fuzz mslot --build-dir "$fake" --time 5 --out "$nd"
+expect_status 1 "fuzz into an out dir named with 0xff and a newline"
+if python3 -c 'import sys; t = open(sys.argv[1], "rb").read().decode("utf-8"); sys.exit("\\xff" not in t)' \
+     "$nd/summary.md" 2>/dev/null; then pass "summary.md is UTF-8 and shows the byte as \\xff"
+else fail "summary.md: $(od -c "$nd/summary.md" | head -n 4)"; fi
+rows=$(wc -l <"$nd/findings.tsv")
+[[ $rows == 1 ]] && pass "findings.tsv: one row for one finding (the newline escaped)" ||
+  fail "findings.tsv has $rows lines: $(od -c "$nd/findings.tsv" | head -n 5)"
+grep -q $'na\377me\\\\x0adir' "$nd/findings.tsv" && pass "findings.tsv keeps 0xff and writes the newline \\x0a" ||
+  fail "findings.tsv: $(od -c "$nd/findings.tsv" | head -n 5)"
+
 # ---- an installed copy -----------------------------------------------------------------------
 prefix="$odd/prefix"
 cmake --install "$DEV" --prefix "$prefix" >"$WORK/install.log" 2>&1 ||
