@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -123,6 +124,7 @@ class Engine:
             args += ["-x", dict_file]
         env = proc.env_with(AFL_NO_UI=1, AFL_SKIP_CPUFREQ=1,
                             AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1)
+        env.update(self._statsd_listen())
         if not keep:  # stops an instance at its first crash; any value (even 0) sets it
             env["AFL_BENCH_UNTIL_CRASH"] = "1"
         mutator = re.sub(r"-afl$", "", binary) + "-afl-mutator.so"
@@ -170,7 +172,53 @@ class Engine:
         """(execs, execs per second, coverage) from the engine's own reports."""
         if self.name == "libfuzzer":
             return self._libfuzzer_stats()
-        return afl_stats(self.out)
+        files = afl_stats(self.out)
+        live = self._statsd_stats()
+        if live is None or live[0] <= files[0]:
+            return files
+        return live[0], live[1], max(live[2], files[2])
+
+    # AFL++ writes fuzzer_stats and plot_data rarely (plot_data not at all in its first minute,
+    # fuzzer_stats once a minute without its UI): the live numbers come from its StatsD
+    # metrics instead, one UDP datagram a second per instance to a socket of ours on
+    # 127.0.0.1. The files stay the final word (and the only one if StatsD is missing).
+    def _statsd_listen(self):
+        try:
+            self._statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._statsd.bind(("127.0.0.1", 0))
+            self._statsd.setblocking(False)
+        except OSError:
+            self._statsd = None
+            return {}
+        self._statsd_last = {}  # sender (one per instance) -> {metric: value}
+        return {"AFL_STATSD": "1", "AFL_STATSD_HOST": "127.0.0.1",
+                "AFL_STATSD_PORT": str(self._statsd.getsockname()[1])}
+
+    def _statsd_stats(self):
+        sock = getattr(self, "_statsd", None)
+        if sock is None:
+            return None
+        while True:
+            try:
+                data, sender = sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                return None
+            metrics = self._statsd_last.setdefault(sender, {})
+            for line in data.decode("ascii", "replace").splitlines():
+                name, _, rest = line.partition(":")
+                value = rest.split("|", 1)[0]
+                try:
+                    metrics[name.rsplit(".", 1)[-1]] = float(value)
+                except ValueError:
+                    pass  # a metric we do not read, or a datagram cut short
+        if not self._statsd_last:
+            return None
+        inst = self._statsd_last.values()
+        return (int(sum(m.get("execs_done", 0) for m in inst)),
+                int(sum(m.get("execs_per_sec", 0) for m in inst)),
+                int(max(m.get("edges_found", 0) for m in inst)))
 
     def _libfuzzer_stats(self):
         log = os.path.join(self.out, "logs", "libfuzzer.log")

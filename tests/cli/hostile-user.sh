@@ -92,6 +92,29 @@ rows=$(wc -l <"$nd/findings.tsv")
 grep -q $'na\377me\\\\x0adir' "$nd/findings.tsv" && pass "findings.tsv keeps 0xff and writes the newline \\x0a" ||
   fail "findings.tsv: $(od -c "$nd/findings.tsv" | head -n 5)"
 
+# ---- AFL++'s live numbers: StatsD, not the files it writes once a minute ------------------------
+# A stand-in afl-fuzz on PATH: like AFL++ without its UI it writes no plot_data in its first
+# minute; it sends its metrics as AFL++ does (AFL_STATSD_*: UDP datagrams) and ends at -V.
+mkdir -p "$WORK/path"
+cat >"$WORK/path/afl-fuzz" <<'PY'
+#!/usr/bin/env python3
+import os, socket, sys, time
+port = int(os.environ.get("AFL_STATSD_PORT", "0") or 0)
+end = time.monotonic() + int(sys.argv[sys.argv.index("-V") + 1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+while time.monotonic() < end:
+    if port:
+        s.sendto(b"fuzzing.execs_done:5000|g\nfuzzing.execs_per_sec:500.5|g\n"
+                 b"fuzzing.edges_found:77|g\n", ("127.0.0.1", port))
+    time.sleep(0.2)  # the stand-in's own pace of reporting, as AFL++'s one a second
+PY
+chmod +x "$WORK/path/afl-fuzz"
+cp "$fake/bin/sfz-mslot-replay" "$fake/bin/sfz-mslot-afl"
+PATH=$WORK/path:$PATH run_sfz fuzz mslot --engine afl --build-dir "$fake" --time 3 --jobs 2 --out "$odd/afl"
+expect_status 0 "AFL++ stand-in campaign"
+expect_in "$err" "execs 10000 +exec/s 1001 +coverage 77" \
+  "the AFL++ progress line has live numbers (two instances' StatsD), not execs 0"
+
 # ---- an installed copy -----------------------------------------------------------------------
 prefix="$odd/prefix"
 cmake --install "$DEV" --prefix "$prefix" >"$WORK/install.log" 2>&1 ||
