@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 
-from . import build, config, memcheck, proc, status, targets
+from . import build, config, memcheck, proc, status, targets, workdir
 from .cli import Arg, Opt, command
 from .report import Matrix, read_cells, visible
 
@@ -163,8 +163,16 @@ def _run(tool, report, rule, args, matrix_args):
     how = "one replay each" if matrix_args["mode"] == "harness" else "through the fork server"
     status.info(f"enumerate: clean run of {visible(' '.join(matrix_args['argv']))} "
                 f"(then every cell, {how})")
-    rc = proc.run([tool, "--runs", runs] + args, stdin=None)
     tsv = os.path.join(runs, "cells.tsv")
+    try:
+        rc = proc.run([tool, "--runs", runs] + args, stdin=None)
+    except (KeyboardInterrupt, status.Interrupted):
+        # Ctrl-C: the cells judged so far are in cells.tsv (shmfault-enum writes each row as
+        # soon as it is judged): they are reported before we stop, not lost.
+        if rule is not None or not os.path.isfile(tsv):
+            raise
+        with workdir.block_interrupts():
+            return _partial(tsv, report, matrix_args)
     if rc > 1 or not os.path.isfile(tsv):
         # shmfault-enum said why on stderr (a clean run that fails, a bad rule, ...)
         status.die(f"enumerate: stopped: shmfault-enum exit {rc} (its message is above)")
@@ -177,6 +185,25 @@ def _run(tool, report, rule, args, matrix_args):
     for line in m.summary(os.path.join(report, "report.md")):
         status.info(line)
     return status.FINDING if m.bad else status.OK
+
+
+def _partial(tsv, report, matrix_args):
+    """The report of an interrupted matrix: the rows done (a row cut short dropped)."""
+    with open(tsv, "rb") as f:
+        data = f.read()
+    with open(os.path.join(report, "cells.tsv"), "wb") as f:
+        f.write(data[:data.rfind(b"\n") + 1])
+    os.remove(tsv)
+    rows = read_cells(os.path.join(report, "cells.tsv"))
+    m = Matrix(rows, **matrix_args)
+    m.write(report)
+    with open(os.path.join(report, "report.md"), "a", encoding="utf-8") as f:
+        f.write(f"\n**Interrupted** (Ctrl-C or SIGTERM): only the {len(rows)} row(s) above were "
+                "run; the rest of the matrix was not.\n")
+    for line in m.summary(os.path.join(report, "report.md")):
+        status.info(line)
+    status.info(f"enumerate: interrupted: the {len(rows)} row(s) done are reported")
+    return status.FINDING if m.bad else status.INTERRUPTED
 
 
 def _show_cell(cell_dir, row, rc):

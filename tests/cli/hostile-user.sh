@@ -115,6 +115,32 @@ expect_status 0 "AFL++ stand-in campaign"
 expect_in "$err" "execs 10000 +exec/s 1001 +coverage 77" \
   "the AFL++ progress line has live numbers (two instances' StatsD), not execs 0"
 
+# ---- Ctrl-C mid enumerate: the rows done are reported ----------------------------------------
+# The clean run exits 0; a cell whose fault makes the writer fail blocks (sleep), so the SIGINT
+# lands mid-matrix, after the clean run's row; the process group gets it, as from a terminal.
+if unshare -im true 2>/dev/null; then
+  prog="$DEV/bin/tutorial-shm-writer hi || exec sleep 300"
+  SHMFUZZ_BUILD_dev=$DEV setsid env --default-signal=INT "$SFZ" enumerate --baseline 1 --timeout 300 \
+    --report "$odd/enum" -- /bin/sh -c "$prog" >"$WORK/enum.out" 2>"$WORK/enum.err" </dev/null &
+  pid=$!
+  deadline=$((SECONDS + 60))
+  until [[ -n $(ps -eo args= | grep -Fx "sleep 300") || $SECONDS -ge $deadline ]] ||
+        ! kill -0 "$pid" 2>/dev/null; do
+    sleep 0.1 # polling interval of a bounded wait for the first cell to block, not a guess
+  done
+  kill -INT -- "-$pid"
+  wait "$pid"
+  st=$?
+  [[ $st == 1 ]] && pass "enumerate interrupted after a not-ok row: exit 1" ||
+    { fail "enumerate after SIGINT: exit $st"; cat "$WORK/enum.err"; }
+  expect_in "$(cat "$odd/enum/report.md" 2>/dev/null)" "Interrupted" "report.md of the rows done says it was interrupted"
+  expect_in "$(cat "$odd/enum/cells.tsv" 2>/dev/null)" "clean run" "cells.tsv keeps the clean run's row"
+  left=$(ps -eo pgid=,stat=,args= | awk -v g="$pid" '$1 == g && $2 !~ /^Z/')
+  [[ -z $left ]] && pass "no process of enumerate left" || fail "left running: $left"
+else
+  echo "skip: Ctrl-C mid enumerate needs IPC and mount namespaces (root)"
+fi
+
 # ---- an installed copy -----------------------------------------------------------------------
 prefix="$odd/prefix"
 cmake --install "$DEV" --prefix "$prefix" >"$WORK/install.log" 2>&1 ||
@@ -139,6 +165,12 @@ if unshare -im true 2>/dev/null; then
   else fail "installed run: no sign of libshmfault: $(cat "$WORK/run.err")"; fi
 else
   echo "skip: the installed run needs IPC and mount namespaces (root)"
+fi
+if command -v valgrind >/dev/null; then
+  run_sfz run --valgrind -- /bin/true
+  expect_status 0 "installed run --valgrind (memcheck's suppressions are installed)"
+else
+  echo "skip: valgrind is not installed"
 fi
 [[ -z $(ls -A "$TMPDIR") ]] && pass "no temporary directory left" ||
   fail "left in TMPDIR: $(ls -A "$TMPDIR")"
