@@ -26,6 +26,20 @@ def _readable(what):
     return check
 
 
+def _check_rules(info, rules):
+    """A bad --fault is a usage error (exit 2) before the program starts: inside the program
+    libshmfault would refuse it with exit 2 too, which reads as the program's own status 2.
+    (--rules-file is left to the library: it may be a FIFO, read once.)"""
+    if not os.access(info, os.X_OK):
+        return
+    for rule in rules:
+        rc, said = proc.capture([info, "check", rule])
+        if rc != 0:
+            why = said.strip().splitlines()[-1] if said.strip() else f"exit {rc}"
+            why = why.split(": ", 1)[1] if why.startswith("shmfault-info: ") else why
+            status.die_usage(f"run: --fault '{rule}': {why}")
+
+
 @command("run", "run a program under libshmfault: fault rules, trace, leak report (--isolate)",
          rest="PROGRAM ARGS...", rest_at_positional=True,
          opts=[Opt("--fault", "RULE", repeat=True, dest="rules",
@@ -62,6 +76,7 @@ def run(a):
     if not os.path.isfile(lib):
         status.die(f"run: {lib} not found (build the dev preset or set SHMFAULT_LIB)")
     tool = os.path.join(os.path.dirname(os.path.dirname(lib)), "bin", "shmfault-memcheck")
+    _check_rules(os.path.join(os.path.dirname(tool), "shmfault-info"), a.rules)
     env = {"LD_PRELOAD": build.preloadable(lib), "SHMFAULT_RULES": ";".join(a.rules), "SHMFAULT_LEDGER": "stderr"}
     if a.rules_file:
         env["SHMFAULT_RULES_FILE"] = a.rules_file

@@ -64,6 +64,11 @@ printf 'leak' >"$WORK/finding"
 run_sfz repro "$WORK/finding" --target mslot --build-dir "$fake" --valgrind --gdb
 expect_status 2 "repro --valgrind --gdb: one tool or the other"
 
+SHMFUZZ_BUILD_dev=$DEV run_sfz run --fault 'shmat@1=EBOGUS' -- /bin/true
+expect_status 2 "run --fault with an unknown errno"
+expect_in "$err" "--fault 'shmat@1=EBOGUS': .*unknown errno" \
+  "it names the bad rule, not 'the program exited with status 2'"
+
 # ---- an engine that fails is no campaign -----------------------------------------------------
 run_sfz fuzz mslot --build-dir "$fake" --time 5 --seed 1234 --out "$odd/failed"
 expect_status 2 "an engine that aborts at once: exit 2, not 'no finding'"
