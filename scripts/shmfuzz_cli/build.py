@@ -49,6 +49,14 @@ def installed_prefix():
     return prefix if os.path.isfile(os.path.join(prefix, "lib", "libshmfault.so")) else None
 
 
+def need_tree(cmd):
+    """Commands that build and run the shmfuzz project itself (its tests, benchmarks, tour,
+    CI job) need its source tree: an installed copy says so (exit 2) before doing anything."""
+    if not os.path.isfile(os.path.join(config.ROOT, "CMakePresets.json")):
+        status.die(f"{cmd} runs the shmfuzz project itself: use scripts/shmfuzz {cmd} in a "
+                   f"checkout of it (this one is installed at {installed_prefix() or config.ROOT})")
+
+
 def _has_tools(d):
     return (os.path.isfile(os.path.join(d, "lib", "libshmfault.so"))
             and os.access(os.path.join(d, "bin", "shmfault-enum"), os.X_OK))

@@ -171,6 +171,12 @@ if unshare -im true 2>/dev/null; then
 else
   echo "skip: the installed run needs IPC and mount namespaces (root)"
 fi
+for c in "bench --quick" "demo --no-deps" "ci"; do
+  # shellcheck disable=SC2086 # the command and its option, split on purpose
+  run_sfz $c
+  expect_status 2 "installed $c: needs the source tree"
+  expect_in "$err" "in a checkout" "installed $c says to use a checkout (no traceback)"
+done
 if command -v valgrind >/dev/null; then
   run_sfz run --valgrind -- /bin/true
   expect_status 0 "installed run --valgrind (memcheck's suppressions are installed)"
