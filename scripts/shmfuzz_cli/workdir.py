@@ -37,6 +37,11 @@ def make(name, parent=None):
     return path
 
 
+def keep(path):
+    """path outlives the command after all (it holds a finding the user is told about)."""
+    _live.discard(path)
+
+
 def remove(path):
     _remove(path)
 

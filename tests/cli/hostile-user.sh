@@ -69,6 +69,11 @@ expect_status 2 "run --fault with an unknown errno"
 expect_in "$err" "--fault 'shmat@1=EBOGUS': .*unknown errno" \
   "it names the bad rule, not 'the program exited with status 2'"
 
+SHMFUZZ_BUILD_dev=$DEV run_sfz run -- "$odd/no such program"
+expect_status 2 "run of a program that is not there"
+[[ -z $(ls -A "$TMPDIR") ]] && pass "run left no temporary directory" ||
+  fail "run left in TMPDIR: $(ls -A "$TMPDIR")"
+
 # ---- an engine that fails is no campaign -----------------------------------------------------
 run_sfz fuzz mslot --build-dir "$fake" --time 5 --seed 1234 --out "$odd/failed"
 expect_status 2 "an engine that aborts at once: exit 2, not 'no finding'"
