@@ -210,9 +210,11 @@ class Engine:
                 name, _, rest = line.partition(":")
                 value = rest.split("|", 1)[0]
                 try:
-                    metrics[name.rsplit(".", 1)[-1]] = float(value)
+                    v = float(value)
                 except ValueError:
-                    pass  # a metric we do not read, or a datagram cut short
+                    continue  # a metric we do not read, or a datagram cut short
+                if math.isfinite(v):  # AFL++ sends an "inf" rate before its first second
+                    metrics[name.rsplit(".", 1)[-1]] = v
         if not self._statsd_last:
             return None
         inst = self._statsd_last.values()
