@@ -130,12 +130,13 @@ expect_in "$err" "execs 10000 +exec/s 500 +coverage 77" \
 # The clean run exits 0; a cell whose fault makes the writer fail blocks (sleep), so the SIGINT
 # lands mid-matrix, after the clean run's row; the process group gets it, as from a terminal.
 if unshare -im true 2>/dev/null; then
-  prog="$DEV/bin/tutorial-shm-writer hi || exec sleep 300"
+  blocker="sleep 300 0.$$" # a command line no other process on the machine has
+  prog="$DEV/bin/tutorial-shm-writer hi || exec $blocker"
   SHMFUZZ_BUILD_dev=$DEV setsid env --default-signal=INT "$SFZ" enumerate --baseline 1 --timeout 300 \
     --report "$odd/enum" -- /bin/sh -c "$prog" >"$WORK/enum.out" 2>"$WORK/enum.err" </dev/null &
   pid=$!
   deadline=$((SECONDS + 60))
-  until [[ -n $(ps -eo args= | grep -Fx "sleep 300") || $SECONDS -ge $deadline ]] ||
+  until [[ -n $(ps -eo args= | grep -Fx "$blocker") || $SECONDS -ge $deadline ]] ||
         ! kill -0 "$pid" 2>/dev/null; do
     sleep 0.1 # polling interval of a bounded wait for the first cell to block, not a guess
   done
