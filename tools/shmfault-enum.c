@@ -849,6 +849,7 @@ static int run_matrix(const struct options *o, FILE *tsv)
             "failure: fix the command first (an absolute path? the directory it needs? "
             "its stderr is in %s/clean/stderr)", why, o->runs);
     }
+    fflush(tsv); /* the clean rows are on disk before any cell: an interrupt keeps them */
     if (failed > 0)
         fprintf(stderr, "enumerate: warning: the clean run is not stable: %u of %u runs failed "
                 "(%s); cells that fail the same way are judged ok\n", failed, o->baseline, why);

@@ -14,6 +14,7 @@ Where a preset's build is (docs/cli.md "Builds"):
 
 import fcntl
 import os
+import tempfile
 
 from . import config, proc, status
 
@@ -39,11 +40,50 @@ def builddir(preset):
     return given_dir(preset) or os.path.join(config.ROOT, "build", preset)
 
 
+def installed_prefix():
+    """PREFIX when this is an installed copy (PREFIX/share/shmfuzz/scripts, from cmake
+    --install): no source tree to build, but PREFIX/bin and PREFIX/lib hold the tools."""
+    if os.path.isfile(os.path.join(config.ROOT, "CMakePresets.json")):
+        return None
+    prefix = os.path.dirname(os.path.dirname(config.ROOT))
+    return prefix if os.path.isfile(os.path.join(prefix, "lib", "libshmfault.so")) else None
+
+
+def need_tree(cmd):
+    """Commands that build and run the shmfuzz project itself (its tests, benchmarks, tour,
+    CI job) need its source tree: an installed copy says so (exit 2) before doing anything."""
+    if not os.path.isfile(os.path.join(config.ROOT, "CMakePresets.json")):
+        status.die(f"{cmd} runs the shmfuzz project itself: use scripts/shmfuzz {cmd} in a "
+                   f"checkout of it (this one is installed at {installed_prefix() or config.ROOT})")
+
+
+def _has_tools(d):
+    return (os.path.isfile(os.path.join(d, "lib", "libshmfault.so"))
+            and os.access(os.path.join(d, "bin", "shmfault-enum"), os.X_OK))
+
+
+def tools(preset):
+    """A directory with lib/libshmfault.so and bin/shmfault-{enum,memcheck} for preset: its
+    build when that has them, else the installed prefix (an out-of-tree build made with
+    find_package(shmfuzz) holds only its targets)."""
+    prefix = installed_prefix()
+    if prefix and given_dir(preset) is None and config.get("SHMFUZZ_NO_BUILD") != "1":
+        return prefix
+    d = ensure(preset)
+    if not _has_tools(d) and prefix:
+        return prefix
+    return d
+
+
 def ensure(preset):
     """The build directory of preset, built first if we may and must. Exit 2 on failure."""
     if preset in _done:
         return _done[preset]
     d = given_dir(preset)
+    if d is None and installed_prefix():
+        # An installed shmfuzz has no tree to build and no targets of its own.
+        status.die(f"this shmfuzz is installed ({installed_prefix()}): it builds nothing; point "
+                   "it at your build with --build-dir DIR (docs/adapters.md)")
     if d is not None or config.get("SHMFUZZ_NO_BUILD") == "1":
         d = d or builddir(preset)
         if config.build_dir_override and not os.path.isfile(os.path.join(d, MANIFEST)):
@@ -116,6 +156,25 @@ def _cmake(preset, d):
     with open(stamp, "w") as f:
         f.write("built by shmfuzz\n")
     os.utime(stamp, (started, started))
+
+
+def preloadable(lib):
+    """lib as LD_PRELOAD can name it. ld.so splits LD_PRELOAD at spaces and colons with no
+    escape, so a prefix or build under "/home/me/my tools" cannot be preloaded as it is
+    ("object '/home/me/my' cannot be preloaded"): such a path gets a symlink in a temporary
+    directory with a plain path (removed when the command ends)."""
+    def plain(p):
+        return not any(c in p for c in " :\t\n")
+
+    if plain(lib):
+        return lib
+    from . import workdir
+
+    tmp = tempfile.gettempdir()
+    d = workdir.make("lib", parent=tmp if plain(tmp) else "/tmp")
+    link = os.path.join(d, os.path.basename(lib))
+    os.symlink(os.path.abspath(lib), link)
+    return link
 
 
 def binary(build, target, kind):

@@ -23,16 +23,20 @@ import traceback
 from . import config, status, workdir
 
 REGISTRY = {}
+INT_MAX = 2**31 - 1
 
 
 class Opt:
     """One option. metavar None: a flag (False/True). kind: str, uint (>= 1), uint0 (>= 0),
     int (any whole number, 0x too), a list of choices, or a function value -> value that raises
-    status.UsageError. repeat: every occurrence appended to a list."""
+    status.UsageError. maximum: the largest uint/uint0 (default INT_MAX: the C tools and the
+    engines take the value as an int, and a bigger one wraps or aborts them). repeat: every
+    occurrence appended to a list."""
 
     def __init__(self, name, metavar=None, help="", default=None, kind=str, repeat=False,
-                 dest=None):
+                 dest=None, maximum=INT_MAX):
         self.name, self.metavar, self.help, self.kind, self.repeat = name, metavar, help, kind, repeat
+        self.maximum = maximum
         self.dest = dest or name.lstrip("-").replace("-", "_")
         if default is None:
             default = [] if repeat else (False if metavar is None else None)
@@ -54,6 +58,8 @@ class Opt:
             low = 1 if k == "uint" else 0
             if not value.isdigit() or not value.isascii() or int(value) < low:
                 status.die_usage(f"{cmd}: {self.name} wants a whole number >= {low}, not '{value}'")
+            if int(value) > self.maximum:
+                status.die_usage(f"{cmd}: {self.name} {value} is too large (at most {self.maximum})")
             return int(value)
         if k == "int":
             try:

@@ -2,7 +2,7 @@
 
 import os
 
-from . import config, status
+from . import build, config, status
 from .cli import command
 
 _HELP = """usage: shmfuzz bench [--quick] [--out DIR]
@@ -21,6 +21,7 @@ def bench(argv):
     if argv[:1] in (["-h"], ["--help"]):
         status.out(_HELP.rstrip("\n"))
         return status.OK
+    build.need_tree("bench")
     ensure_deps()
     os.execve(os.path.join(config.ROOT, "bench", "run"),
               [os.path.join(config.ROOT, "bench", "run"), *argv], config.self_env())

@@ -54,6 +54,7 @@ def _list(value):
                Opt("--skip", "STEPS", default="", help="comma-separated steps to leave out: "
                    "regressions, valgrind, fuzz,\nenumerate")])
 def ci_cmd(a):
+    build.need_tree("ci")
     engines = _list(a.engines)
     for e in engines:
         if e not in ENGINES:

@@ -37,8 +37,10 @@ def cmin(a):
         with open(log, "wb") as fh:
             if a.engine == "libfuzzer":
                 os.makedirs(out, exist_ok=True)
-                rc = proc.run([binary, "-merge=1", "-timeout=10", out, d], cwd=work, stdout=fh,
-                              stderr=fh)
+                # plain names: -merge=1 re-runs the binary through sh -c, unquoted
+                env = engines.plain_names(work, engine=binary, out=out, corpus=d)
+                rc = proc.run(["./engine", "-merge=1", "-timeout=10", "out", "corpus"], env=env,
+                              cwd=work, stdout=fh, stderr=fh)
             else:
                 if os.path.isdir(out):
                     os.rmdir(out)

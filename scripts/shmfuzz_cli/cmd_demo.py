@@ -35,6 +35,7 @@ SEED = 2                 # a fixed engine seed (timing still varies: rounds, bel
          exit_status="0 the tour went through (the bug was found, reproduced, minimized, fixed),\n"
                      "1 a step did not give what it should, 2 set-up error")
 def demo(a):
+    build.need_tree("demo")
     out = a.out or "shmfuzz-out/demo-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
         os.makedirs(out, exist_ok=True)

@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 
-from . import build, config, memcheck, proc, status, targets
+from . import build, config, memcheck, proc, status, targets, workdir
 from .cli import Arg, Opt, command
 from .report import Matrix, read_cells, visible
 
@@ -113,11 +113,12 @@ def enumerate_cmd(a):
     mc.prepare("enumerate", a.target or "")
     if proc.capture(["unshare", "-ipmf", "--mount-proc", "true"])[0] != 0:
         raise status.Skipped("enumerate: IPC, mount and PID namespaces are needed (run as root)")
-    d = build.ensure(a.preset)
+    d = build.tools(a.preset)
     lib = os.path.join(d, "lib", "libshmfault.so")
     tool = os.path.join(d, "bin", "shmfault-enum")
     if not (os.path.isfile(lib) and os.access(tool, os.X_OK)):
         status.die(f"enumerate: {lib} or {tool} is not built (preset {a.preset})")
+    real_lib, lib = lib, build.preloadable(lib)  # the report names the real one
 
     opts = ["--errnos", a.errnos, "--timeout", str(a.timeout), "--jobs", str(a.jobs),
             "--baseline", str(a.baseline)]
@@ -131,7 +132,7 @@ def enumerate_cmd(a):
         opts += ["--rule", a.rule]
     opts += mc.tool_opts()
     if a.target is not None:
-        replay = os.path.join(d, "bin", f"sfz-{a.target}-replay")
+        replay = build.binary(build.ensure(a.preset), a.target, "replay")
         if not os.access(replay, os.X_OK):
             status.die(f"enumerate: {replay} is not built")
         input_path = os.path.realpath(a.file)
@@ -140,9 +141,10 @@ def enumerate_cmd(a):
         run = ["--replay", replay, "--input", input_path]
         name = f"{a.target}-{os.path.basename(a.file)}"
     else:
-        matrix_args = dict(mode="preload", argv=prog, lib=lib, memcheck=mc.words())
+        matrix_args = dict(mode="preload", argv=prog, lib=real_lib, memcheck=mc.words())
         run = ["--lib", lib, "--"] + prog
         name = os.path.basename(prog[0])
+    matrix_args["command"] = _self_name()
     report = a.report or "shmfuzz-out/enumerate-%s-%s" % (name.split(".")[0],
                                                           time.strftime("%Y%m%d-%H%M%S"))
     try:
@@ -161,8 +163,16 @@ def _run(tool, report, rule, args, matrix_args):
     how = "one replay each" if matrix_args["mode"] == "harness" else "through the fork server"
     status.info(f"enumerate: clean run of {visible(' '.join(matrix_args['argv']))} "
                 f"(then every cell, {how})")
-    rc = proc.run([tool, "--runs", runs] + args, stdin=None)
     tsv = os.path.join(runs, "cells.tsv")
+    try:
+        rc = proc.run([tool, "--runs", runs] + args, stdin=None)
+    except (KeyboardInterrupt, status.Interrupted):
+        # Ctrl-C: the cells judged so far are in cells.tsv (shmfault-enum writes each row as
+        # soon as it is judged): they are reported before we stop, not lost.
+        if rule is not None or not os.path.isfile(tsv):
+            raise
+        with workdir.block_interrupts():
+            return _partial(tsv, report, matrix_args)
     if rc > 1 or not os.path.isfile(tsv):
         # shmfault-enum said why on stderr (a clean run that fails, a bad rule, ...)
         status.die(f"enumerate: stopped: shmfault-enum exit {rc} (its message is above)")
@@ -175,6 +185,25 @@ def _run(tool, report, rule, args, matrix_args):
     for line in m.summary(os.path.join(report, "report.md")):
         status.info(line)
     return status.FINDING if m.bad else status.OK
+
+
+def _partial(tsv, report, matrix_args):
+    """The report of an interrupted matrix: the rows done (a row cut short dropped)."""
+    with open(tsv, "rb") as f:
+        data = f.read()
+    with open(os.path.join(report, "cells.tsv"), "wb") as f:
+        f.write(data[:data.rfind(b"\n") + 1])
+    os.remove(tsv)
+    rows = read_cells(os.path.join(report, "cells.tsv"))
+    m = Matrix(rows, **matrix_args)
+    m.write(report)
+    with open(os.path.join(report, "report.md"), "a", encoding="utf-8") as f:
+        f.write(f"\n**Interrupted** (Ctrl-C or SIGTERM): only the {len(rows)} row(s) above were "
+                "run; the rest of the matrix was not.\n")
+    for line in m.summary(os.path.join(report, "report.md")):
+        status.info(line)
+    status.info(f"enumerate: interrupted: the {len(rows)} row(s) done are reported")
+    return status.FINDING if m.bad else status.INTERRUPTED
 
 
 def _show_cell(cell_dir, row, rc):
@@ -205,3 +234,8 @@ def _show_cell(cell_dir, row, rc):
     line(f"== outcome: {row['outcome']}: {row['why']}")
     out.flush()
     return status.FINDING if rc == 1 else status.OK
+
+
+def _self_name():
+    """How a reproducer names this command: installed, it is on PATH as shmfuzz."""
+    return "shmfuzz" if build.installed_prefix() else "scripts/shmfuzz"

@@ -8,10 +8,15 @@ name its kind and writes summary.md; the temporary directory goes last."""
 import datetime
 import os
 import random
+import shlex
 import time
 
-from . import build, engines, replay, status, targets, workdir
+from . import build, config, engines, proc, replay, report, status, targets, workdir
 from .cli import Arg, Opt, command
+
+# Each job is an engine process (libFuzzer -fork=N, AFL++ instances): more than this is a typo,
+# not a machine, and would start that many processes before the first progress line.
+MAX_JOBS = 256
 
 
 @command("fuzz", "run a fuzz campaign on one target (libFuzzer or AFL++), live progress, summary",
@@ -19,9 +24,10 @@ from .cli import Arg, Opt, command
          opts=[Opt("--engine", "E", kind=["libfuzzer", "afl"], default="libfuzzer",
                    help="libfuzzer (default) or afl"),
                Opt("--time", "S", kind="uint", default=60, help="seconds of fuzzing (default 60)"),
-               Opt("--jobs", "N", kind="uint", default=1, help="engine processes (default 1)"),
+               Opt("--jobs", "N", kind="uint", default=1, maximum=MAX_JOBS,
+                   help=f"engine processes (default 1, at most {MAX_JOBS})"),
                Opt("--out", "DIR", help="out dir (default shmfuzz-out/TARGET-ENGINE-DATE); layout in docs/cli.md"),
-               Opt("--seed", "N", kind="uint0", help="engine random seed (default: random, printed and kept in\n"
+               Opt("--seed", "N", kind="uint0", maximum=2**32 - 1, help="engine random seed (default: random, printed and kept in\n"
                    "campaign.txt)"),
                Opt("--keep-going", help="do not stop at the first finding: collect findings until the time is up"),
                Opt("--fresh", help="set aside seeds that already give a finding (OUT/seeds-with-findings/),\n"
@@ -57,7 +63,7 @@ def campaign(target, engine, secs, jobs, out, seed, keep, fresh=False):
     except OSError as e:
         status.die(f"fuzz: cannot create {out}: {e.strerror}")
     out = os.path.abspath(out)
-    dict_file = targets.dict_of(target)
+    dict_file = targets.dict_of(target, b)
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     # First, before any input exists: what found the findings (repro, triage, minimize read it).
     with open(os.path.join(out, "campaign.txt"), "w", encoding="utf-8", errors="surrogateescape") as f:
@@ -69,7 +75,7 @@ def campaign(target, engine, secs, jobs, out, seed, keep, fresh=False):
         if fresh:
             _set_aside(rp, out, work)
         status.info(f"fuzz: {target} with {engine}, {jobs} job(s), {secs} s, seed {seed} -> {out}")
-        eng = engines.Engine(engine, out)
+        eng = engines.Engine(engine, out, work)
         interrupted = False
         progress = status.Progress()
         t0 = time.monotonic()
@@ -101,6 +107,15 @@ def campaign(target, engine, secs, jobs, out, seed, keep, fresh=False):
             rc, found = summary(target, engine, eng, rp, out, int(time.monotonic() - t0), work)
     if rc == status.OK and interrupted:
         return status.INTERRUPTED, found
+    failed = eng.failure()
+    if rc == status.OK and failed:
+        log, st = failed
+        with open(log, "rb") as f:
+            for line in f.read().splitlines()[-5:]:
+                status._write(__import__("sys").stderr, proc.text(line) + "\n")
+        how = f"killed by signal {-st}" if st < 0 else f"exit {st}"
+        status.die(f"fuzz: the engine failed ({how}) and found nothing: this was no campaign "
+                   f"(log: {log})")
     return rc, found
 
 
@@ -138,12 +153,15 @@ def summary(target, engine, eng, rp, out, elapsed, work):
             elif kind == "ok":
                 kind = "not-reproduced"
         found.append((kind, f, replay.reason_from_output(o)))
-    lines = [f"# shmfuzz fuzz: {target} ({engine})", "", f"- out dir: `{out}`",
+    # summary.md is valid UTF-8 with report.py's escape (a path may hold any byte, a newline
+    # too); findings.tsv keeps the bytes, escaping only what would split a row.
+    lines = [f"# shmfuzz fuzz: {target} ({engine})", "", f"- out dir: {report.md_code(out)}",
              f"- time: {elapsed} s, executions: {execs} (last exec/s {eps}), coverage: {cov}",
              f"- seed: {seed}", "", "| kind | finding | reason |", "|---|---|---|"]
-    lines += [f"| {k} | `{f}` | {r} |" for k, f, r in found] or ["| - | no finding | |"]
+    lines += [f"| {k} | {report.md_code(f)} | {report.md_cell(r)} |" for k, f, r in found] or \
+        ["| - | no finding | |"]
     _write(os.path.join(out, "summary.md"), lines)
-    _write(os.path.join(out, "findings.tsv"), [f"{k}\t{f}\t{r}" for k, f, r in found], empty_ok=True)
+    _write(os.path.join(out, "findings.tsv"), ["\t".join(map(report.tsv_field, row)) for row in found], empty_ok=True)
     if not found:
         status.info(f"fuzz: no finding in {elapsed} s ({execs} executions, coverage {cov}); "
                     f"report: {out}/summary.md")
@@ -151,7 +169,10 @@ def summary(target, engine, eng, rp, out, elapsed, work):
     status.info(f"fuzz: {len(found)} finding(s) in {elapsed} s ({execs} executions):")
     for k, f, r in found:
         status._write(__import__("sys").stderr, f"  {k:<10} {f}\n             {r}\n")
-    status.info(f"reproduce: scripts/shmfuzz repro FILE   report: {out}/summary.md")
+    # The command as the user typed it: an installed shmfuzz is no scripts/shmfuzz.
+    again = "shmfuzz repro FILE" + (f" --build-dir {shlex.quote(config.build_dir_override)}"
+                                    if config.build_dir_override else "")
+    status.info(f"reproduce: {again}   report: {out}/summary.md")
     return status.FINDING, found
 
 

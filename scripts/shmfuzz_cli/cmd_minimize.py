@@ -98,15 +98,20 @@ def _engine_pass(engine, target, secs, cand, work, rp, kind):
     result = os.path.join(work, "engine.min")
     with open(os.path.join(work, "engine.log"), "wb") as log:
         if engine == "libfuzzer":
-            proc.run(["timeout", str(secs + 30), binary, "-minimize_crash=1",
-                      f"-max_total_time={secs}", f"-exact_artifact_path={result}", cand],
-                     cwd=work, stdout=log, stderr=log)
+            # plain names: -minimize_crash re-runs the binary through sh -c, unquoted
+            env = engines.plain_names(work, engine=binary)
+            proc.run(["timeout", str(secs + 30), "./engine", "-minimize_crash=1",
+                      f"-max_total_time={secs}", f"-exact_artifact_path={os.path.basename(result)}",
+                      os.path.basename(cand)], env=env, cwd=work, stdout=log, stderr=log)
         else:
             proc.run(["timeout", str(secs + 30), *engines.afl_wrap(), "afl-tmin", "-t", "10000",
                       "-i", cand, "-o", result, "--", binary],
                      env=proc.env_with(AFL_SKIP_CPUFREQ=1), stdout=log, stderr=log)
     if not os.path.isfile(result) or os.path.getsize(result) == 0:
-        status.info(f"minimize: the {engine} pass produced nothing (log kept out)")
+        with open(os.path.join(work, "engine.log"), "rb") as log:
+            last = [ln for ln in log.read().splitlines() if ln.strip()][-1:]
+        said = f": {proc.text(last[0])}" if last else ""
+        status.info(f"minimize: the {engine} pass produced nothing{said}")
         return
     got = replay.kind(rp, result)
     if got == kind:

@@ -27,6 +27,8 @@ from .cli import Arg, Opt, command
                      "2 usage error, unreadable input or failed build")
 def repro(a):
     f = a.file
+    if a.gdb and a.valgrind:  # one replay runs under one tool; silently dropping one is a lie
+        status.die_usage("repro: --valgrind or --gdb, not both")
     if not (os.path.isfile(f) and os.access(f, os.R_OK)):
         status.die_usage(f"repro: {f}: no such readable file")
     target = a.target or targets.target_of_file(f)

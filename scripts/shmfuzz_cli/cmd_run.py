@@ -26,6 +26,20 @@ def _readable(what):
     return check
 
 
+def _check_rules(info, rules):
+    """A bad --fault is a usage error (exit 2) before the program starts: inside the program
+    libshmfault would refuse it with exit 2 too, which reads as the program's own status 2.
+    (--rules-file is left to the library: it may be a FIFO, read once.)"""
+    if not os.access(info, os.X_OK):
+        return
+    for rule in rules:
+        rc, said = proc.capture([info, "check", rule])
+        if rc != 0:
+            why = said.strip().splitlines()[-1] if said.strip() else f"exit {rc}"
+            why = why.split(": ", 1)[1] if why.startswith("shmfault-info: ") else why
+            status.die_usage(f"run: --fault '{rule}': {why}")
+
+
 @command("run", "run a program under libshmfault: fault rules, trace, leak report (--isolate)",
          rest="PROGRAM ARGS...", rest_at_positional=True,
          opts=[Opt("--fault", "RULE", repeat=True, dest="rules",
@@ -58,10 +72,12 @@ def run(a):
         os.environ["SHMFAULT_SUPPRESSIONS"] = a.suppressions
     mc = memcheck.Memcheck(a)
     mc.prepare("run")
-    lib = os.environ.get("SHMFAULT_LIB") or os.path.join(build.ensure("dev"), "lib", "libshmfault.so")
+    lib = os.environ.get("SHMFAULT_LIB") or os.path.join(build.tools("dev"), "lib", "libshmfault.so")
     if not os.path.isfile(lib):
         status.die(f"run: {lib} not found (build the dev preset or set SHMFAULT_LIB)")
-    env = {"LD_PRELOAD": lib, "SHMFAULT_RULES": ";".join(a.rules), "SHMFAULT_LEDGER": "stderr"}
+    tool = os.path.join(os.path.dirname(os.path.dirname(lib)), "bin", "shmfault-memcheck")
+    _check_rules(os.path.join(os.path.dirname(tool), "shmfault-info"), a.rules)
+    env = {"LD_PRELOAD": build.preloadable(lib), "SHMFAULT_RULES": ";".join(a.rules), "SHMFAULT_LEDGER": "stderr"}
     if a.rules_file:
         env["SHMFAULT_RULES_FILE"] = a.rules_file
     if a.seed:
@@ -75,7 +91,6 @@ def run(a):
         env["SHMFAULT_LEAK_EXIT"] = str(status.FINDING)
     if a.count:
         env["SHMFAULT_COUNT"] = "1"
-    tool = os.path.join(os.path.dirname(os.path.dirname(lib)), "bin", "shmfault-memcheck")
     cmd = mc.run_command(tool, argv)
     if a.isolate:
         # env(1) sets the variables inside the namespaces, for the program only

@@ -3,7 +3,7 @@
 import os
 import xml.etree.ElementTree as ET
 
-from . import config, proc, status
+from . import build, config, proc, status
 from .cli import command
 from .cmd_bench import ensure_deps
 
@@ -16,6 +16,7 @@ from .cmd_bench import ensure_deps
          exit_status="0 every test passed, 1 a test failed (or was skipped under CI=true),\n"
                      "2 set-up error")
 def selftest(a):
+    build.need_tree("selftest")
     ensure_deps()
     root = config.ROOT
     junit = os.path.join(root, "build", "ci", "selftest-junit.xml")

@@ -8,7 +8,7 @@ Inputs that replay ok or cannot be replayed are counted and said, never dropped 
 import os
 import re
 
-from . import build, replay, status, targets
+from . import build, replay, report, status, targets
 from .cli import Arg, Opt, command
 
 _SKIP_NAMES = {"README.txt", "campaign.txt", "fuzzer_stats", "plot_data", "cmdline",
@@ -79,7 +79,8 @@ def triage(a):
         with open(tsv, "w", encoding="utf-8", errors="surrogateescape") as t:
             t.write("kind\tsite\tcount\treproducer\treason\n")
             for (kind, site), (count, _, f, reason) in rows:
-                t.write(f"{kind}\t{site}\t{count}\t{f}\t{reason}\n")
+                # a path may hold a tab or newline: escaped, the other bytes as they are
+                t.write("\t".join(map(report.tsv_field, (kind, site, str(count), f, reason))) + "\n")
     except OSError as e:
         status.die(f"triage: cannot write {tsv}: {e.strerror}")
     status.info(f"triage: {len(inputs)} input(s) replayed on {target} (preset {preset}), "

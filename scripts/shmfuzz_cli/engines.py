@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -34,6 +35,18 @@ def afl_wrap():
     if os.geteuid() == 0 and proc.capture(["unshare", "-i", "true"])[0] == 0:
         return ["unshare", "-i", "--"]
     return []
+
+
+def plain_names(work, **paths):
+    """libFuzzer runs its own sub-processes (-fork=N, -merge=1, -minimize_crash=1) through
+    sh -c with its arguments joined by spaces, unquoted: a path holding a space or a quote
+    (a user's checkout, an out dir) breaks them ("sh: 1: /tmp/my: not found"). So each path
+    gets a symlink with a plain name in work, the engine runs there (cwd) and is given those
+    names, and TMPDIR="." puts libFuzzer's own temporary directories in work too (removed with
+    it: a stopped -fork run leaves its libFuzzerTemp.* behind). Returns the environment."""
+    for name, path in paths.items():
+        os.symlink(os.path.abspath(path), os.path.join(work, name))
+    return proc.env_with(TMPDIR=".")
 
 
 def seed_dir(build_dir, target, dest):
@@ -66,8 +79,9 @@ class Engine:
     """The running engine processes of one campaign (each in its own session, so a terminal's
     Ctrl-C comes to us and we stop the whole engine tree)."""
 
-    def __init__(self, name, out):
+    def __init__(self, name, out, work):
         self.name, self.out, self.procs, self.started = name, out, [], time.monotonic()
+        self.work = work  # the campaign's temporary directory: libFuzzer runs there
         self._lf_seen = {}  # libFuzzer: count -> when we first saw it
 
     def start(self, binary, seconds, jobs, seed, dict_file, keep_going):
@@ -81,21 +95,27 @@ class Engine:
         with open(log, "wb") as f:
             p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
                                  env=env, cwd=cwd, start_new_session=True)
+        p.log = log
         self.procs.append(p)
 
     def _start_libfuzzer(self, binary, secs, jobs, seed, dict_file, keep):
         out = self.out
-        args = [binary, f"-seed={seed}", f"-max_total_time={secs}", "-timeout=10",
-                "-rss_limit_mb=4096", f"-artifact_prefix={out}/findings/", "-print_final_stats=1",
+        names = {"engine": binary, "findings": f"{out}/findings", "corpus": f"{out}/corpus",
+                 "seeds": f"{out}/seeds"}
+        if dict_file:
+            names["dict"] = dict_file
+        env = plain_names(self.work, **names)
+        args = ["./engine", f"-seed={seed}", f"-max_total_time={secs}", "-timeout=10",
+                "-rss_limit_mb=4096", "-artifact_prefix=findings/", "-print_final_stats=1",
                 "-reload=1"]
         if dict_file:
-            args.append(f"-dict={dict_file}")
+            args.append("-dict=dict")
         if jobs > 1 or keep:
             args.append(f"-fork={jobs}")
             if keep:
                 args += ["-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
-        args += [f"{out}/corpus", f"{out}/seeds"]
-        self._spawn(args, f"{out}/logs/libfuzzer.log", cwd=f"{out}/logs")
+        args += ["corpus", "seeds"]
+        self._spawn(args, f"{out}/logs/libfuzzer.log", env=env, cwd=self.work)
 
     def _start_afl(self, binary, secs, jobs, seed, dict_file, keep):
         out = self.out
@@ -104,6 +124,7 @@ class Engine:
             args += ["-x", dict_file]
         env = proc.env_with(AFL_NO_UI=1, AFL_SKIP_CPUFREQ=1,
                             AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1)
+        env.update(self._statsd_listen())
         if not keep:  # stops an instance at its first crash; any value (even 0) sets it
             env["AFL_BENCH_UNTIL_CRASH"] = "1"
         mutator = re.sub(r"-afl$", "", binary) + "-afl-mutator.so"
@@ -120,6 +141,9 @@ class Engine:
 
     def stop(self):
         """TERM to each process group (they save state and exit), KILL if they linger."""
+        # Which ended by themselves first, and how: an engine that failed to start (a flag it
+        # rejects, a binary that aborts) must not read as "no finding".
+        self.ended = [(p, p.returncode) for p in self.procs if p.poll() is not None]
         for p in self.procs:
             _killpg(p, signal.SIGTERM)
         deadline = time.monotonic() + 10
@@ -135,12 +159,68 @@ class Engine:
             except subprocess.TimeoutExpired:
                 pass
 
+    def failure(self):
+        """(log path, status) of an engine process that ended by itself with a non-zero
+        status before stop(), else None."""
+        for p, rc in getattr(self, "ended", []):
+            if rc != 0:
+                return p.log, rc
+        return None
+
     # ---- progress ------------------------------------------------------------------------
     def stats(self):
         """(execs, execs per second, coverage) from the engine's own reports."""
         if self.name == "libfuzzer":
             return self._libfuzzer_stats()
-        return afl_stats(self.out)
+        files = afl_stats(self.out)
+        live = self._statsd_stats()
+        if live is None or live[0] <= files[0]:
+            return files
+        return live[0], live[1], max(live[2], files[2])
+
+    # AFL++ writes fuzzer_stats and plot_data rarely (plot_data not at all in its first minute,
+    # fuzzer_stats once a minute without its UI): the live numbers come from its StatsD
+    # metrics instead, one UDP datagram a second per instance to a socket of ours on
+    # 127.0.0.1. The files stay the final word (and the only one if StatsD is missing).
+    def _statsd_listen(self):
+        try:
+            self._statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._statsd.bind(("127.0.0.1", 0))
+            self._statsd.setblocking(False)
+        except OSError:
+            self._statsd = None
+            return {}
+        self._statsd_last = {}  # sender (one per instance) -> {metric: value}
+        return {"AFL_STATSD": "1", "AFL_STATSD_HOST": "127.0.0.1",
+                "AFL_STATSD_PORT": str(self._statsd.getsockname()[1])}
+
+    def _statsd_stats(self):
+        sock = getattr(self, "_statsd", None)
+        if sock is None:
+            return None
+        while True:
+            try:
+                data, sender = sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                return None
+            metrics = self._statsd_last.setdefault(sender, {})
+            for line in data.decode("ascii", "replace").splitlines():
+                name, _, rest = line.partition(":")
+                value = rest.split("|", 1)[0]
+                try:
+                    v = float(value)
+                except ValueError:
+                    continue  # a metric we do not read, or a datagram cut short
+                if math.isfinite(v):  # AFL++ sends an "inf" rate before its first second
+                    metrics[name.rsplit(".", 1)[-1]] = v
+        if not self._statsd_last:
+            return None
+        inst = self._statsd_last.values()
+        return (int(sum(m.get("execs_done", 0) for m in inst)),
+                int(sum(m.get("execs_per_sec", 0) for m in inst)),
+                int(max(m.get("edges_found", 0) for m in inst)))
 
     def _libfuzzer_stats(self):
         log = os.path.join(self.out, "logs", "libfuzzer.log")

@@ -9,9 +9,8 @@ Memcheck(args).prepare(...) before it starts anything.
 import glob
 import os
 import shutil
-import tempfile
 
-from . import config, proc, status
+from . import config, proc, status, workdir
 from .cli import Opt
 
 
@@ -83,7 +82,9 @@ class Memcheck:
         reports. Sanitizer reports go to files there too (log_path), so the program's stderr
         stays its own (a terminal stays one). The directory outlives us when it holds a
         finding (run_verdict says where)."""
-        self.dir = tempfile.mkdtemp(prefix="shmfuzz-memcheck.")
+        # removed on every exit path (a program that is not there, Ctrl-C) unless it holds a
+        # finding: run_verdict keeps it then
+        self.dir = workdir.make("memcheck")
         for v in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
             if "log_path" not in os.environ.get(v, ""):
                 os.environ[v] = _add(os.environ.get(v, ""), f"log_path={self.dir}/sanitizer")
@@ -117,6 +118,7 @@ class Memcheck:
                 status._write(__import__("sys").stderr, proc.text(f.read()))
         kind, _, why = verdict.partition("\t")
         status.info(f"run: FINDING {kind}: {why}")
+        workdir.keep(self.dir)
         status.info(f"run: every report: {self.dir}/memcheck.txt")
         return status.FINDING
 

@@ -114,6 +114,13 @@ def md_code(text):
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def tsv_field(text):
+    """One field of a TSV file (fuzz's findings.tsv, triage.tsv): the bytes as they are, but a
+    tab or newline (a path may hold them) would split the row, so those and the backslash get
+    the same escape as visible(): \\x09, \\x0a, \\\\."""
+    return decode(text).replace("\\", "\\\\").replace("\t", "\\x09").replace("\n", "\\x0a")
+
+
 # ---- JUnit -------------------------------------------------------------------------------------
 
 class Case:

@@ -56,6 +56,9 @@ def listing():
             status.die(f"--build-dir {config.build_dir_override}: no {build.MANIFEST} there "
                        "(not a shmfuzz build)")
         return _read_tsv(tsv)
+    if build.installed_prefix() and not build.given_dir("dev"):
+        status.die(f"this shmfuzz is installed ({build.installed_prefix()}): it has no targets "
+                   "of its own; point it at your build with --build-dir DIR (docs/adapters.md)")
     cands = []
     cands.append(os.path.join(build.builddir("dev"), build.MANIFEST))
     cands += sorted(glob.glob(os.path.join(config.ROOT, "build", "*", build.MANIFEST)))
@@ -90,8 +93,14 @@ def hardened_of(target):
     return target
 
 
-def dict_of(target):
-    """The dictionary of a target, or "" (bug-<id> uses its pattern's)."""
+def dict_of(target, build_dir=None):
+    """The dictionary of a target, or "": the one its build holds (corpus/NAME.dict, what
+    shmfuzz_add_target's DICT copies there: an out-of-tree target has no other), else the
+    tree's (bug-<id> uses its pattern's)."""
+    if build_dir:
+        f = os.path.join(build_dir, "corpus", target + ".dict")
+        if os.path.isfile(f):
+            return f
     f = os.path.join(config.ROOT, "corpus", hardened_of(target) + ".dict")
     return f if os.path.isfile(f) else ""
 

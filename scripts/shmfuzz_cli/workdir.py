@@ -29,11 +29,17 @@ def _remove_all():
         _remove(path)
 
 
-def make(name):
-    """A new private directory $TMPDIR/shmfuzz-NAME.XXXXXX, registered for removal."""
-    path = tempfile.mkdtemp(prefix=f"shmfuzz-{name}.")
+def make(name, parent=None):
+    """A new private directory $TMPDIR/shmfuzz-NAME.XXXXXX (or under parent), registered for
+    removal."""
+    path = tempfile.mkdtemp(prefix=f"shmfuzz-{name}.", dir=parent)
     _live.add(path)
     return path
+
+
+def keep(path):
+    """path outlives the command after all (it holds a finding the user is told about)."""
+    _live.discard(path)
 
 
 def remove(path):
