@@ -57,6 +57,12 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* How long one op may run before it is a hang: the setting, or practically forever (0). */
+static uint64_t op_limit_ns(unsigned timeout_ms)
+{
+    return (uint64_t)(timeout_ms ? timeout_ms : 1u << 30) * 1000000u;
+}
+
 static void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -289,7 +295,7 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
     uint32_t want = pool[w].posted;
     uint32_t *progress_word = &sfz_state.live->w[w].progress;
     uint32_t progress = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
-    uint64_t t = now_ns(), limit = (uint64_t)(timeout_ms ? timeout_ms : 1u << 30) * 1000000u;
+    uint64_t t = now_ns(), limit = op_limit_ns(timeout_ms);
     uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
     __atomic_store_n(&waiting_on, &s->ack, __ATOMIC_SEQ_CST);
@@ -382,7 +388,7 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
     uint32_t link = 0;
     unsigned w = links[0].worker;
     uint32_t progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-    uint64_t t = now_ns(), limit = (uint64_t)(timeout_ms ? timeout_ms : 1u << 30) * 1000000u;
+    uint64_t t = now_ns(), limit = op_limit_ns(timeout_ms);
     uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
     __atomic_store_n(&waiting_on, word, __ATOMIC_SEQ_CST);
