@@ -5,15 +5,16 @@
  * private namespace (/proc/sysvipc/shm) and the files of its private /dev/shm. While an adapter
  * op runs with the mechanism active, this process's mappings of them (found in
  * /proc/self/maps: "/SYSV<key>" with the segment's id as inode, "/dev/shm/<name>") are PROT_NONE.
- * Named semaphores (/dev/shm/sem.*) stay accessible: the kernel reads them in futex calls, which
- * would fail with EFAULT instead of faulting. Each access faults into on_segv, which counts and
- * records it, lets the peer write when the plan says so, opens the page with its own protection
- * and sets the trap flag; on_trap, one instruction later, closes it again. A fault that is not
- * an access to a protected page puts everything back as it was and returns: the instruction
- * faults again and meets the handler that was there before (the harness's death collection,
- * ASan's report), exactly as without this file.
+ * Named semaphores (/dev/shm/sem.*) stay accessible (glibc's own state, which the peer never
+ * writes either). futex calls on protected words are trapped and performed with the words'
+ * pages open (on_sys, a seccomp filter installed at the first arming). Each access faults into
+ * on_segv, which counts and records it, lets the peer write when the plan says so, opens the page
+ * with its own protection and sets the trap flag; on_trap, one instruction later, closes it again.
+ * A fault that is not an access to a protected page puts everything back as it was and returns: the
+ * instruction faults again and meets the handler that was there before (the harness's death
+ * collection, ASan's report), exactly as without this file.
  *
- * Handlers: async-signal-safe (mprotect, pwrite, fstat, sigaction, static memory only).
+ * Handlers: async-signal-safe (mprotect, pwrite, fstat, sigaction, raw futex, static memory only).
  * Everything that allocates (reading /proc, dladdr, printing) runs before or after the op.
  * Elsewhere than x86-64 Linux (the page-fault error code, the trap flag) the op is skipped.
  */
@@ -601,10 +602,10 @@ static void install_filter(void)
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 4, 0),          /* -> op in args[1] */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_wake, 5, 0),     /* -> flags in args[3] */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_wait, 4, 0),     /* -> flags in args[3] */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_waitv, 5, 0),    /* -> site */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 4, 0),       /* -> op in args[1] */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_wake, 5, 0),  /* -> flags in args[3] */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_wait, 4, 0),  /* -> flags in args[3] */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_waitv, 5, 0), /* -> site */
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, FUTEX_PRIVATE_FLAG, 6, 2), /* private: allow */
@@ -631,8 +632,10 @@ static void install_filter(void)
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0 &&
         (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)) {
-        fprintf(stderr, "shmfuzz: inside: no seccomp filter (%s): a futex on a protected "
-                        "page fails with EFAULT\n", strerror(errno));
+        fprintf(stderr,
+                "shmfuzz: inside: no seccomp filter (%s): a futex on a protected "
+                "page fails with EFAULT\n",
+                strerror(errno));
         filtered = -1;
         return;
     }

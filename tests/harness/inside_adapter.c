@@ -158,10 +158,11 @@ struct sync {
 };
 #define SYNC_AT 2048u
 
-/* sem_post to a waiter (FUTEX_WAKE) and sem_wait (atomics), a sem_timedwait that must time out (FUTEX_WAIT on the shared
-   word), a timed lock of a process-shared mutex this op holds (FUTEX_WAIT, leaving the word
-   "contended") and its unlock (FUTEX_WAKE). The deadline is in the past: it times out at
-   once, with no clock luck. Under protection without the futex layer glibc aborts on EFAULT. */
+/* sem_post to a waiter (FUTEX_WAKE) and sem_wait (atomics), a sem_timedwait that must time out
+   (FUTEX_WAIT on the shared word), a timed lock of a process-shared mutex this op holds
+   (FUTEX_WAIT, leaving the word "contended") and its unlock (FUTEX_WAKE). The deadline is in the
+   past: it times out at once, with no clock luck. Under protection without the futex layer glibc
+   aborts on EFAULT. */
 static int op_sync(struct sfz_ctx *c, const uint32_t *a)
 {
     (void)a;
