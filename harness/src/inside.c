@@ -624,7 +624,10 @@ static void install_filter(void)
     if (filtered)
         return;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    /* SA_NODEFER: a wait performed in on_sys may be interrupted by a signal whose handler
+       makes a shared futex call of its own (the harness's SIGCHLD handler does); a SIGSYS
+       blocked then would kill the process instead of nesting. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sa.sa_sigaction = on_sys;
     if (sigaction(SIGSYS, &sa, NULL) != 0)
