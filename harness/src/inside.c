@@ -5,15 +5,16 @@
  * private namespace (/proc/sysvipc/shm) and the files of its private /dev/shm. While an adapter
  * op runs with the mechanism active, this process's mappings of them (found in
  * /proc/self/maps: "/SYSV<key>" with the segment's id as inode, "/dev/shm/<name>") are PROT_NONE.
- * Named semaphores (/dev/shm/sem.*) stay accessible: the kernel reads them in futex calls, which
- * would fail with EFAULT instead of faulting. Each access faults into on_segv, which counts and
- * records it, lets the peer write when the plan says so, opens the page with its own protection
- * and sets the trap flag; on_trap, one instruction later, closes it again. A fault that is not
- * an access to a protected page puts everything back as it was and returns: the instruction
- * faults again and meets the handler that was there before (the harness's death collection,
- * ASan's report), exactly as without this file.
+ * Named semaphores (/dev/shm/sem.*) stay accessible (glibc's own state, which the peer never
+ * writes either). futex calls on protected words are trapped and performed with the words'
+ * pages open (on_sys, a seccomp filter installed at the first arming). Each access faults into
+ * on_segv, which counts and records it, lets the peer write when the plan says so, opens the page
+ * with its own protection and sets the trap flag; on_trap, one instruction later, closes it again.
+ * A fault that is not an access to a protected page puts everything back as it was and returns: the
+ * instruction faults again and meets the handler that was there before (the harness's death
+ * collection, ASan's report), exactly as without this file.
  *
- * Handlers: async-signal-safe (mprotect, pwrite, fstat, sigaction, static memory only).
+ * Handlers: async-signal-safe (mprotect, pwrite, fstat, sigaction, raw futex, static memory only).
  * Everything that allocates (reading /proc, dladdr, printing) runs before or after the op.
  * Elsewhere than x86-64 Linux (the page-fault error code, the trap flag) the op is skipped.
  */
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,15 @@
 #include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 
 #include "exec_internal.h"
 
@@ -456,6 +467,184 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
     errno = saved;
 }
 
+/* ---- futex on protected pages ----
+ *
+ * The kernel reads a futex word itself: on a PROT_NONE page futex(2) fails with EFAULT instead
+ * of faulting, and glibc aborts on that ("The futex facility returned an unexpected error
+ * code") in sem_post, sem_timedwait and process-shared mutexes and condition variables living
+ * in the segment. So the first time a worker arms, a seccomp filter makes every process-shared
+ * futex call (no FUTEX_PRIVATE_FLAG: a word other processes use is in shared memory by
+ * definition) raise SIGSYS instead, except the one issued by raw_syscall below. on_sys opens
+ * the pages of the words that are ours, performs the call there, closes them again and hands
+ * the kernel's return to the caller. Private futexes (glibc's own locks, thread joins, the
+ * sanitizers' mutexes, where signals may be blocked) never trap. A filter cannot be removed:
+ * the worker keeps it, and pays one signal per shared futex call from then on.
+ */
+
+/* long raw_syscall(nr, a0..a5): the layer's own system call site; the filter lets what comes
+   from raw_syscall_ret (the address after the syscall instruction) through. */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl sfz_inside_raw_syscall\n"
+        ".hidden sfz_inside_raw_syscall\n"
+        ".type sfz_inside_raw_syscall, @function\n"
+        "sfz_inside_raw_syscall:\n"
+        "  movq %rdi, %rax\n"
+        "  movq %rsi, %rdi\n"
+        "  movq %rdx, %rsi\n"
+        "  movq %rcx, %rdx\n"
+        "  movq %r8, %r10\n"
+        "  movq %r9, %r8\n"
+        "  movq 8(%rsp), %r9\n"
+        "  syscall\n"
+        ".globl sfz_inside_raw_syscall_ret\n"
+        ".hidden sfz_inside_raw_syscall_ret\n"
+        "sfz_inside_raw_syscall_ret:\n"
+        "  ret\n"
+        ".size sfz_inside_raw_syscall, .-sfz_inside_raw_syscall\n");
+long sfz_inside_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+    __attribute__((visibility("hidden")));
+extern const char sfz_inside_raw_syscall_ret[] __attribute__((visibility("hidden")));
+
+#ifndef __NR_futex_waitv
+#define __NR_futex_waitv 449
+#endif
+#ifndef __NR_futex_wake
+#define __NR_futex_wake 454
+#endif
+#ifndef __NR_futex_wait
+#define __NR_futex_wait 455
+#endif
+#define WAITV_MAX 128u /* FUTEX_WAITV_MAX */
+
+struct waitv { /* struct futex_waitv (linux/futex.h, 5.16) */
+    uint64_t val, uaddr;
+    uint32_t flags, reserved;
+};
+
+static int filtered; /* this process has the filter (inherited by its forks) */
+
+/* The pages a trapped call's words lie on that are closed now, opened for the call. */
+static unsigned open_word(uintptr_t addr, uintptr_t *pages, unsigned n, unsigned max)
+{
+    uintptr_t page = addr & ~(uintptr_t)(PAGE - 1);
+    int r = st.active ? range_of(addr) : -1;
+    if (r < 0 || n == max || page_open(page))
+        return n;
+    for (unsigned i = 0; i < n; i++)
+        if (pages[i] == page)
+            return n;
+    if (mprotect((void *)page, PAGE, st.r[r].prot) != 0)
+        return n;
+    pages[n] = page;
+    return n + 1;
+}
+
+/* futex(2) ops that take a second word (uaddr2, the fifth argument). */
+static int has_uaddr2(long op)
+{
+    switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+    case FUTEX_WAKE_OP:
+    case FUTEX_CMP_REQUEUE_PI:
+    case FUTEX_WAIT_REQUEUE_PI:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* SIGSYS from the filter: the call, performed from our own site with the words' pages open.
+   The kernel's return (or -errno) goes to the caller's RAX as the call itself would have. An
+   interrupted wait returns -EINTR, or is restarted by the kernel when the signal's handler has
+   SA_RESTART, exactly as it would have been (the restart re-enters at our own site). */
+static void on_sys(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    greg_t *g = uc->uc_mcontext.gregs;
+    int saved = errno;
+    long nr = si->si_syscall;
+    long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
+    uintptr_t pages[2 * MAX_OPEN];
+    unsigned n = 0;
+    (void)sig;
+    if (si->si_code != 1) /* SYS_SECCOMP (not in every libc's headers) */
+        return;
+    if (nr == __NR_futex) {
+        n = open_word((uintptr_t)a[0], pages, n, 2 * MAX_OPEN);
+        if (has_uaddr2(a[1]))
+            n = open_word((uintptr_t)a[4], pages, n, 2 * MAX_OPEN);
+    } else if (nr == __NR_futex_wake || nr == __NR_futex_wait) {
+        n = open_word((uintptr_t)a[0], pages, n, 2 * MAX_OPEN);
+    } else if (nr == __NR_futex_waitv && st.active && (unsigned long)a[1] <= WAITV_MAX) {
+        /* the vector itself may be shared: opened first, then each word's page */
+        const struct waitv *w = (const struct waitv *)a[0];
+        n = open_word((uintptr_t)w, pages, n, 2 * MAX_OPEN);
+        n = open_word((uintptr_t)(w + a[1]) - 1, pages, n, 2 * MAX_OPEN);
+        for (long i = 0; i < a[1]; i++)
+            n = open_word((uintptr_t)w[i].uaddr, pages, n, 2 * MAX_OPEN);
+    }
+    g[REG_RAX] = sfz_inside_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    for (unsigned i = 0; i < n; i++)
+        if (st.active)
+            (void)mprotect((void *)pages[i], PAGE, PROT_NONE);
+    errno = saved;
+}
+
+/* Once per process, at its first arming: the SIGSYS handler (kept for good, as the filter),
+   then the filter. Without CAP_SYS_ADMIN seccomp needs no_new_privs, set only then. */
+static void install_filter(void)
+{
+    uint64_t ret = (uint64_t)(uintptr_t)sfz_inside_raw_syscall_ret;
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 4, 0),       /* -> op in args[1] */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_wake, 5, 0),  /* -> flags in args[3] */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_wait, 4, 0),  /* -> flags in args[3] */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex_waitv, 5, 0), /* -> site */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, FUTEX_PRIVATE_FLAG, 6, 2), /* private: allow */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[3])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, FUTEX_PRIVATE_FLAG, 4, 0), /* FUTEX2_PRIVATE */
+        /* site: low half of the instruction pointer, then the high half (little endian) */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ret, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ret >> 32), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+    struct sigaction sa;
+    if (filtered)
+        return;
+    memset(&sa, 0, sizeof(sa));
+    /* SA_NODEFER: a wait performed in on_sys may be interrupted by a signal whose handler
+       makes a shared futex call of its own (the harness's SIGCHLD handler does); a SIGSYS
+       blocked then would kill the process instead of nesting. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_sigaction = on_sys;
+    if (sigaction(SIGSYS, &sa, NULL) != 0)
+        return;
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0 &&
+        (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+         syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)) {
+        fprintf(stderr,
+                "shmfuzz: inside: no seccomp filter (%s): a futex on a protected "
+                "page fails with EFAULT\n",
+                strerror(errno));
+        filtered = -1;
+        return;
+    }
+    filtered = 1;
+}
+
 /* ---- before the op: which mappings, the peer's own way in, the handlers ---- */
 
 struct segment {
@@ -601,6 +790,7 @@ void sfz_inside_arm(void)
     find_ranges(seg, nseg);
     if (plan.pending)
         open_target(seg, nseg);
+    install_filter();
     install_handlers();
     for (unsigned i = 0; i < st.nr;)
         if (mprotect((void *)st.r[i].lo, st.r[i].hi - st.r[i].lo, PROT_NONE) == 0)

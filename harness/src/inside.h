@@ -4,6 +4,8 @@
  * every access faults, is counted and recorded, and is single-stepped with the trap flag before
  * the page is protected again. peer.inside makes the peer write at the A-th access of the next
  * op; the lint reports two reads of the same shared bytes from two instructions in one op.
+ * Process-shared futex calls on protected words are performed by the layer with the pages
+ * open (a seccomp filter and a SIGSYS handler, from a process's first arming on).
  * Everything else runs untouched: the cost is paid only by ops that ask for it.
  */
 #ifndef SFZ_INSIDE_H

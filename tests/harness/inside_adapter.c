@@ -4,11 +4,14 @@
  * the copy (a double fetch), and, built with INSIDE_HARDENED, the twin that reads it once into
  * local memory. Only peer.inside (a write between the two reads) tells them apart. The third
  * build adds the op "wild", a SIGSEGV outside shared memory, which must stay the crash it was,
- * and "sink", a write(2) from the box, which fails with EFAULT under protection.
+ * "sink", a write(2) from the box, which fails with EFAULT under protection, and "sync", a
+ * process-shared semaphore and mutex in the box's segment, whose futex calls must work there.
  * Programs in tests/harness/inside/, checks in tests/harness/inside.sh.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -149,6 +152,56 @@ static int op_sink(struct sfz_ctx *c, const uint32_t *a)
     errno = err;
     return n == 8 ? SFZ_OK : SFZ_FAILED;
 }
+/* Process-shared synchronisation living in the segment, past the box (a peer writing the box
+   never touches it). */
+struct sync {
+    sem_t sem;
+    pthread_mutex_t mutex;
+};
+#define SYNC_AT 2048u
+
+/* sem_post to a waiter (FUTEX_WAKE) and sem_wait (atomics), a sem_timedwait that must time out
+   (FUTEX_WAIT on the shared word), a timed lock of a process-shared mutex this op holds
+   (FUTEX_WAIT, leaving the word "contended") and its unlock (FUTEX_WAKE). The deadline is in the
+   past: it times out at once, with no clock luck. Under protection without the futex layer glibc
+   aborts on EFAULT. */
+static int op_sync(struct sfz_ctx *c, const uint32_t *a)
+{
+    (void)a;
+    struct box *b = *handle(c, 0);
+    if (b == NULL)
+        return SFZ_SKIPPED;
+    struct sync *s = (struct sync *)((unsigned char *)b + SYNC_AT);
+    const struct timespec past = {0, 0};
+    pthread_mutexattr_t attr;
+    if (sem_init(&s->sem, 1, 0) != 0)
+        return SFZ_FAILED;
+    errno = 0;
+    int timed = sem_timedwait(&s->sem, &past), timed_err = errno;
+#ifdef __GLIBC__
+    /* One waiter announced, as a sem_wait blocked in another process leaves it: then sem_post
+       must FUTEX_WAKE. glibc's x86-64 layout: the value in the low half of a 64-bit word, the
+       number of waiters in the high half. The wake finds nobody; the post still counts. */
+    __atomic_fetch_add((uint64_t *)(void *)&s->sem, (uint64_t)1 << 32, __ATOMIC_SEQ_CST);
+#endif
+    int posted = sem_post(&s->sem), waited = sem_wait(&s->sem);
+    (void)sem_destroy(&s->sem);
+    if (timed != -1 || timed_err != ETIMEDOUT || posted != 0 || waited != 0)
+        return sfz_finding(c, "semaphore: timedwait %d (%s), post %d, wait %d", timed,
+                           strerror(timed_err), posted, waited);
+    if (pthread_mutexattr_init(&attr) != 0 ||
+        pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) != 0 ||
+        pthread_mutex_init(&s->mutex, &attr) != 0)
+        return SFZ_FAILED;
+    (void)pthread_mutexattr_destroy(&attr);
+    int locked = pthread_mutex_lock(&s->mutex);
+    int again = pthread_mutex_timedlock(&s->mutex, &past);
+    int unlocked = pthread_mutex_unlock(&s->mutex);
+    (void)pthread_mutex_destroy(&s->mutex);
+    if (locked != 0 || again != ETIMEDOUT || unlocked != 0)
+        return sfz_finding(c, "mutex: lock %d, timedlock %d, unlock %d", locked, again, unlocked);
+    return SFZ_OK;
+}
 #endif
 
 static void done(struct sfz_ctx *c)
@@ -178,6 +231,7 @@ static const struct sfz_op ops[] = {
 #ifdef INSIDE_WILD
     {"wild", 0, {{0}}, op_wild, SFZ_OP_FORKED},
     {"sink", 0, {{0}}, op_sink, 0},
+    {"sync", 0, {{0}}, op_sync, 0},
 #endif
 };
 
