@@ -2,6 +2,11 @@
  * oracle_error.c - bad-error oracle: an op reported success although a fault injected into its
  * own process during the op made a call fail. Legitimate retries are accepted: if the injected
  * function was called again after the injection (semop after EINTR), the code handled it.
+ * An errno that only means "a peer removed the object" (semop's EIDRM/EINVAL) is not judged
+ * when the op went on to make other calls of the layer: the library may have asked the kernel
+ * whether the object is gone (semctl IPC_STAT), found it gone for real, and rightly had
+ * nothing left to do (a close of a removed ring); what the kernel answered is not seen here.
+ * Code that takes the errno for "done" without asking anything is still judged.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -9,7 +14,41 @@
 #include "exec_internal.h"
 #include "shmfault.h"
 
-int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size)
+/* Is ERR, for function FN, only a peer's removal (in the peer list, not among the errnos of a
+   call on a live object)? */
+static int peer_only(int fn, int err)
+{
+    int live[32], all[32];
+    unsigned nlive = shmfault_errnos_realistic_union((unsigned)fn, 0, live, 32);
+    unsigned nall = shmfault_errnos_realistic_union((unsigned)fn, 1, all, 32);
+    int in_all = 0;
+    for (unsigned i = 0; i < nall && i < 32; i++)
+        in_all |= all[i] == err;
+    for (unsigned i = 0; i < nlive && i < 32; i++)
+        if (live[i] == err)
+            return 0;
+    return in_all;
+}
+
+void sfz_error_mark(struct sfz_calls_mark *m)
+{
+    unsigned n = shmfault_function_count();
+    m->n = n < SFZ_MARK_FUNCTIONS ? n : SFZ_MARK_FUNCTIONS;
+    for (unsigned i = 0; i < m->n; i++)
+        m->calls[i] = shmfault_calls(i);
+}
+
+/* Did the op call any layer function but FN since MARK? */
+static int called_others(const struct sfz_calls_mark *m, int fn)
+{
+    for (unsigned i = 0; i < m->n; i++)
+        if ((int)i != fn && shmfault_calls(i) != m->calls[i])
+            return 1;
+    return 0;
+}
+
+int sfz_error_swallowed(unsigned long injections_before, const struct sfz_calls_mark *mark,
+                        char *why, size_t size)
 {
     struct shmfault_injection inj;
     if (shmfault_injections() == injections_before || shmfault_last_injection(&inj) != 0)
@@ -18,6 +57,8 @@ int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size)
         return 0;
     if (inj.function >= 0 && shmfault_calls((unsigned)inj.function) > inj.call_number)
         return 0; /* called again after the failure: a retry that succeeded */
+    if (inj.function >= 0 && peer_only(inj.function, inj.value) && called_others(mark, inj.function))
+        return 0; /* not judged: the op may have found the object really gone (see the top) */
     const char *fn = shmfault_function_name((unsigned)inj.function);
     const char *err = shmfault_errno_name(inj.value);
     snprintf(why, size, "the op reported success although %s call %lu failed with %s (injected)",

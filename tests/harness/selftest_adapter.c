@@ -107,6 +107,24 @@ static int op_retry(struct sfz_ctx *ctx, const uint32_t *argv)
     return rc == 0 ? SFZ_OK : SFZ_FAILED;
 }
 
+/* bad-error's good twin for a peer's removal: semop says the set is gone (EIDRM), the op asks
+   the kernel, finds it gone for real (a peer removed it) and has nothing left to do. */
+static int op_leave(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    struct semid_ds ds;
+    int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    if (id == -1 || semctl(id, 0, IPC_RMID) == -1) /* the peer's removal */
+        return SFZ_FAILED;
+    struct sembuf down = {0, -1, IPC_NOWAIT};
+    if (semop(id, &down, 1) == 0)
+        return SFZ_OK;
+    if (errno != EIDRM && errno != EINVAL)
+        return SFZ_FAILED;
+    return semctl(id, 0, IPC_STAT, &ds) == -1 && (errno == EIDRM || errno == EINVAL) ? SFZ_OK
+                                                                                    : SFZ_FAILED;
+}
+
 /* bad-error: shmget's failure turned into success, and the honest twin. */
 static int op_swallow(struct sfz_ctx *ctx, const uint32_t *argv)
 {
@@ -181,6 +199,7 @@ static const struct sfz_op selftest_ops[] = {
     {"noop", 0, {{0}}, op_noop, 0},
     {"wait", 0, {{0}}, op_wait, 0},
     {"retry", 0, {{0}}, op_retry, 0},
+    {"leave", 0, {{0}}, op_leave, 0},
 };
 
 static const struct sfz_adapter selftest_adapter = {
