@@ -46,6 +46,7 @@
 #endif
 
 #include "exec_internal.h"
+#include "shmfault.h"
 
 const char *const sfz_inside_at_names[SFZ_INSIDE_MAX_AT] = {
     "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12", "13", "14", "15", "16",
@@ -107,6 +108,7 @@ static struct {
     struct sigaction old_segv, old_trap;
     stack_t old_stack;
     int own_stack;
+    unsigned long injections; /* the layer's count at arm: did the plan itself fail a call? */
 } st = {.fd = -1};
 static char altstack[64 * 1024];
 
@@ -778,6 +780,7 @@ void sfz_inside_arm(void)
     st.fired = 0;
     st.alias = NULL;
     st.fd = -1;
+    st.injections = shmfault_injections();
     if (!sfz_state.private_sysv || !sfz_state.private_posix) {
         static int said;
         if (mode != MODE_OFF && !said++)
@@ -837,14 +840,31 @@ static void site(uintptr_t rip, char *buf, size_t size, char *fn, size_t fn_size
         snprintf(buf, size, "%s+0x%lx", base, (unsigned long)(rip - (uintptr_t)info.dli_fbase));
 }
 
-static int suppressed(const char *where, const char *fn, const char *mod)
+/* A MODULE+0xOFFSET line names one instruction: a pair with it is suppressed. A FUNCTION or
+   MODULE line names code someone vetted: only a pair with both reads in it (so suppressing a
+   sequence lock's reader does not hide a check-then-use pair whose second read is in it). */
+static int site_named(const char *where)
 {
     size_t n = strcspn(where, " ");
     for (unsigned i = 0; i < nsuppress; i++)
-        if ((fn[0] != '\0' && strcmp(suppress[i], fn) == 0) || strcmp(suppress[i], mod) == 0 ||
-            (strlen(suppress[i]) == n && strncmp(suppress[i], where, n) == 0))
+        if (strstr(suppress[i], "+0x") != NULL && strlen(suppress[i]) == n &&
+            strncmp(suppress[i], where, n) == 0)
             return 1;
     return 0;
+}
+
+static int code_named(const char *fn, const char *mod)
+{
+    for (unsigned i = 0; i < nsuppress; i++)
+        if ((fn[0] != '\0' && strcmp(suppress[i], fn) == 0) || strcmp(suppress[i], mod) == 0)
+            return 1;
+    return 0;
+}
+
+static int suppressed(const char *a, const char *fa, const char *ma, const char *b,
+                      const char *fb, const char *mb)
+{
+    return site_named(a) || site_named(b) || (code_named(fa, ma) && code_named(fb, mb));
 }
 
 /* The C library's own overlapping loads (memcpy of 17..31 bytes reads head and tail) are one
@@ -866,7 +886,7 @@ static void report_pair(const char *op, const struct access *p)
     }
     site(p[0].rip, a, sizeof(a), fa, sizeof(fa), ma, sizeof(ma));
     site(p[1].rip, b, sizeof(b), fb, sizeof(fb), mb, sizeof(mb));
-    if ((inside_libc(ma) && inside_libc(mb)) || suppressed(a, fa, ma) || suppressed(b, fb, mb))
+    if ((inside_libc(ma) && inside_libc(mb)) || suppressed(a, fa, ma, b, fb, mb))
         return;
     fprintf(stderr,
             "shmfuzz: lint double-fetch: %s read the same shared bytes twice (%u at "
@@ -900,6 +920,14 @@ static void restore_ranges(void)
     st.nopen = 0;
 }
 
+/* The plan's own EFAULT is not the protection's doing. */
+static int injected_efault(void)
+{
+    struct shmfault_injection inj;
+    return shmfault_injections() != st.injections && shmfault_last_injection(&inj) == 0 &&
+           inj.action == SHMFAULT_ACT_ERRNO && inj.value == EFAULT;
+}
+
 void sfz_inside_disarm(const char *op, int op_errno)
 {
     int was = st.active;
@@ -923,7 +951,7 @@ void sfz_inside_disarm(const char *op, int op_errno)
     if (mode == MODE_TRACE)
         fprintf(stderr, "shmfuzz: inside: %s: %lu shared accesses (%lu reads, %lu writes)%s\n", op,
                 st.accesses, st.reads, st.writes, st.fired ? ", the peer wrote" : "");
-    if (op_errno == EFAULT)
+    if (op_errno == EFAULT && !injected_efault())
         fprintf(stderr,
                 "shmfuzz: inside: %s failed with EFAULT while its shared mappings were "
                 "protected: it gave shared memory to a system call, which cannot fault in "

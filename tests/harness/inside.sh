@@ -114,6 +114,12 @@ grep -q '3 p0 sink => ok' "$work/sink-plain" || bad "sink without the peer: $(gr
 SHMFUZZ_INSIDE=lint "$wild" "$work/sink.txt" >"$work/sink-lint" 2>&1
 grep -q 'shmfuzz: inside: sink failed with EFAULT' "$work/sink-lint" ||
   bad "no EFAULT notice for sink under lint: $(grep -E 'sink|inside' "$work/sink-lint")"
+# ... but not when the plan injected the EFAULT itself.
+printf '# shmfuzz program\nprocs 1\nfault p0 shmctl@1=EFAULT\np0 create slot=0\np0 stat\n' >"$work/stat.txt"
+SHMFUZZ_INSIDE=lint "$wild" "$work/stat.txt" >"$work/stat-lint" 2>&1
+grep -q '2 p0 stat => failed' "$work/stat-lint" || bad "stat with an injected EFAULT: $(grep 'stat =>' "$work/stat-lint")"
+grep -q 'shmfuzz: inside: stat failed with EFAULT' "$work/stat-lint" &&
+  bad "the inside notice blamed the plan's own EFAULT on the protection"
 
 # futex on a protected page (a process-shared semaphore and mutex in the segment: sem_post to
 # a waiter, sem_timedwait and a timed lock that time out, the contended unlock) works: the

@@ -42,4 +42,16 @@ for pattern in kv file record ring; do
   done
   [[ $fail == "$before" ]] && echo "ok: shmipc-$pattern: no double read over its seeds but the sequence lock's"
 done
+
+# Suppressing the sequence lock by function hides its own pair (both reads in value_copy) and
+# nothing else: double-fetch-len's pair starts in value_copy too and must stay printed.
+printf 'double-fetch:value_copy\n' >"$work/supp"
+need_built "$bin/sfz-bug-double-fetch-len-replay"
+grep -v 'peer\.inside' "$src/corpus/regressions/shmipc-kv/double-fetch-len.txt" >"$work/plain.txt"
+got=$(SHMFUZZ_INSIDE_SUPPRESS=$work/supp lint "$bin/sfz-bug-double-fetch-len-replay" "$work/plain.txt")
+if grep -q 'again at .*(shmipc_refetch_u32+' <<<"$got" && ! grep -q 'again at .*(value_copy+' <<<"$got"; then
+  echo "ok: a function suppression hides the pairs inside it, not the pair leaving it"
+else
+  echo "FAIL: with double-fetch:value_copy suppressed the lint printed: ${got:-nothing}"; fail=1
+fi
 exit $fail
