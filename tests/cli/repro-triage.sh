@@ -6,12 +6,11 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
+use_build dev "$2"
 # --trace and --valgrind are real checks of this test: without their tools it cannot run them,
 # so it skips (and fails under CI=true) instead of passing without them.
 [[ -f $2/lib/libshmfault.so ]] || need_skip "$2/lib/libshmfault.so is not built (repro --trace needs it)"
 need_tool valgrind
-export SHMFUZZ_BUILD_dev=$2
 repro=$SFZ_SRC/corpus/regressions/shmipc-ring/ring-off-by-one.txt
 
 run_sfz repro "$repro"
