@@ -23,6 +23,14 @@ run_sfz repro "$repro" --target shmipc-ring --trace
 expect_status 0 "the same input on the hardened shmipc-ring"
 expect_in "$out" '"fn":"(shmget|semget)"' "repro --trace shows libshmfault's trace"
 
+# an unknown --target is a usage error that names it, for each command that replays an input
+for c in repro minimize triage; do
+  what=$repro; [[ $c == triage ]] && what=$(dirname "$repro")
+  run_sfz "$c" "$what" --target no-such-target
+  expect_status 2 "$c --target no-such-target"
+  expect_in "$err" "unknown target 'no-such-target'" "$c names the unknown target"
+done
+
 run_sfz repro "$SFZ_SRC/corpus/shmipc-kv/seeds/lifecycle.txt"
 expect_status 0 "a seed without # target: header: target from corpus/<target>/"
 
