@@ -102,65 +102,17 @@ static void reader_turns(int in, int out, int put, long rounds)
     }
 }
 
-/* p0's side: create 16, put 16 | get | destroy (the harness's teardown removes the key). */
-static void writer_turns(int to_peer, int from_peer)
-{
-    char buf[256];
-    struct shmipc_kv *kv = shmipc_kv_create(KEY, 16);
-    if (kv == NULL)
-        fail("create");
-    if (shmipc_kv_put(kv, text64, 16) != 0)
-        fail("put");
-    send_byte(to_peer);
-    if (!recv_byte(from_peer))
-        fail("peer died");
-    if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0)
-        fail("get");
-    send_byte(to_peer);
-    if (!recv_byte(from_peer))
-        fail("peer died");
-    if (shmipc_kv_destroy(kv) != 0)
-        fail("destroy");
-}
-
-static pid_t start_peer(int fds_to[2], int fds_from[2], long rounds)
-{
-    if (pipe(fds_to) != 0 || pipe(fds_from) != 0)
-        fail("pipe");
-    pid_t pid = fork();
-    if (pid < 0)
-        fail("fork");
-    if (pid == 0) {
-        close(fds_to[1]);
-        close(fds_from[0]);
-        reader_turns(fds_to[0], fds_from[1], 1, rounds);
-        _exit(0);
-    }
-    close(fds_to[0]);
-    close(fds_from[1]);
-    return pid;
-}
-
-static void stop_peer(pid_t pid, int to, int from)
-{
-    close(to);
-    close(from);
-    int st;
-    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "bench-ceiling-kv: the peer process failed\n");
-        exit(1);
-    }
-}
-
-#define READERS 3
+#define READERS 3 /* four-procs' readers; writer-reader has one */
 struct reader {
     pid_t pid;
-    int to, from;
+    int to, from; /* the pipe to it and the pipe from it */
 };
 
-static void start_readers(struct reader *r)
+/* Forks N readers, each for ROUNDS rounds (< 0: until the writer closes its pipe); the last one
+   puts (writer-reader.txt's p1; four-procs.txt's p3). */
+static void start_readers(struct reader *r, int n, long rounds)
 {
-    for (int i = 0; i < READERS; i++) {
+    for (int i = 0; i < n; i++) {
         int to[2], from[2];
         if (pipe(to) != 0 || pipe(from) != 0)
             fail("pipe");
@@ -174,7 +126,7 @@ static void start_readers(struct reader *r)
             }
             close(to[1]);
             close(from[0]);
-            reader_turns(to[0], from[1], i == READERS - 1, -1);
+            reader_turns(to[0], from[1], i == n - 1, rounds);
             _exit(0);
         }
         close(to[0]);
@@ -183,9 +135,32 @@ static void start_readers(struct reader *r)
     }
 }
 
-/* four-procs.txt, p0's side: create 16, put 16 | each reader's first turn | get | each
-   reader's second turn | destroy. */
-static void four_turns(const struct reader *r)
+static void stop_readers(const struct reader *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        close(r[i].to);
+        close(r[i].from);
+        int st;
+        if (waitpid(r[i].pid, &st, 0) != r[i].pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "bench-ceiling-kv: the peer process failed\n");
+            exit(1);
+        }
+    }
+}
+
+/* Each of the N readers takes one turn, in order. */
+static void readers_turn(const struct reader *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        send_byte(r[i].to);
+        if (!recv_byte(r[i].from))
+            fail("peer died");
+    }
+}
+
+/* p0's side of writer-reader.txt and four-procs.txt: create 16, put 16 | each reader's first
+   turn | get | each reader's second turn | destroy (the harness's teardown removes the key). */
+static void writer_turns(const struct reader *r, int n)
 {
     char buf[256];
     struct shmipc_kv *kv = shmipc_kv_create(KEY, 16);
@@ -193,18 +168,10 @@ static void four_turns(const struct reader *r)
         fail("create");
     if (shmipc_kv_put(kv, text64, 16) != 0)
         fail("put");
-    for (int i = 0; i < READERS; i++) {
-        send_byte(r[i].to);
-        if (!recv_byte(r[i].from))
-            fail("reader died");
-    }
+    readers_turn(r, n);
     if (shmipc_kv_get(kv, buf, sizeof(buf)) < 0)
         fail("get");
-    for (int i = 0; i < READERS; i++) {
-        send_byte(r[i].to);
-        if (!recv_byte(r[i].from))
-            fail("reader died");
-    }
+    readers_turn(r, n);
     if (shmipc_kv_destroy(kv) != 0)
         fail("destroy");
 }
@@ -213,13 +180,10 @@ enum program { LIFECYCLE, WRITER_READER, WRITER_READER_FORK, FOUR_PROCS };
 
 static long run(enum program p, double seconds, double *elapsed)
 {
-    int to[2], from[2];
-    pid_t peer = -1;
     struct reader readers[READERS];
-    if (p == WRITER_READER)
-        peer = start_peer(to, from, -1);
-    if (p == FOUR_PROCS)
-        start_readers(readers);
+    int n = p == FOUR_PROCS ? READERS : p == LIFECYCLE ? 0 : 1;
+    if (p == WRITER_READER || p == FOUR_PROCS)
+        start_readers(readers, n, -1);
     long rounds = 0;
     double start = now_s(), t = start;
     /* Check the clock every 16 rounds: a clock read per round would be part of the ceiling. */
@@ -227,24 +191,19 @@ static long run(enum program p, double seconds, double *elapsed)
         for (int i = 0; i < 16; i++, rounds++) {
             if (p == LIFECYCLE) {
                 round_lifecycle();
-            } else if (p == WRITER_READER) {
-                writer_turns(to[1], from[0]);
-            } else if (p == FOUR_PROCS) {
-                four_turns(readers);
+            } else if (p == WRITER_READER_FORK) {
+                start_readers(readers, n, 1);
+                writer_turns(readers, n);
+                stop_readers(readers, n);
             } else {
-                peer = start_peer(to, from, 1);
-                writer_turns(to[1], from[0]);
-                stop_peer(peer, to[1], from[0]);
+                writer_turns(readers, n);
             }
         }
         t = now_s();
     }
     *elapsed = t - start;
-    if (p == WRITER_READER)
-        stop_peer(peer, to[1], from[0]);
-    if (p == FOUR_PROCS)
-        for (int i = 0; i < READERS; i++)
-            stop_peer(readers[i].pid, readers[i].to, readers[i].from);
+    if (p == WRITER_READER || p == FOUR_PROCS)
+        stop_readers(readers, n);
     return rounds;
 }
 

@@ -15,14 +15,16 @@ Modules (one concern each):
             shell_line(argv) = shlex.join for reproducers; need_tool(); env_with(**vars)
   build     ensure(preset) -> build dir (at most one cmake per preset and command, quiet, log
             path on failure; SHMFUZZ_NO_BUILD, SHMFUZZ_BUILD_<preset>, --build-dir honoured);
-            builddir(preset) without building; binary(build, target, kind); need_binary()
+            builddir(preset) without building; binary(build, target, kind); need_binary();
+            need_built(preset, target, kind): the three in one
   workdir   make(name) / temp(name): $TMPDIR/shmfuzz-NAME.XXXXXX removed on every exit path;
             SIGTERM raises status.Interrupted (unwinds like Ctrl-C's KeyboardInterrupt)
   isolate   isolated(argv): argv in a private IPC + mount ns with its own /dev/shm;
             run_isolated(argv, left_status, env): run --isolate (IPC, mount, PID ns + listing)
   suppress  load(path), suppressed(rules, (kind, ident)): SHMFAULT_SUPPRESSIONS format
   targets   listing()/names()/need(t), catalogue(), catalogue_field(t, n), hardened_of(t),
-            dict_of(t), target_of_file(path), campaign_of/campaign_value, replay_preset()
+            dict_of(t), target_of_file(path), campaign_of/campaign_value, replay_preset();
+            need_target_of(), replay_setup(): the preamble of the commands that replay inputs
   replay    run(replay, path) -> (status, output), kind(), kind_from_output(),
             reason_from_output(), site_hash(), valgrind_opts()
   engines   Engine(name, out).start/running/stop/stats; seed_dir(); collect_findings();

@@ -186,3 +186,8 @@ def need_binary(path, preset):
     if not os.access(path, os.X_OK):
         status.die(f"{path} is not built (preset {preset})")
     return path
+
+
+def need_built(preset, target, kind):
+    """sfz-TARGET-KIND of preset's build, built first if needed; dies when it is not there."""
+    return need_binary(binary(ensure(preset), target, kind), preset)

@@ -128,30 +128,19 @@ class Cleaner:
         what = "System V %s id %s key %s" % ("segment" if kind == "shm" else "semaphore set",
                                              ident, key)
         row = self.sysv_row(kind, ident)
-        if row is not None:
-            rkey = "0x%08x" % (int(row[0]) & 0xFFFFFFFF)  # printed as a signed int
-        if row is None or rkey != key or row[1] != ctime or row[2] != cuid \
-                or cuid != str(self.uid):
-            _say(f"forgot {what}: gone, or no longer the object recorded")
-            return True
-        if row[3] != "0":
-            _say(f"kept {what}: attached ({row[3]})")
-            return False
-        if kind == "sem" and self.sem_waited(ident):
-            _say(f"kept {what}: a process waits on it")
-            return False
-        if self.dry:
-            _say(f"would remove {what}")
-            self.n += 1
-            return False
-        flag = "-m" if kind == "shm" else "-s"
-        if subprocess.run(["ipcrm", flag, ident], stderr=subprocess.DEVNULL,
-                          check=False).returncode == 0:
-            _say(f"removed {what}")
-            self.n += 1
-            return True
-        _say(f"kept {what}: cannot remove it")
-        return False
+        same = row is not None and "0x%08x" % (int(row[0]) & 0xFFFFFFFF) == key \
+            and row[1] == ctime and row[2] == cuid and cuid == str(self.uid)  # key: a signed int
+
+        def busy():
+            if row[3] != "0":
+                return f"attached ({row[3]})"
+            return "a process waits on it" if kind == "sem" and self.sem_waited(ident) else ""
+
+        def remove():
+            flag = "-m" if kind == "shm" else "-s"
+            return subprocess.run(["ipcrm", flag, ident], stderr=subprocess.DEVNULL,
+                                  check=False).returncode == 0
+        return self.act(what, same, busy, remove)
 
     # ---- POSIX
     def used_paths(self):
@@ -195,27 +184,39 @@ class Cleaner:
             st = os.lstat(path)  # never follows a symlink: a symlink is never the object
         except OSError:
             st = None
-        if st is None or not stat.S_ISREG(st.st_mode) or str(st.st_dev) != dev \
-                or str(st.st_ino) != ino or st.st_uid != self.uid:
+        same = st is not None and stat.S_ISREG(st.st_mode) and str(st.st_dev) == dev \
+            and str(st.st_ino) == ino and st.st_uid == self.uid
+
+        def busy():
+            return "a process maps it or holds it open" if os.fsencode(path) in self.used_paths() else ""
+
+        def remove():
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return False
+            return True
+        return self.act(what, same, busy, remove)
+
+    # ---- what both kinds do once the record line is read
+    def act(self, what, same, busy, remove):
+        """Forgets an object that is not the one recorded (same false), keeps one busy() says is
+        in use or remove() fails on, else removes it (dry run: says it would). True to drop the
+        record line."""
+        if not same:
             _say(f"forgot {what}: gone, or no longer the object recorded")
             return True
-        if os.fsencode(path) in self.used_paths():
-            _say(f"kept {what}: a process maps it or holds it open")
+        why = busy()
+        if why:
+            _say(f"kept {what}: {why}")
             return False
-        if self.dry:
-            _say(f"would remove {what}")
-            self.n += 1
-            return False
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        except OSError:
+        if not self.dry and not remove():
             _say(f"kept {what}: cannot remove it")
             return False
-        _say(f"removed {what}")
-        self.n += 1
-        return True
+        self.said(what)
+        return not self.dry
 
     # ---- one record line, one record file
     def entry(self, line):

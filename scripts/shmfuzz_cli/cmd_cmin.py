@@ -27,9 +27,7 @@ def cmin(a):
         status.die_usage(f"cmin: {out} exists and is not empty")
     if a.engine == "afl":
         proc.need_tool("afl-cmin")
-    preset = engines.PRESET[a.engine]
-    binary = build.binary(build.ensure(preset), a.target, a.engine)
-    build.need_binary(binary, preset)
+    binary = build.need_built(engines.PRESET[a.engine], a.target, a.engine)
     before = _count(d)
     status.info(f"cmin: {before} input(s) of {d} on {a.target} with {a.engine}")
     with workdir.temp("cmin") as work:

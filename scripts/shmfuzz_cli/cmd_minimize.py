@@ -30,22 +30,15 @@ from .cli import Arg, Opt, command
          exit_status="0 minimized (or already minimal), 2 usage, set-up, or FILE gives no finding")
 def minimize_cmd(a):
     f = a.file
-    if not (os.path.isfile(f) and os.access(f, os.R_OK)):
-        status.die_usage(f"minimize: {f}: no such readable file")
-    target = a.target or targets.target_of_file(f)
-    if not target:
-        status.die_usage(f"minimize: cannot tell the target of {f}: give --target T")
-    targets.need(target)
-    if a.engine == "afl":
-        proc.need_tool("afl-tmin")
-    preset = targets.replay_preset("minimize", f, a.preset)
+    target, preset = targets.replay_setup("minimize", f, a.target, a.preset,
+                                          ["afl-tmin"] if a.engine == "afl" else [])
     minimize(f, target, a.engine, a.time, a.out or f + ".min", preset)
     return status.OK
 
 
 def minimize(f, target, engine, secs, out, preset="dev"):
     """The work (also used by demo): writes out and out.txt or raises ShmfuzzError."""
-    rp = build.need_binary(build.binary(build.ensure(preset), target, "replay"), preset)
+    rp = build.need_built(preset, target, "replay")
     kind = replay.kind(rp, f)
     if kind == "ok":
         status.die(f"minimize: {f} replays ok on {target} (preset {preset}): nothing to minimize")

@@ -26,22 +26,12 @@ from .cli import Arg, Opt, command
          exit_status="1 the finding reproduces (or Valgrind reports errors), 0 the input replays ok,\n"
                      "2 usage error, unreadable input or failed build")
 def repro(a):
-    f = a.file
     if a.gdb and a.valgrind:  # one replay runs under one tool; silently dropping one is a lie
         status.die_usage("repro: --valgrind or --gdb, not both")
-    if not (os.path.isfile(f) and os.access(f, os.R_OK)):
-        status.die_usage(f"repro: {f}: no such readable file")
-    target = a.target or targets.target_of_file(f)
-    if not target:
-        status.die_usage(f"repro: cannot tell the target of {f}: give --target T")
-    targets.need(target)
     tool = "gdb" if a.gdb else "valgrind" if a.valgrind else ""
-    if tool:
-        proc.need_tool(tool)
-    preset = targets.replay_preset("repro", f, a.preset)
-    d = build.ensure(preset)
-    rp = build.need_binary(build.binary(d, target, "replay"), preset)
-    return run_replay(rp, f, tool, a.trace)
+    target, preset = targets.replay_setup("repro", a.file, a.target, a.preset,
+                                          [tool] if tool else [])
+    return run_replay(build.need_built(preset, target, "replay"), a.file, tool, a.trace)
 
 
 def _tee(argv):

@@ -16,6 +16,13 @@ _SKIP_NAMES = {"README.txt", "campaign.txt", "fuzzer_stats", "plot_data", "cmdli
 _SKIP_DIRS = {"queue", "corpus", "seeds", "logs", "seeds-with-findings"}
 
 
+def _target_of_dir(d, inputs):
+    """DIR's campaign.txt's target, else its first input's ("" when neither tells)."""
+    campaign = os.path.join(d, "campaign.txt")
+    target = targets.campaign_value(campaign, "target") if os.path.isfile(campaign) else ""
+    return target or (targets.target_of_file(inputs[0]) if inputs else "")
+
+
 @command("triage", "group the findings of a directory by kind and stable site hash, one line each",
          args=[Arg("DIR", missing="triage: which DIR? (shmfuzz triage --help)")],
          opts=[Opt("--target", "T", help="the fuzz target (default: DIR's campaign.txt, or DIR's name)"),
@@ -35,17 +42,9 @@ def triage(a):
         status.die_usage(f"triage: {a.dir}: no such directory")
     d = os.path.abspath(a.dir)
     inputs = inputs_of(d)
-    target = a.target
-    if not target and os.path.isfile(os.path.join(d, "campaign.txt")):
-        target = targets.campaign_value(os.path.join(d, "campaign.txt"), "target")
-    if not target and inputs:
-        target = targets.target_of_file(inputs[0])
-    if not target:
-        status.die_usage(f"triage: cannot tell the target of {d}: give --target T")
-    targets.need(target)
+    target = targets.need_target_of("triage", d, a.target, lambda _: _target_of_dir(d, inputs))
     preset = targets.replay_preset("triage", d, a.preset)
-    b = build.ensure(preset)
-    rp = build.need_binary(build.binary(b, target, "replay"), preset)
+    rp = build.need_built(preset, target, "replay")
 
     groups = {}  # (kind, site) -> [count, size, smallest input, reason]; in order of finding
     nok = nerr = 0

@@ -8,7 +8,7 @@ without a build, from the source tree (corpus/*/seeds and the catalogue).
 import glob
 import os
 
-from . import build, config, status
+from . import build, config, proc, status
 
 
 def catalogue():
@@ -172,6 +172,26 @@ def campaign_preset(path):
     if not c:
         return ""
     return campaign_value(c, "preset") or ENGINE_PRESET.get(campaign_value(c, "engine"), "")
+
+
+def need_target_of(cmd, where, given, guess):
+    """--target, else guess(where); dies (usage) when neither names a known target."""
+    target = given or guess(where)
+    if not target:
+        status.die_usage(f"{cmd}: cannot tell the target of {where}: give --target T")
+    need(target)
+    return target
+
+
+def replay_setup(cmd, path, given_target, given_preset, tools=()):
+    """What repro and minimize ask first of a saved input: (target, preset). The file must be
+    readable; the target is --target or the file's (target_of_file); the tools must be on PATH;
+    the preset is --preset or the campaign's (replay_preset)."""
+    if not (os.path.isfile(path) and os.access(path, os.R_OK)):
+        status.die_usage(f"{cmd}: {path}: no such readable file")
+    target = need_target_of(cmd, path, given_target, target_of_file)
+    proc.need_tool(*tools)
+    return target, replay_preset(cmd, path, given_preset)
 
 
 def replay_preset(cmd, path, given):

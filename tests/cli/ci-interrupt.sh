@@ -8,29 +8,14 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
-need_built "$2/bin/sfz-shmipc-kv-replay"
-
-mkdir -p "$WORK/afl/bin" "$WORK/path"
-ln -s "$2/bin/sfz-shmipc-kv-replay" "$WORK/afl/bin/sfz-shmipc-kv-replay"
-printf '#!/bin/sh\nexit 0\n' >"$WORK/afl/bin/sfz-shmipc-kv-afl"
-cat >"$WORK/path/afl-fuzz" <<'SH'
-#!/bin/sh
-# afl-fuzz -M|-S NAME ... -o OUT ... -- BINARY: a complete plot_data, "running PID" on the
-# FIFO, then it waits to be stopped
-name=main out=
-while [ $# -gt 0 ]; do
-  case $1 in -M|-S) name=$2; shift ;; -o) out=$2; shift ;; --) break ;; esac
-  shift
-done
-mkdir -p "$out/$name"
+# the stand-in: a complete plot_data, "running PID" on the FIFO, then it waits to be stopped
+stand_in_afl "$2" <<'SH'
 echo "1, 0, 0, 3, 3, 3, 1.20%, 0, 0, 1, 250.00, 250, 40" >"$out/$name/plot_data"
 echo "running $$" >"$CLI_READY_FIFO"
 exec sleep 600
 SH
-chmod +x "$WORK/afl/bin/sfz-shmipc-kv-afl" "$WORK/path/afl-fuzz"
 mkfifo "$WORK/ready"
-export PATH=$WORK/path:$PATH SHMFUZZ_BUILD_dev=$2 SHMFUZZ_BUILD_afl=$WORK/afl CLI_READY_FIFO=$WORK/ready
+export CLI_READY_FIFO=$WORK/ready
 
 set -m # the job gets its own process group with SIGINT as it is (not ignored), like a terminal's
 "$SFZ" ci --engines afl --targets shmipc-kv --skip regressions,valgrind,enumerate \

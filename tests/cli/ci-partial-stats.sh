@@ -8,29 +8,14 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
-need_built "$2/bin/sfz-shmipc-kv-replay"
-
-mkdir -p "$WORK/afl/bin" "$WORK/path"
-ln -s "$2/bin/sfz-shmipc-kv-replay" "$WORK/afl/bin/sfz-shmipc-kv-replay"
-printf '#!/bin/sh\nexit 0\n' >"$WORK/afl/bin/sfz-shmipc-kv-afl"
-cat >"$WORK/path/afl-fuzz" <<'SH'
-#!/bin/sh
-# afl-fuzz -M|-S NAME ... -o OUT ... -- BINARY: a plot_data whose last line is incomplete
-name=main out=
-while [ $# -gt 0 ]; do
-  case $1 in -M|-S) name=$2; shift ;; -o) out=$2; shift ;; --) break ;; esac
-  shift
-done
-mkdir -p "$out/$name"
+# the stand-in: a plot_data whose last line is incomplete, and it ends
+stand_in_afl "$2" <<'SH'
 {
   echo "# relative_time, cycles_done, cur_item, corpus_count, pending_total, pending_favs, map_size, saved_crashes, saved_hangs, max_depth, execs_per_sec, total_execs, edges_found"
   echo "1, 0, 0, 3, 3, 3, 1.20%, 0, 0, 1, 250.00, 250, 40"
   printf '2, 0, 1, 3'
 } >"$out/$name/plot_data"
 SH
-chmod +x "$WORK/afl/bin/sfz-shmipc-kv-afl" "$WORK/path/afl-fuzz"
-export PATH=$WORK/path:$PATH SHMFUZZ_BUILD_dev=$2 SHMFUZZ_BUILD_afl=$WORK/afl
 
 run_sfz ci --engines afl --targets shmipc-kv --skip regressions,valgrind,enumerate \
   --time-per-target 2 --out "$WORK/ci"

@@ -6,9 +6,8 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
-need_dir "$3/bin"
-export SHMFUZZ_BUILD_dev=$2 SHMFUZZ_BUILD_libfuzzer=$3
+use_build dev "$2"
+use_build libfuzzer "$3"
 
 run_sfz ci --time-per-target 2 --engines libfuzzer --targets shmipc-kv --out "$WORK/ci"
 [[ $status == 0 ]] && pass "ci on the hardened shmipc-kv passed (exit 0)" ||

@@ -190,4 +190,16 @@ expect_status 0 "second clean"
 ! exists shm "$lshm" && [[ ! -e $LIVE && ! -e $REC ]] &&
   pass "once its run is over, a record is acted on and emptied records are removed" ||
   fail "second clean: live object or record files left: $(ls "$RECDIR")"
+
+# an object that cannot be removed (a read-only /dev/shm: EROFS, even for root) is said and
+# stays recorded
+: >"$REC" && chmod 600 "$REC"
+touch /dev/shm/sfz.80.shm0 && rec_posix posix-shm /sfz.80.shm0 /dev/shm/sfz.80.shm0
+mount -o remount,ro /dev/shm || die "cannot make /dev/shm read-only"
+run_sfz clean
+mount -o remount,rw /dev/shm
+expect_status 0 "clean that cannot remove an object"
+expect_in "$out" "^kept POSIX shared memory /sfz.80.shm0: cannot remove it" "it says what it cannot remove"
+[[ -e /dev/shm/sfz.80.shm0 && $(cat "$REC" 2>/dev/null) == "posix-shm name=/sfz.80.shm0 "* ]] &&
+  pass "what it cannot remove stays recorded" || fail "record after a failed removal: $(cat "$REC" 2>/dev/null)"
 finish

@@ -6,11 +6,10 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
+use_build dev "$2"
 [[ -f $2/lib/libshmfault.so ]] || need_skip "$2/lib/libshmfault.so is not built"
 need_built "$2/bin/shmfault-info"
 need_pid_namespace
-export SHMFUZZ_BUILD_dev=$2
 correct=$3 ignores=$4 leaks=$5 swallows=$6
 
 # outcomes REPORT_DIR: "function@call=fault outcome" of every non-ok cell, sorted

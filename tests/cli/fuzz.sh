@@ -13,13 +13,12 @@ set -uo pipefail
 engine=$1 SFZ_SRC=$2
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$3/bin"
-need_dir "$4/bin"
+use_build dev "$3"
+use_build "$engine" "$4"
 bug=unchecked-shmat kind=crash
 [[ $engine == afl ]] && bug=ring-off-by-one kind=data
 need_built "$4/bin/sfz-bug-$bug-$engine"
 [[ $engine == afl ]] && need_tool afl-fuzz
-export SHMFUZZ_BUILD_dev=$3 "SHMFUZZ_BUILD_$engine=$4"
 jobs=1; [[ $engine == afl ]] && jobs=2
 
 camp=$WORK/bug

@@ -9,10 +9,9 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
+use_build dev "$2"
 [[ -f $2/lib/libshmfault.so ]] || need_skip "$2/lib/libshmfault.so is not built"
 need_pid_namespace
-export SHMFUZZ_BUILD_dev=$2
 PY=/usr/bin/python3; [[ -x $PY ]] || PY=$(command -v python3)
 
 # The documented inverse of the reports' escape: \\ is a backslash, \xNN the byte NN.

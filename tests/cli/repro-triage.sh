@@ -6,12 +6,11 @@ set -uo pipefail
 SFZ_SRC=$1
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_dir "$2/bin"
+use_build dev "$2"
 # --trace and --valgrind are real checks of this test: without their tools it cannot run them,
 # so it skips (and fails under CI=true) instead of passing without them.
 [[ -f $2/lib/libshmfault.so ]] || need_skip "$2/lib/libshmfault.so is not built (repro --trace needs it)"
 need_tool valgrind
-export SHMFUZZ_BUILD_dev=$2
 repro=$SFZ_SRC/corpus/regressions/shmipc-ring/ring-off-by-one.txt
 
 run_sfz repro "$repro"
@@ -23,6 +22,14 @@ expect_in "$err" "reproduces FINDING data" "repro says it reproduces"
 run_sfz repro "$repro" --target shmipc-ring --trace
 expect_status 0 "the same input on the hardened shmipc-ring"
 expect_in "$out" '"fn":"(shmget|semget)"' "repro --trace shows libshmfault's trace"
+
+# an unknown --target is a usage error that names it, for each command that replays an input
+for c in repro minimize triage; do
+  what=$repro; [[ $c == triage ]] && what=$(dirname "$repro")
+  run_sfz "$c" "$what" --target no-such-target
+  expect_status 2 "$c --target no-such-target"
+  expect_in "$err" "unknown target 'no-such-target'" "$c names the unknown target"
+done
 
 run_sfz repro "$SFZ_SRC/corpus/shmipc-kv/seeds/lifecycle.txt"
 expect_status 0 "a seed without # target: header: target from corpus/<target>/"

@@ -6,13 +6,8 @@
 # its step fails: the engines would be fed stale bytes (the ring and record dictionaries were,
 # until 2026-12-06). Exit 0 all in step, 1 not, 77 skipped (a replay binary missing).
 set -uo pipefail
-src=${1:?usage: dict-check.sh SOURCE_DIR BIN_DIR}
-bin=${2:?usage: dict-check.sh SOURCE_DIR BIN_DIR}
-# shellcheck source=tests/lib/need.sh
-. "$(dirname "$0")/../lib/need.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
+# shellcheck source=tests/lib/src-bin.sh
+. "$(dirname "$0")/../lib/src-bin.sh" "$@"
 for dict in "$src"/corpus/shmipc-*.dict; do
   pattern=$(basename "$dict" .dict)
   need_built "$bin/sfz-$pattern-replay"

@@ -7,13 +7,8 @@
 # writer. A new double read anywhere in the hardened library fails here.
 # Exit 0 as expected, 1 not, 77 skipped (no namespaces or a binary missing).
 set -uo pipefail
-src=${1:?usage: lint-check.sh SOURCE_DIR BIN_DIR}
-bin=${2:?usage: lint-check.sh SOURCE_DIR BIN_DIR}
-# shellcheck source=tests/lib/need.sh
-. "$(dirname "$0")/../lib/need.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
+# shellcheck source=tests/lib/src-bin.sh
+. "$(dirname "$0")/../lib/src-bin.sh" "$@"
 
 # lint REPLAY FILE: the lint lines of one replay, one per pair.
 lint() { SHMFUZZ_INSIDE=lint "$1" "$2" 2>&1 | grep '^shmfuzz: lint double-fetch:'; }

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034 # some variables are read only by check's conditions (eval)
 # shmipc-fallback.sh BINDIR SOURCE_DIR: the libshmipc targets without a private namespace (the
 # unprivileged fallback, reached by running the replay as nobody, who cannot unshare) never
 # open, write, or remove another program's object, even one sitting at the adapter's own key
@@ -10,11 +9,14 @@
 set -uo pipefail
 # shellcheck source=tests/lib/need.sh
 . "$(dirname "$0")/../lib/need.sh"
+# shellcheck source=tests/lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 if [[ ${SHMIPC_FALLBACK_INSIDE:-} != 1 ]]; then
   need_namespaces
   SHMIPC_FALLBACK_INSIDE=1 exec unshare -im sh -c 'mount -t tmpfs -o mode=1777 none /dev/shm && exec "$@"' \
     shmipc-fallback "$0" "$@"
 fi
+SHMFUZZ_PRIVATE_IPC=1 # for reset_ns: this shell is in the namespace made above (not exported)
 BIN=$1 SRC=$2
 for t in kv record ring file; do need_built "$BIN/sfz-shmipc-$t-replay"; done
 PY=/usr/bin/python3; [[ -x $PY ]] || PY=$(command -v python3)
@@ -24,10 +26,7 @@ trap '[[ -n ${KEEP:-} ]] || rm -rf "$WORK"' EXIT
 mkdir "$WORK/state" && chown 65534:65534 "$WORK/state"
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 AS_NOBODY=("${NOBODY[@]}" env "XDG_STATE_HOME=$WORK/state" HOME=/nonexistent)
-FAILED=0
-fail() { echo "FAIL: $*"; FAILED=1; }
-pass() { echo "ok: $*"; }
-check() { if eval "$1"; then pass "$2"; else fail "$2"; fi; }
+fail=0
 nobodys() { # System V objects and /dev/shm files of nobody's
   awk 'NR > 1 && $10 == 65534 { print "shm", $2 }' /proc/sysvipc/shm
   awk 'NR > 1 && $7 == 65534 { print "sem", $2 }' /proc/sysvipc/sem
@@ -135,24 +134,19 @@ for t in kv record ring file; do
   status=$?
   out=$(cat "$WORK/$t.out")
   after=$(for o in "${objs[@]}"; do read -r k i <<<"$o"; look "$k" "$i"; done)
-  grep -q "no private IPC namespace\|no private mount namespace" <<<"$out" ||
-    { fail "$t: the replay did not fall back: the test proves nothing"; tail -5 <<<"$out"; }
-  check '[[ $status == 0 && $out == *"verdict: ok"* ]]' "$t: the fallback run ends with verdict ok (exit $status)"
-  check '[[ $before == "$after" ]]' "$t: every foreign object at the adapter's keys or names is untouched (id, ctime, contents)"
+  said="no private IPC namespace\|no private mount namespace"
+  check "$t: the replay falls back (else the test proves nothing)" grep -q "$said" <<<"$out"
+  grep -q "$said" <<<"$out" || tail -5 <<<"$out"
+  check "$t: the fallback run ends with verdict ok (exit $status)" eval '[[ $status == 0 && $out == *"verdict: ok"* ]]'
+  check "$t: every foreign object at the adapter's keys or names is untouched (id, ctime, contents)" \
+    test "$before" == "$after"
   [[ $before == "$after" ]] || diff <(echo "$before") <(echo "$after") | sed 's/^/  | /'
-  check 'grep -q "is another program'"'"'s object: this run uses" <<<"$out"' "$t: the run says it moved off the taken key or name"
-  check 'grep -qF "p0 create slot=0" <<<"$out" && ! grep -E "p0 create slot=[01] .*=> failed" <<<"$out"' \
-    "$t: its creates succeed on the next free key or name"
-  check '[[ $(nobodys | sort) == "$foreign" ]]' "$t: everything the run created is removed, only the foreign objects are left"
-  check '[[ -z $(ls "$WORK/state/shmfuzz/objects") ]]' "$t: a run that removed all it created leaves no record file"
-  # the next target starts from a clean host
-  while read -r k i; do
-    case $k in
-      shm) ipcrm -m "$i" ;;
-      sem) ipcrm -s "$i" ;;
-      *) rm -f "$k" ;;
-    esac
-  done < <(nobodys)
+  check "$t: the run says it moved off the taken key or name" \
+    grep -q "is another program's object: this run uses" <<<"$out"
+  check "$t: its creates succeed on the next free key or name" \
+    eval 'grep -qF "p0 create slot=0" <<<"$out" && ! grep -E "p0 create slot=[01] .*=> failed" <<<"$out"'
+  same "$t: everything the run created is removed, only the foreign objects are left" "$foreign" "$(nobodys | sort)"
+  same "$t: a run that removed all it created leaves no record file" "" "$(ls "$WORK/state/shmfuzz/objects")"
+  reset_ns # the next target starts from a clean host
 done
-[[ $FAILED == 0 ]] && echo "all checks passed"
-exit "$FAILED"
+exit "$fail"
