@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 
-from . import build, config, memcheck, proc, status, targets, workdir
+from . import build, memcheck, proc, status, targets, workdir
 from .cli import Arg, Opt, command
 from .report import Matrix, read_cells, visible
 

@@ -48,13 +48,17 @@ def minimize(f, target, engine, secs, out, preset="dev"):
         cand = os.path.join(work, "input")
         shutil.copy(f, cand)
         status.info(f"minimize: {f} gives {kind} on {target} ({os.path.getsize(f)} bytes)")
-        if engine != "none":
-            _engine_pass(engine, target, secs, cand, work, rp, kind)
-        lines = _op_pass(rp, kind, cand, work)
-        lines = _fault_pass(rp, kind, work, lines)
-        lines = _proc_pass(rp, kind, work, lines)
         story = (f"# story: minimized by shmfuzz minimize from {os.path.basename(f)} "
                  f"({datetime.date.today().isoformat()}, preset {preset})")
+        try:
+            if engine != "none":
+                _engine_pass(engine, target, secs, cand, work, rp, kind)
+            lines = _op_pass(rp, kind, cand, work)
+            lines = _fault_pass(rp, kind, work, lines)
+            lines = _proc_pass(rp, kind, work, lines)
+        except (KeyboardInterrupt, status.Interrupted):
+            _save_partial(rp, out, [f"# target: {target}", f"# finding: {kind}", story])
+            raise
         body = [ln for ln in lines if not ln.startswith("#")]
         _write_lines(out + ".txt", ["# shmfuzz program", f"# target: {target}",
                                     f"# finding: {kind}", story, *body])
@@ -73,11 +77,35 @@ def _write_lines(path, lines):
         fh.write("".join(ln + "\n" for ln in lines))
 
 
+# The smallest program so far that was seen to give the finding (text lines): what an
+# interrupted minimize saves.
+_kept = []
+
+
 def _try(rp, kind, work, lines):
     """Does the program of these text lines still give kind?"""
     trial = os.path.join(work, "trial.txt")
     _write_lines(trial, lines)
-    return replay.kind(rp, trial) == kind
+    if replay.kind(rp, trial) != kind:
+        return False
+    _kept[:] = lines
+    return True
+
+
+def _save_partial(rp, out, head):
+    """Ctrl-C or SIGTERM mid-pass: keep what was already shown to give the finding, as
+    OUT.partial.txt (and OUT.partial, binary), never as the finished OUT."""
+    if not _kept:
+        status.info("minimize: interrupted before any smaller program was checked: nothing saved")
+        return
+    body = [ln for ln in _kept if not ln.startswith("#")]
+    _write_lines(out + ".partial.txt", ["# shmfuzz program", *head,
+                                        "# partial: minimize was interrupted; this program was "
+                                        "seen to give the finding", *body])
+    rc = proc.capture([rp, "--encode", "-o", out + ".partial", out + ".partial.txt"])[0]
+    nops = sum(1 for ln in body if re.match(r"p[0-9]", ln))
+    status.info(f"minimize: interrupted: the smallest program checked so far ({nops} op(s)) is "
+                f"{out}.partial.txt" + (f" and {out}.partial" if rc == 0 else ""))
 
 
 def _engine_pass(engine, target, secs, cand, work, rp, kind):
@@ -123,6 +151,7 @@ def _op_pass(rp, kind, cand, work):
     lines = text.splitlines()
     head = [ln for ln in lines if not re.match(r"p[0-9]", ln)]
     ops = [ln for ln in lines if re.match(r"p[0-9]", ln)]
+    _kept[:] = lines  # cand was checked to give the finding
     n, tries = len(ops), 0
     chunk = (len(ops) + 1) // 2
     status.info(f"minimize: op pass over {n} op(s)")

@@ -47,31 +47,59 @@ def run(argv, *, env=None, cwd=None, stdin=subprocess.DEVNULL, stdout=None, stde
 
     A status above 128 is how a shell reports death by a signal: the same here."""
     try:
-        p = subprocess.run([str(a) for a in argv], env=env, cwd=cwd, stdin=stdin, stdout=stdout,
-                           stderr=stderr, timeout=timeout, check=False)
+        rc, _ = _wait([str(a) for a in argv], timeout, env=env, cwd=cwd, stdin=stdin,
+                      stdout=stdout, stderr=stderr)
     except FileNotFoundError:
         status.die(f"{argv[0]}: no such program")
     except PermissionError:
         status.die(f"{argv[0]}: not executable")
     except subprocess.TimeoutExpired:
         return 124
-    return _shell_status(p.returncode)
+    return _shell_status(rc)
 
 
 def capture(argv, *, env=None, cwd=None, merge=True, timeout=None, stdin=subprocess.DEVNULL):
     """Run argv, return (status, output as text). merge: stderr into the same text."""
     try:
-        p = subprocess.run([str(a) for a in argv], env=env, cwd=cwd, stdin=stdin,
-                           stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT if merge else subprocess.DEVNULL,
-                           timeout=timeout, check=False)
+        rc, out = _wait([str(a) for a in argv], timeout, env=env, cwd=cwd, stdin=stdin,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT if merge else subprocess.DEVNULL)
     except FileNotFoundError:
         return 127, f"{argv[0]}: no such program\n"
     except PermissionError:
         return 126, f"{argv[0]}: not executable\n"
     except subprocess.TimeoutExpired as e:
         return 124, text(e.output)
-    return _shell_status(p.returncode), text(p.stdout)
+    return _shell_status(rc), text(out)
+
+
+def _wait(argv, timeout, **popen):
+    """(returncode, stdout) of argv. Interrupted (Ctrl-C, SIGTERM) or out of time, the child
+    gets SIGTERM first and SIGKILL only if it is still there 2 s later: `timeout` (every
+    replay runs under it) passes SIGTERM on to the program it runs in its own process group,
+    which a terminal's Ctrl-C never reaches; a SIGKILL would orphan that program."""
+    with subprocess.Popen(argv, **popen) as p:
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            _stop(p)
+            e.output = p.stdout.read() if p.stdout is not None else None
+            raise
+        except BaseException:
+            _stop(p)
+            raise
+        return p.returncode, out
+
+
+def _stop(p):
+    if p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
 
 
 def _shell_status(rc):
