@@ -74,8 +74,10 @@ void enum_read_deaths(struct run *r, const char *acct_file, long offset)
     r->main_pid = r->deaths[m].pid;
     /* the server kills what is still running once the main process has ended: SIGKILL records
        written after the main one are processes that were alive at the end of the cell */
-    for (unsigned i = m + 1; i < r->ndeaths; i++)
+    for (unsigned i = m + 1; i < r->ndeaths; i++) {
         r->deaths[i].at_cleanup = r->deaths[i].sig == SIGKILL;
+        r->deaths[i].outlived = 1; /* the kernel writes the records in the order they end */
+    }
 }
 
 void enum_read_alive(struct run *r, const char *alive_file)

@@ -24,6 +24,7 @@ struct death {
     int at_cleanup;   /* still running when the cell ended (after the main process and the
                          grace, or at the time box), so killed by the server */
     int forked;       /* a fork that never exec'd (AFORK): a rule reaches it with proc=children */
+    int outlived;     /* it ended after the cell's main process (by itself or killed at the end) */
 };
 
 /* One injection the trace shows. */

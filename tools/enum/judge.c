@@ -161,29 +161,34 @@ static int every_base_has_daemon(const struct verdict_ctx *x)
     return x->nbase > 0;
 }
 
-/* How many processes named COMM, other than the main one, were still running when R ended. */
-static unsigned running_at_end(const struct run *r, const char *comm)
+/* How many processes named COMM, other than the main one, R had still running at its end
+   (AT_END), or that ended after the main one, at the end or before (else). */
+static unsigned after_main(const struct run *r, const char *comm, int at_end)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < r->ndeaths; i++)
-        n += r->deaths[i].at_cleanup && r->deaths[i].pid != r->main_pid &&
-             strcmp(r->deaths[i].comm, comm) == 0;
+    for (unsigned i = 0; i < r->ndeaths; i++) {
+        const struct death *d = &r->deaths[i];
+        n += (at_end ? d->at_cleanup : d->outlived) && d->pid != r->main_pid &&
+             strcmp(d->comm, comm) == 0;
+    }
     return n;
 }
 
 /* A process the fault left running: still running when R's main process had ended and the
    grace after it was over (the fork server gives the rest of the tree the --timeout again),
-   of an image more processes of which ran on than in any clean run. A daemon the clean runs
-   leave running too (a launcher's) is no orphan; a clean run is judged alone, never so. */
+   of an image of which no clean run had as many processes outlive its main process at all. A
+   daemon the clean runs leave running too (a launcher's) is no orphan, nor a child that
+   outlives its parent in the clean runs as well and is only slower this time (no luck of the
+   clock decides); a clean run is judged alone, never so. */
 static const struct death *orphan(const struct verdict_ctx *x, const struct run *r)
 {
     for (unsigned i = 0; i < r->ndeaths && x->nbase > 0; i++) {
         const struct death *d = &r->deaths[i];
         if (!d->at_cleanup || d->pid == r->main_pid)
             continue;
-        unsigned most = 0, here = running_at_end(r, d->comm);
+        unsigned most = 0, here = after_main(r, d->comm, 1);
         for (unsigned b = 0; b < x->nbase; b++) {
-            unsigned n = running_at_end(x->base[b], d->comm);
+            unsigned n = after_main(x->base[b], d->comm, 0);
             most = n > most ? n : most;
         }
         if (here > most)
@@ -485,9 +490,10 @@ const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *w
     }
     const struct death *o = orphan(x, r);
     if (o != NULL) {
-        snprintf(why, size, "%s %d, but %s (pid %ld) still ran %u s later, which no clean run "
-                 "leaves running: an orphan the fault left blocked", r->sig ? "killed by signal"
-                 : "exit", r->sig ? r->sig : r->code, o->comm, o->pid, x->timeout_s);
+        snprintf(why, size, "%s %d, but %s (pid %ld) still ran %u s later, and in no clean run "
+                 "does it outlive the main process: an orphan the fault left blocked",
+                 r->sig ? "killed by signal" : "exit", r->sig ? r->sig : r->code, o->comm,
+                 o->pid, x->timeout_s);
         return "hang";
     }
     return exit_outcome(x, r, news, owned, why, size);
