@@ -338,7 +338,9 @@ static int run_cell(int sock, const struct shmfault_fs_request *rq,
         return 1;
     }
     int wstatus = 0, timed_out = wait_cell(child, rq->timeout_ms, &wstatus);
-    if (!timed_out)
+    /* a main process ended by a signal is judged a crash or a planned kill whatever the rest
+     * of the tree does: no grace for it */
+    if (!timed_out && !WIFSIGNALED(wstatus))
         wait_rest(rq->grace_ms, rq->survivors);
     list_alive(rq->dir);
     end_cell(); /* then the objects: an orphan killed now cannot create or remove any more */
