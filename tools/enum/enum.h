@@ -1,7 +1,7 @@
 /*
  * enum.h - the parts of shmfault-enum (tools/shmfault-enum.c): what one run of a cell left
- * behind (its trace, the deaths of every process of its tree, the objects it left, or a
- * harness replay's verdict), the two cell runners, and the one judge that turns either into an
+ * behind (its trace, the deaths of every process of its tree and which were still running at
+ * the end, the objects it left and who created them, or a harness replay's verdict), the two cell runners, and the one judge that turns either into an
  * outcome (docs/cli.md "enumerate: the matrix").
  */
 #ifndef SFZ_ENUM_H
