@@ -367,7 +367,12 @@ static void trace_line(const struct sf_call *c, const char *ret, int err, const 
     }
     sf_put(&b, ",\"caller\":\"");
     sf_put_hex(&b, c->caller, 0);
-    sf_put(&b, "\"}");
+    sf_put(&b, "\",\"run\":"); /* which run of its image this process is (runs.c) */
+    if (sf_run_no != 0)
+        sf_put_udec(&b, sf_run_no);
+    else
+        sf_put(&b, "null");
+    sf_putc(&b, '}');
     line[b.len++] = '\n';
     sf_trace_write(line, b.len); /* checked; one write: whole lines even with O_APPEND */
 }
