@@ -372,7 +372,7 @@ static void trace_line(const struct sf_call *c, const char *ret, int err, const 
         sf_put_udec(&b, sf_run_no);
     else
         sf_put(&b, "null");
-    sf_putc(&b, '}');
+    sf_put(&b, sf_run_overlap ? ",\"overlap\":true}" : ",\"overlap\":false}");
     line[b.len++] = '\n';
     sf_trace_write(line, b.len); /* checked; one write: whole lines even with O_APPEND */
 }

@@ -394,6 +394,9 @@ void sf_tree_restart(void) SF_HIDDEN;
 /* Which run of its image this process is (1 = the first process of the tree, in order of
    exec, with this command name); 0 when not numbered. Inherited by a fork. */
 extern unsigned long sf_run_no SF_HIDDEN;
+/* This run started while an earlier run of its image was alive: its number is the order of
+   exec the scheduler chose (the trace says so; enumerate does not number such an image). */
+extern int sf_run_overlap SF_HIDDEN;
 /* At load (LD_PRELOAD, after the settings and rules): adopt the tree's count from its
    descriptor slot, or make one when a rule has run= or a trace is on, take this process's
    number and resolve the run= rules. FRESH: a fork server's cell, the first of a new tree. */

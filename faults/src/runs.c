@@ -12,7 +12,9 @@
  * or a taken number, never something another process waits for, and never a skewed count
  * (a number is taken once, at load, by a process that did start).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,12 +29,14 @@
 #define RUNS_MAGIC 0x736866756e733031ULL /* "shfuns01" */
 #define RUNS_SLOTS 128
 #define RUNS_NAME "shmfault-runs"
+#define RUNS_LAST 4 /* earlier runs a new run checks for being alive */
 
 struct runs_area {
     uint64_t magic;
     struct {
         uint64_t key;          /* hash of the image name, 0 = free */
         unsigned long count;   /* processes of this image started so far */
+        unsigned long last[RUNS_LAST]; /* run r's pid at [r % RUNS_LAST], tagged r<<32 | pid */
     } slot[RUNS_SLOTS];
 };
 
@@ -41,6 +45,7 @@ unsigned long sf_run_no; /* 0: not numbered (no area, slot taken, table full) */
 #else
 unsigned long sf_run_no = 1; /* linked: the program is the one run of its image */
 #endif
+int sf_run_overlap;
 static struct runs_area *area;
 
 /* The descriptor slot (top of the table - 3; 0..2 are the trace, ledger and stderr copy). */
@@ -128,6 +133,23 @@ static int create(int slot)
     return 0;
 }
 
+/* Run N started while one of the RUNS_LAST runs before it was still alive (or had not yet
+   recorded its pid: it is starting this very moment): the order of exec between them is the
+   scheduler's, not the program's. A zombie counts as alive, and so does a run killed between
+   taking its number and recording its pid (both only ever say "overlap", never hide one). */
+static int overlaps(const unsigned long *last, unsigned long n)
+{
+    for (unsigned long j = n > RUNS_LAST ? n - RUNS_LAST + 1 : 1; j < n; j++) {
+        unsigned long w = __atomic_load_n(&last[j % RUNS_LAST], __ATOMIC_ACQUIRE);
+        if (w >> 32 != (j & 0xffffffffUL))
+            return 1;
+        pid_t pid = (pid_t)(w & 0xffffffffUL);
+        if (kill(pid, 0) == 0 || errno == EPERM)
+            return 1;
+    }
+    return 0;
+}
+
 static unsigned long take_number(const char *name)
 {
     uint64_t key = name_key(name);
@@ -138,8 +160,14 @@ static unsigned long take_number(const char *name)
         if (cur == 0 && __atomic_compare_exchange_n(&area->slot[s].key, &cur, key, 0,
                                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             cur = key;
-        if (cur == key)
-            return __atomic_add_fetch(&area->slot[s].count, 1UL, __ATOMIC_ACQ_REL);
+        if (cur == key) {
+            unsigned long n = __atomic_add_fetch(&area->slot[s].count, 1UL, __ATOMIC_ACQ_REL);
+            sf_run_overlap = overlaps(area->slot[s].last, n);
+            __atomic_store_n(&area->slot[s].last[n % RUNS_LAST],
+                             (n & 0xffffffffUL) << 32 | (unsigned long)(unsigned)sf_pid,
+                             __ATOMIC_RELEASE);
+            return n;
+        }
     }
     return 0; /* more than RUNS_SLOTS images in one tree: not numbered */
 }
@@ -153,6 +181,7 @@ static void runs_start(int want, int fresh)
         area = NULL;
     }
     sf_run_no = 0;
+    sf_run_overlap = 0;
     if (slot < 3)
         return;
     if (fresh || adopt(slot) != 0) {

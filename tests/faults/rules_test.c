@@ -40,6 +40,9 @@ static const struct {
     {"", 0},
     {"# only a comment\n\n", 0},
     {"shmget@1=exit(255),after,count=process", 1},
+    {"semget@1=ENOSPC,image=control,run=2", 1},
+    {"semget@1=ENOSPC,run=3,image=control,proc=first", 1}, /* image= may come after run= */
+    {"semget@2+=ENOSPC,image=control,run=1000000", 1},
 };
 
 static const struct {
@@ -78,6 +81,15 @@ static const struct {
     {"shmctl(IPC_RMID=EPERM", 15, "expected ')'"},
     {"shmget@1=ENOMEM;semop@2=ENOENT", 24, "semop cannot fail with ENOENT"},
     {"=ENOMEM", 0, "expected a function name"},
+    {"semget@1=ENOSPC,image=control,run=0", 34, "starts at 1"},
+    {"semget@1=ENOSPC,image=control,run=x", 34, "expected a run number in run=N"},
+    {"semget@1=ENOSPC,image=control,run=", 34, "expected a run number in run=N"},
+    {"semget@1=ENOSPC,image=control,run=2x", 35, "trailing junk 'x'"},
+    {"semget@1=ENOSPC,image=control,run=1000001", 34, "run=N is at most 1000000"},
+    {"semget@1=ENOSPC,image=control,run=99999999999999999999", 34, "too large"},
+    {"semget@1=ENOSPC,run=2", 16, "run=N needs image=NAME"},
+    {"semget@1=ENOSPC,run=2,proc=first", 16, "run=N needs image=NAME"},
+    {"semget@1=ENOSPC,caller=libx,run=2", 28, "run=N needs image=NAME"},
 };
 
 static void good_rules(void **state)
