@@ -747,9 +747,16 @@ static void rule_text(struct sf_buf *b, const struct sf_rule *r)
         sf_put(b, r->proc == SF_PROC_FIRST ? ",proc=first" : ",proc=children");
     if (r->tree)
         sf_put(b, ",count=tree");
-    if (r->has_caller) {
+    if (r->has_caller && r->caller[0] == '\1') { /* image=NAME is kept behind a \1 marker */
+        sf_put(b, ",image=");
+        sf_put(b, r->caller + 1);
+    } else if (r->has_caller) {
         sf_put(b, ",caller=");
         sf_put(b, r->caller);
+    }
+    if (r->run) {
+        sf_put(b, ",run=");
+        sf_put_udec(b, r->run);
     }
 }
 

@@ -68,6 +68,10 @@ for rule in "semget@1=EINVAL,image=runs-chain,run=0" "semget@1=EINVAL,image=runs
   check "bad rule '$rule': exit 2 with a reason" refused
 done
 
+pre "shmat@1=ENOMEM,image=runs-chain,run=2" "$work/tun" "$chain" create
+check "a run= rule is spelled back with image= and run= when it never fired" grep -qF \
+  "rule 0 'shmat@1=ENOMEM,image=runs-chain,run=2' never fired: shmat was never called" <<<"$out"
+
 # 3. Two runs alive at once: the second one to start says it overlapped.
 pre "" "$work/to" "$here/runs/overlap.sh" "$chain" "$work"
 check "overlap: both runs ran ($status)" test "$status" = 0
