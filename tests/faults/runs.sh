@@ -108,5 +108,11 @@ check "enumerate buggy chain: run 1 and 3 have ok cells" test "$(cells "$work/bu
 check "enumerate overlapping runs: warned, not numbered" grep -q \
   'runs-chain ran 2 times, and a run started while an earlier one still ran' "$work/ov.log"
 check "enumerate overlapping runs: no run= cell" test -z "$(grep -F ',run=' "$work/ov/cells.tsv")"
+# 6. Clean runs that disagree on what the runs did: not told apart either.
+"$enum" --lib "$lib" --runs "$work/un" -- "$here/runs/unstable.sh" "$chain" "$work" \
+  >"$work/un.log" 2>&1
+check "enumerate unstable runs: warned, not numbered" grep -q \
+  'runs-chain ran 2 times, but the clean runs disagree on what each run did' "$work/un.log"
+check "enumerate unstable runs: no run= cell" test -z "$(grep -F ',run=' "$work/un/cells.tsv")"
 [[ $fail == 0 ]] || tail -n 5 "$work"/*.log
 exit "$fail"
