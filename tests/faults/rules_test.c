@@ -3,12 +3,15 @@
  * checked through the public API where visible) and every refusal with its position and the
  * words of its message. Tables as data; each case prints the rule when it fails.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
 
 #include <cmocka.h>
 
@@ -136,6 +139,28 @@ static void quoting(void **state)
     assert_memory_equal(spec + err.rule_pos, "semop@2=ENOENT", 14);
 }
 
+/* Linked (no exec, no run count): the program is run 1 of its image; run=2 never matches.
+   shmat(-1) makes no object: the real call fails with EINVAL, the injected one with ENOMEM. */
+static void linked_run_is_one(void **state)
+{
+    char comm[17] = "", spec[96];
+    (void)state;
+    assert_int_equal(prctl(PR_GET_NAME, comm, 0, 0, 0), 0);
+    for (int run = 1; run <= 2; run++) {
+        snprintf(spec, sizeof(spec), "shmat@1=ENOMEM,image=%s,run=%d", comm, run);
+        assert_int_equal(shmfault_rules_set(spec, NULL), 0);
+        shmfault_reset();
+        shmfault_arm();
+        errno = 0;
+        void *p = shmat(-1, NULL, 0);
+        int err = errno;
+        shmfault_disarm();
+        assert_true(p == (void *)-1);
+        assert_int_equal(err, run == 1 ? ENOMEM : EINVAL);
+    }
+    shmfault_rules_clear();
+}
+
 static void add_and_clear(void **state)
 {
     (void)state;
@@ -161,6 +186,7 @@ int main(void)
         cmocka_unit_test(bad_rules),
         cmocka_unit_test(quoting),
         cmocka_unit_test(add_and_clear),
+        cmocka_unit_test(linked_run_is_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
