@@ -11,7 +11,8 @@
  * libshmfault's constructor; every cell is then a fork of it with a fresh IPC namespace and
  * /dev/shm (shmfault_forkserver.h). The clean run is made --baseline times (3 by default) and
  * must succeed; its trace lists the fault points: (process image, function, per-process call
- * number). Each point is failed with each errno the kernel can return for that call's class
+ * number), and the image's run number when it ran several times one after another
+ * (tools/enum/runs.c). Each point is failed with each errno the kernel can return for that call's class
  * (realistic.def; --errnos documented for every errno its man page lists) and with --crash
  * killed before and after the real call; each cell is judged from the whole tree
  * (tools/enum/judge.c).
