@@ -95,6 +95,10 @@ unsigned long shmfault_injections(void);
 
 /* Armed calls of function I made by this process since the last reset (as the rules count them). */
 unsigned long shmfault_calls(unsigned function);
+/* Armed calls of any function this process made after its own newest injection (0 when it
+   injected nothing since the last reset): whether the code asked the kernel anything after a
+   failure, not before it. Added within API version 2 (a new function; nothing else changed). */
+unsigned long shmfault_calls_after_injection(void);
 
 /* What the most recent injection did (in any process of the tree). */
 enum shmfault_action {

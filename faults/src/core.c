@@ -40,6 +40,9 @@ pid_t sf_pid;
 int sf_afl_shm_id[2] = {-1, -1};
 char sf_afl_shm_name[2][64];
 unsigned long sf_fn_calls[SF_NFN];
+/* Armed calls of any function by this process, and their number at its newest injection:
+   what shmfault_calls_after_injection answers (did the code ask anything after the failure?) */
+static unsigned long calls_total, calls_at_injection;
 SF_TLS int sf_depth;
 void *sf_real_ptr[SF_NFN];
 
@@ -117,6 +120,7 @@ void sf_after_fork_child(void)
     if (sf_shared != NULL)
         __atomic_store_n(&sf_shared->forked, 1, __ATOMIC_RELAXED);
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
+    calls_total = calls_at_injection = 0;
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
     seed = mix(seed ^ mix((uint64_t)forks + 1));
@@ -273,6 +277,7 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
     c->call = 0;
     if (armed) {
         c->call = __atomic_add_fetch(&sf_fn_calls[fn], 1UL, __ATOMIC_RELAXED);
+        (void)__atomic_add_fetch(&calls_total, 1UL, __ATOMIC_RELAXED);
         if (SF_UNLIKELY(__atomic_load_n(&sf_shared->tree_calls[fn], __ATOMIC_RELAXED) == 0))
             __atomic_store_n(&sf_shared->tree_calls[fn], 1UL, __ATOMIC_RELAXED);
         unsigned nr = sf_rules.nbyfn[fn];
@@ -301,6 +306,8 @@ static unsigned long tagged(unsigned long ticket, unsigned long payload)
 static void record(const struct sf_call *c, const struct sf_rule *r, int after)
 {
     unsigned long ticket = __atomic_add_fetch(&sf_shared->injections, 1UL, __ATOMIC_RELAXED);
+    __atomic_store_n(&calls_at_injection, __atomic_load_n(&calls_total, __ATOMIC_RELAXED),
+                     __ATOMIC_RELAXED);
     struct sf_last_slot *s = &sf_shared->last[ticket % SF_LAST_SLOTS];
     unsigned long w[5] = {
         tagged(ticket, (c->fn & 0xffu) | ((unsigned)r->act & 0xffu) << 8 |
@@ -543,6 +550,7 @@ int sf_peek_str(char *buf, size_t size, const char *s)
 static void reset_counters(void)
 {
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
+    calls_total = calls_at_injection = 0;
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
     draws = 0;
@@ -654,6 +662,12 @@ unsigned long shmfault_injections(void)
 unsigned long shmfault_calls(unsigned function)
 {
     return function < SF_NFN ? __atomic_load_n(&sf_fn_calls[function], __ATOMIC_RELAXED) : 0;
+}
+
+unsigned long shmfault_calls_after_injection(void)
+{
+    unsigned long at = __atomic_load_n(&calls_at_injection, __ATOMIC_RELAXED);
+    return at == 0 ? 0 : __atomic_load_n(&calls_total, __ATOMIC_RELAXED) - at;
 }
 
 /* The newest complete record: a slot whose words carry different tags (being written, its

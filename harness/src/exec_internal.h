@@ -225,15 +225,7 @@ int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
 int sfz_death_injected(pid_t pid, int wstatus);
 /* Bad-error check after an op that returned SFZ_OK: 1 and WHY set when a fault injected in
    this process during the op was swallowed. */
-/* The layer's call counts at an op's start, for the bad-error oracle. */
-#define SFZ_MARK_FUNCTIONS 32u
-struct sfz_calls_mark {
-    unsigned n;
-    unsigned long calls[SFZ_MARK_FUNCTIONS];
-};
-void sfz_error_mark(struct sfz_calls_mark *m);
-int sfz_error_swallowed(unsigned long injections_before, const struct sfz_calls_mark *mark,
-                        char *why, size_t size);
+int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size);
 
 /* Coverage of forked workers reaches libFuzzer's counters (coverage_share.c). */
 void sfz_coverage_share(void);

@@ -149,8 +149,6 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     const struct sfz_op *op = sfz_opset_op(&sfz_state.set, step->op);
     struct sfz_ctx ctx = ctx_of(w);
     unsigned long before = shmfault_injections(), removals_before = removing_fired();
-    struct sfz_calls_mark mark;
-    sfz_error_mark(&mark);
     /* the hostile peer inside the call, only when asked (peer.inside, SHMFUZZ_INSIDE) */
     int inside = sfz_inside_wanted && step->op < sfz_state.adapter->nops;
     if (inside)
@@ -172,7 +170,7 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     if (status == SFZ_FINDING)
         set_finding(SFZ_FIND_DATA);
     else if (status == SFZ_OK && got.injected && !(op->flags & SFZ_OP_NO_ERROR) &&
-             sfz_error_swallowed(before, &mark, got.why, sizeof(got.why)))
+             sfz_error_swallowed(before, got.why, sizeof(got.why)))
         set_finding(SFZ_FIND_BAD_ERROR);
 }
 

@@ -3,7 +3,8 @@
  * own process during the op made a call fail. Legitimate retries are accepted: if the injected
  * function was called again after the injection (semop after EINTR), the code handled it.
  * An errno that only means "a peer removed the object" (semop's EIDRM/EINVAL) is not judged
- * when the op went on to make other calls of the layer: the library may have asked the kernel
+ * when the op went on, after the failure, to make other calls of the layer (calls before it,
+ * such as a create's semget and semctl SETALL, do not count): the library may have asked the kernel
  * whether the object is gone (semctl IPC_STAT), found it gone for real, and rightly had
  * nothing left to do (a close of a removed ring); what the kernel answered is not seen here.
  * Code that takes the errno for "done" without asking anything is still judged.
@@ -30,25 +31,7 @@ static int peer_only(int fn, int err)
     return in_all;
 }
 
-void sfz_error_mark(struct sfz_calls_mark *m)
-{
-    unsigned n = shmfault_function_count();
-    m->n = n < SFZ_MARK_FUNCTIONS ? n : SFZ_MARK_FUNCTIONS;
-    for (unsigned i = 0; i < m->n; i++)
-        m->calls[i] = shmfault_calls(i);
-}
-
-/* Did the op call any layer function but FN since MARK? */
-static int called_others(const struct sfz_calls_mark *m, int fn)
-{
-    for (unsigned i = 0; i < m->n; i++)
-        if ((int)i != fn && shmfault_calls(i) != m->calls[i])
-            return 1;
-    return 0;
-}
-
-int sfz_error_swallowed(unsigned long injections_before, const struct sfz_calls_mark *mark,
-                        char *why, size_t size)
+int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size)
 {
     struct shmfault_injection inj;
     if (shmfault_injections() == injections_before || shmfault_last_injection(&inj) != 0)
@@ -57,7 +40,8 @@ int sfz_error_swallowed(unsigned long injections_before, const struct sfz_calls_
         return 0;
     if (inj.function >= 0 && shmfault_calls((unsigned)inj.function) > inj.call_number)
         return 0; /* called again after the failure: a retry that succeeded */
-    if (inj.function >= 0 && peer_only(inj.function, inj.value) && called_others(mark, inj.function))
+    if (inj.function >= 0 && peer_only(inj.function, inj.value) &&
+        shmfault_calls_after_injection() > 0)
         return 0; /* not judged: the op may have found the object really gone (see the top) */
     const char *fn = shmfault_function_name((unsigned)inj.function);
     const char *err = shmfault_errno_name(inj.value);

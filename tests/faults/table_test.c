@@ -114,6 +114,11 @@ static void linked_interposers(void **state)
     errno = 0;
     int c = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
     int e = errno;
+    /* what the code asked after the failure, not before it (the bad-error oracle's question) */
+    assert_int_equal(shmfault_calls_after_injection(), 0);
+    struct shmid_ds ds;
+    assert_int_equal(shmctl(b, IPC_STAT, &ds), 0);
+    assert_int_equal(shmfault_calls_after_injection(), 1);
     shmfault_disarm();
     assert_true(b >= 0);
     assert_int_equal(c, -1);
@@ -135,6 +140,7 @@ static void linked_interposers(void **state)
     assert_int_equal(shmfault_ledger_live(NULL, 0), 0);
     shmfault_reset();
     assert_int_equal(shmfault_last_injection(&inj), -1);
+    assert_int_equal(shmfault_calls_after_injection(), 0);
     shmfault_rules_clear();
 }
 

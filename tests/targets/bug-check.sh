@@ -48,16 +48,30 @@ check_replay() {
     echo "bug-$id: Valgrind reports the leaked handle; shmipc-$pattern leaks nothing"
     return 0
   fi
-  out=$("$bin/sfz-bug-$id-replay" "$repro" 2>&1); status=$?
-  if [[ $status -ne 1 ]] || ! grep -q "^verdict: FINDING $finding:" <<<"$out"; then
-    echo "FAIL: bug-$id replay (exit $status) did not give FINDING $finding"; echo "$out"; return 1
+  local file
+  # the entry's reproducer, and every other saved input whose header names this bug target
+  for file in "$repro" $(grep -lx "# target: bug-$id" "$(dirname "$repro")"/*.txt | grep -vxF "$repro"); do
+    replay_pair "$file" || return 1
+  done
+}
+
+# replay_pair FILE: FILE's "# finding:" (the entry's by default) on bug-<id>, ok on the twin.
+replay_pair() {
+  local want out status
+  want=$(sed -n 's/^# finding: *\([a-z-]*\).*/\1/p' "$1" | head -n 1)
+  want=${want:-$finding}
+  out=$("$bin/sfz-bug-$id-replay" "$1" 2>&1); status=$?
+  if [[ $status -ne 1 ]] || ! grep -q "^verdict: FINDING $want:" <<<"$out"; then
+    echo "FAIL: bug-$id replay of $(basename "$1") (exit $status) did not give FINDING $want"
+    echo "$out"; return 1
   fi
   grep "^verdict:" <<<"$out"
-  out=$("$bin/sfz-shmipc-$pattern-replay" "$repro" 2>&1); status=$?
+  out=$("$bin/sfz-shmipc-$pattern-replay" "$1" 2>&1); status=$?
   if [[ $status -ne 0 ]] || ! grep -q "^verdict: ok" <<<"$out"; then
-    echo "FAIL: hardened shmipc-$pattern replay (exit $status) is not ok"; echo "$out"; return 1
+    echo "FAIL: hardened shmipc-$pattern replay of $(basename "$1") (exit $status) is not ok"
+    echo "$out"; return 1
   fi
-  echo "shmipc-$pattern: verdict: ok"
+  echo "shmipc-$pattern: verdict: ok ($(basename "$1"))"
 }
 
 # What the engine's log must contain for FINDING: the harness's own line for the kind (not
