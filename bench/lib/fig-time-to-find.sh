@@ -36,7 +36,7 @@ ttf_libfuzzer() {
     # Seconds move with the machine's load; executions do not: the log keeps both, so a
     # slowdown can be told from a busy machine (docs/bench.md, time to find).
     execs=$(grep -m1 -oE 'number_of_executed_units: [0-9]+' "$work/log" | grep -oE '[0-9]+$')
-    bench_log "$id seed $seed: found after ${execs:-?} executions"
+    bench_log "$id seed $seed: ${fuzzer##*/} found it after ${execs:-?} executions"
     printf '%s\n' "$t"
   else
     grep -qE 'ERROR: |shmfuzz: FINDING' "$work/log" &&
