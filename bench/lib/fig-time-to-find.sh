@@ -27,11 +27,16 @@ ttf_libfuzzer() {
   [[ -n $corpus ]] && cp "$corpus"/* "$work/c/" 2>/dev/null
   [[ -n $dict ]] && args+=(-dict="$dict")
   start=$(now)
+  # -print_final_stats: libFuzzer prints its executions at the finding too (crash callback).
   (cd "$work" && timeout $((budget + 30)) "$fuzzer" -seed="$seed" -max_total_time="$budget" \
-     -timeout=5 "${args[@]}" -artifact_prefix="$work/" "$work/c" >"$work/log" 2>&1) || true
-  local t
+     -timeout=5 -print_final_stats=1 "${args[@]}" -artifact_prefix="$work/" "$work/c" >"$work/log" 2>&1) || true
+  local t execs
   t=$(elapsed "$start")
   if grep -qE "$(ttf_pattern "$finding")" "$work/log"; then
+    # Seconds move with the machine's load; executions do not: the log keeps both, so a
+    # slowdown can be told from a busy machine (docs/bench.md, time to find).
+    execs=$(grep -m1 -oE 'number_of_executed_units: [0-9]+' "$work/log" | grep -oE '[0-9]+$')
+    bench_log "$id seed $seed: ${fuzzer##*/} found it after ${execs:-?} executions"
     printf '%s\n' "$t"
   else
     grep -qE 'ERROR: |shmfuzz: FINDING' "$work/log" &&
@@ -107,6 +112,14 @@ fig_time_to_find() {
   # Engine seeds: libFuzzer 1..5; the rest fewer, so the deadline leaves libFuzzer its five.
   local seeds=5 raw_seeds=3 afl_seeds=2 random_seeds=1 budget=10 deadline=540 entries=() engines=()
   if ((BENCH_QUICK)); then seeds=1 raw_seeds=1 afl_seeds=1 random_seeds=1 budget=10 deadline=90; fi
+  # BENCH_TTF_SEEDS=N: libFuzzer seeds 1..N (and N times 108 s of deadline). Five seeds are too
+  # few to compare two commits: executions to find spread over two orders of magnitude, and
+  # the median of 5 seeds of one build ranged 555-7983 (10-90 %) on size-mismatch.
+  if [[ -n ${BENCH_TTF_SEEDS:-} ]]; then
+    [[ $BENCH_TTF_SEEDS =~ ^[1-9][0-9]{0,2}$ ]] ||
+      { bench_log "BENCH_TTF_SEEDS: '$BENCH_TTF_SEEDS' is not a number of seeds (1..999)"; return 2; }
+    seeds=$BENCH_TTF_SEEDS deadline=$((BENCH_TTF_SEEDS * 108))
+  fi
   local have_lf=0 have_afl=0 have_random=0
   ensure_preset release || true
   ensure_preset libfuzzer && have_lf=1
