@@ -287,61 +287,6 @@ void sfz_pool_repair(void)
     }
 }
 
-/* The executor's side of the wait. Returns when the ack matches, W has died, or the op running
-   has taken more than TIMEOUT_MS since it started (the worker bumps progress at each op). */
-enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
-{
-    struct sfz_slot *s = &sfz_state.area->slot[w];
-    uint32_t want = pool[w].posted;
-    uint32_t *progress_word = &sfz_state.live->w[w].progress;
-    uint32_t progress = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
-    uint64_t t = now_ns(), limit = op_limit_ns(timeout_ms);
-    uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
-    enum sfz_reply reply = SFZ_REPLY_DONE;
-    __atomic_store_n(&waiting_on, &s->ack, __ATOMIC_SEQ_CST);
-    for (unsigned i = 0;; i++) {
-        uint32_t a = __atomic_load_n(&s->ack, __ATOMIC_ACQUIRE);
-        if ((a & ~SFZ_ACK_CHILD) == want)
-            break;
-        if ((a & SFZ_ACK_CHILD) &&
-            !__atomic_compare_exchange_n(&s->ack, &a, a & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
-                                         __ATOMIC_SEQ_CST))
-            continue; /* the worker answered meanwhile */
-        a &= ~SFZ_ACK_CHILD;
-        check_pool();
-        if (pool[w].dead) {
-            reply = SFZ_REPLY_DIED;
-            break;
-        }
-        if (spin_until != 0 && (i & 15u) != 15u) {
-            cpu_relax();
-            continue;
-        }
-        t = now_ns();
-        if (t < spin_until)
-            continue;
-        spin_until = 0;
-        if (t >= deadline) {
-            uint32_t p = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
-            if (p != progress) { /* a later op started: the timeout counts from there */
-                progress = p;
-                deadline = t + limit;
-                continue;
-            }
-            kill(pool[w].pid, SIGKILL);
-            reply = SFZ_REPLY_TIMEOUT;
-            break;
-        }
-        uint64_t left = deadline - t;
-        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-        sleep_on(&s->ack, a, &s->exec_sleeps, &ts);
-    }
-    __atomic_store_n(&waiting_on, NULL, __ATOMIC_SEQ_CST);
-    if (reply != SFZ_REPLY_DONE)
-        reap(w, wstatus);
-    return reply;
-}
-
 /* ---- the chain (exec_internal.h) ---------------------------------------------------------- */
 
 /* The executor's own copy of the chain's workers and sequence numbers: the area's may be
@@ -381,37 +326,72 @@ void sfz_pool_chain_start(void)
     sfz_pool_post(first->worker, &first->cmd);
 }
 
-enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus)
+/* ---- the executor's wait ---------------------------------------------------------------- */
+
+/* What the executor waits for: WORD (a worker's ack, or the chain's end) to hold WANT, the
+   SIGCHLD bit aside, while the worker running an op (W; in a chain, the running link's) ends
+   that op within the limit. One loop for both: spin while a core is free, take the SIGCHLD
+   mark back, look for a dead worker, restart the clock when the timed worker starts another
+   op, else sleep on WORD. */
+struct wait {
+    uint32_t *word, *sleeps;
+    uint32_t want;
+    int chain;         /* follow the chain's running link from worker to worker */
+    uint32_t link;     /* in a chain: the running link at the last look */
+    unsigned w;        /* the worker whose op is timed */
+    uint32_t progress; /* its progress counter at the last look */
+    uint64_t limit, deadline;
+};
+
+/* What moved since the last look: in a chain, a hand-over (the next link's op has its own
+   timeout). A link number out of range is left to the executor's check of the area. */
+static void wait_follow(struct wait *x)
 {
-    struct sfz_area *a = sfz_state.area;
-    uint32_t *word = &a->chain_end;
-    uint32_t link = 0;
-    unsigned w = links[0].worker;
-    uint32_t progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-    uint64_t t = now_ns(), limit = op_limit_ns(timeout_ms);
-    uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
+    if (!x->chain)
+        return;
+    uint32_t at = __atomic_load_n(&sfz_state.area->chain_at, __ATOMIC_SEQ_CST);
+    if (at >= nlinks || at == x->link)
+        return;
+    x->link = at;
+    x->w = links[at].worker;
+    x->progress = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+    x->deadline = now_ns() + x->limit;
+}
+
+/* Before a kill over a timeout: whether the timed worker is still in its op. A chain's link is
+   taken back from its worker first (compare-and-swap on chain_at): one that ends its link now
+   cannot hand over any more, so no other worker runs while this one is killed; one that handed
+   over just now did not time out (the next link has its own timeout). */
+static int wait_take_back(const struct wait *x)
+{
+    if (!x->chain)
+        return 1;
+    uint32_t expect = x->link;
+    return __atomic_compare_exchange_n(&sfz_state.area->chain_at, &expect,
+                                       x->link | SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_SEQ_CST) ||
+           expect >= nlinks || expect == x->link;
+}
+
+static enum sfz_reply wait_for(struct wait *x)
+{
+    uint64_t t = now_ns(), spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
-    __atomic_store_n(&waiting_on, word, __ATOMIC_SEQ_CST);
+    x->progress = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+    x->deadline = t + x->limit;
+    __atomic_store_n(&waiting_on, x->word, __ATOMIC_SEQ_CST);
     for (unsigned i = 0;; i++) {
-        uint32_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-        if ((v & ~SFZ_ACK_CHILD) == chain_gen)
+        uint32_t v = __atomic_load_n(x->word, __ATOMIC_ACQUIRE);
+        if ((v & ~SFZ_ACK_CHILD) == x->want)
             break;
         if ((v & SFZ_ACK_CHILD) &&
-            !__atomic_compare_exchange_n(word, &v, v & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
+            !__atomic_compare_exchange_n(x->word, &v, v & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
                                          __ATOMIC_SEQ_CST))
-            continue; /* the chain ended meanwhile */
+            continue; /* the answer came meanwhile */
         v &= ~SFZ_ACK_CHILD;
-        uint32_t now_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
-        if (now_link >= nlinks)
-            now_link = link; /* out of range: the executor judges the area afterwards */
-        if (now_link != link) { /* a hand-over: the next link's op has its own timeout */
-            link = now_link;
-            w = links[link].worker;
-            progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-            deadline = now_ns() + limit;
-        }
+        wait_follow(x);
         check_pool();
-        if (pool[w].dead) {
+        if (pool[x->w].dead) {
             reply = SFZ_REPLY_DIED;
             break;
         }
@@ -423,29 +403,47 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
         if (t < spin_until)
             continue;
         spin_until = 0;
-        if (t >= deadline) {
-            uint32_t p = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-            if (p != progress) {
-                progress = p;
-                deadline = t + limit;
+        if (t >= x->deadline) {
+            uint32_t p = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+            if (p != x->progress) { /* a later op started: the timeout counts from there */
+                x->progress = p;
+                x->deadline = t + x->limit;
                 continue;
             }
-            /* take the link back from its worker first: one that ends it now cannot hand
-               over any more, so no other worker runs while this one is killed */
-            uint32_t expect = link;
-            if (!__atomic_compare_exchange_n(&a->chain_at, &expect, link | SFZ_ACK_CHILD, 0,
-                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
-                expect < nlinks && expect != link)
-                continue; /* it handed over just now: the next link has its own timeout */
-            kill(pool[w].pid, SIGKILL);
+            if (!wait_take_back(x))
+                continue;
+            kill(pool[x->w].pid, SIGKILL);
             reply = SFZ_REPLY_TIMEOUT;
             break;
         }
-        uint64_t left = deadline - t;
+        uint64_t left = x->deadline - t;
         struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-        sleep_on(word, v, &a->chain_sleeps, &ts);
+        sleep_on(x->word, v, x->sleeps, &ts);
     }
     __atomic_store_n(&waiting_on, NULL, __ATOMIC_SEQ_CST);
+    return reply;
+}
+
+/* Returns when W's ack matches the last post, W has died, or the op running has taken more
+   than TIMEOUT_MS since it started (the worker bumps progress at each op). */
+enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
+{
+    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct wait x = {&s->ack, &s->exec_sleeps, pool[w].posted, 0, 0, w, 0,
+                     op_limit_ns(timeout_ms), 0};
+    enum sfz_reply reply = wait_for(&x);
+    if (reply != SFZ_REPLY_DONE)
+        reap(w, wstatus);
+    return reply;
+}
+
+enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus)
+{
+    struct sfz_area *a = sfz_state.area;
+    struct wait x = {&a->chain_end, &a->chain_sleeps, chain_gen, 1, 0, links[0].worker, 0,
+                     op_limit_ns(timeout_ms), 0};
+    enum sfz_reply reply = wait_for(&x);
+    uint32_t link = x.link;
     if (reply == SFZ_REPLY_DONE) {
         uint32_t end_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
         link = end_link < nlinks ? end_link : link;
