@@ -127,21 +127,44 @@ static void sleep_on(uint32_t *word, uint32_t seen, uint32_t *sleeps, const stru
     __atomic_store_n(sleeps, 0u, __ATOMIC_SEQ_CST);
 }
 
-void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t want)
+/* Whether worker W's channel holds post WANT of a command the area has for W under that
+   number (exec_internal.h), copied to CMD. */
+static int posted(unsigned w, uint32_t want, struct sfz_cmd *cmd)
 {
+    const struct sfz_area *a = sfz_state.area;
+    const struct sfz_slot *s = &sfz_state.live->slot[w];
+    if (__atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST) != want)
+        return 0;
+    uint32_t link = __atomic_load_n(&s->link, __ATOMIC_SEQ_CST);
+    const struct sfz_link *l = &a->post[w];
+    if (link != 0)
+        l = link <= a->chain_len && link <= SFZ_CHAIN_MAX ? &a->chain[link - 1] : NULL;
+    if (l == NULL || l->worker != w || l->seq != want)
+        return 0;
+    *cmd = l->cmd;
+    return 1;
+}
+
+void sfz_chan_wait_cmd(unsigned w, uint32_t want, struct sfz_cmd *cmd)
+{
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     if (can_spin()) {
         uint64_t until = now_ns() + WORKER_SPIN_NS;
-        for (unsigned i = 0; __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE) != want; i++) {
+        for (unsigned i = 0; !posted(w, want, cmd); i++) {
             cpu_relax();
             if ((i & 63u) == 63u && now_ns() > until)
                 break;
         }
     }
-    for (;;) {
-        uint32_t cur = __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE);
-        if (cur == want)
-            return;
-        sleep_on(&s->cmd_seq, cur, &s->worker_sleeps, NULL);
+    /* A number that is WANT without its command (a scribble) is slept on like any other: the
+       real post stores the same number and, seeing the sleeper's flag, wakes it. The flag is
+       raised before the last look, so a post made before it is seen by that look. */
+    while (!posted(w, want, cmd)) {
+        uint32_t cur = __atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&s->worker_sleeps, 1u, __ATOMIC_SEQ_CST);
+        if (!posted(w, want, cmd) && __atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST) == cur)
+            (void)futex(&s->cmd_seq, FUTEX_WAIT, cur, NULL);
+        __atomic_store_n(&s->worker_sleeps, 0u, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -236,7 +259,7 @@ int sfz_pool_ensure(unsigned w)
     if (pool[w].pid > 0 && !pool[w].dead)
         return 0;
     watch_children();
-    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     /* a worker that died may have left its sleeping flag set or an old ack: start clean */
     pool[w].posted &= ~SFZ_ACK_CHILD;
     __atomic_store_n(&s->cmd_seq, pool[w].posted, __ATOMIC_SEQ_CST);
@@ -268,17 +291,19 @@ static void reap(unsigned w, int *wstatus)
 
 void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd)
 {
-    struct sfz_slot *s = &sfz_state.area->slot[w];
-    s->cmd = *cmd;
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     /* sequence numbers stay below SFZ_ACK_CHILD, the bit the SIGCHLD handler sets */
     pool[w].posted = (pool[w].posted + 1u) & ~SFZ_ACK_CHILD;
+    sfz_state.area->post[w] = (struct sfz_link){*cmd, w, pool[w].posted};
+    __atomic_store_n(&s->link, 0u, __ATOMIC_SEQ_CST);
     sfz_chan_publish(&s->cmd_seq, pool[w].posted, &s->worker_sleeps);
 }
 
 void sfz_pool_repair(void)
 {
     for (unsigned w = 0; w < SFZ_MAX_PROCS; w++) {
-        struct sfz_slot *s = &sfz_state.area->slot[w];
+        struct sfz_slot *s = &sfz_state.live->slot[w];
+        __atomic_store_n(&s->link, 0u, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->cmd_seq, pool[w].posted, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->ack, pool[w].posted, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->exec_sleeps, 0u, __ATOMIC_SEQ_CST);
@@ -318,9 +343,9 @@ void sfz_pool_chain_start(void)
     }
     nlinks = a->chain_len;
     a->chain_sum = sfz_chain_sum();
-    __atomic_store_n(&a->chain_at, 0u, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&a->chain_end, 0u, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&a->chain_sleeps, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sfz_state.live->chain_at, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sfz_state.live->chain_end, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sfz_state.live->chain_sleeps, 0u, __ATOMIC_SEQ_CST);
     const struct sfz_link *first = &a->chain[0];
     sfz_prepare(first->worker, &first->cmd);
     sfz_pool_post(first->worker, &first->cmd);
@@ -349,7 +374,7 @@ static void wait_follow(struct wait *x)
 {
     if (!x->chain)
         return;
-    uint32_t at = __atomic_load_n(&sfz_state.area->chain_at, __ATOMIC_SEQ_CST);
+    uint32_t at = __atomic_load_n(&sfz_state.live->chain_at, __ATOMIC_SEQ_CST);
     if (at >= nlinks || at == x->link)
         return;
     x->link = at;
@@ -367,7 +392,7 @@ static int wait_take_back(const struct wait *x)
     if (!x->chain)
         return 1;
     uint32_t expect = x->link;
-    return __atomic_compare_exchange_n(&sfz_state.area->chain_at, &expect,
+    return __atomic_compare_exchange_n(&sfz_state.live->chain_at, &expect,
                                        x->link | SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
                                        __ATOMIC_SEQ_CST) ||
            expect >= nlinks || expect == x->link;
@@ -428,7 +453,7 @@ static enum sfz_reply wait_for(struct wait *x)
    than TIMEOUT_MS since it started (the worker bumps progress at each op). */
 enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
 {
-    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     struct wait x = {&s->ack, &s->exec_sleeps, pool[w].posted, 0, 0, w, 0,
                      op_limit_ns(timeout_ms), 0};
     enum sfz_reply reply = wait_for(&x);
@@ -439,7 +464,7 @@ enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
 
 enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus)
 {
-    struct sfz_area *a = sfz_state.area;
+    struct sfz_live *a = sfz_state.live;
     struct wait x = {&a->chain_end, &a->chain_sleeps, chain_gen, 1, 0, links[0].worker, 0,
                      op_limit_ns(timeout_ms), 0};
     enum sfz_reply reply = wait_for(&x);
@@ -463,18 +488,20 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
 static int link_clean(unsigned w, const struct sfz_cmd *cmd)
 {
     const struct sfz_area *a = sfz_state.area;
+    const struct sfz_wlive *l = &sfz_state.live->w[w];
     const char *what;
-    if (a->slot[w].completed != cmd->stages || a->w[w].finding != SFZ_FIND_NONE ||
+    if (l->completed != cmd->stages || l->finding != SFZ_FIND_NONE ||
         !sfz_area_intact(&what) || a->uncertain_slots != a->chain_uncertain)
         return 0;
-    if ((cmd->stages & SFZ_DO_OPS) && sfz_state.live->w[w].next != cmd->to)
+    if ((cmd->stages & SFZ_DO_OPS) && l->next != cmd->to)
         return 0;
     return sfz_chain_sum() == a->chain_sum;
 }
 
 void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
 {
-    struct sfz_area *a = sfz_state.area;
+    const struct sfz_area *a = sfz_state.area;
+    struct sfz_live *live = sfz_state.live;
     uint32_t k = cmd->link - 1, n = __atomic_load_n(&a->chain_len, __ATOMIC_RELAXED);
     if (k + 1 < n && n <= SFZ_CHAIN_MAX && link_clean(w, cmd)) {
         const struct sfz_link *l = &a->chain[k + 1];
@@ -482,18 +509,18 @@ void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
         uint32_t expect = k;
         /* the link moves on only if the executor did not take it back (timeout) */
         if (to < SFZ_MAX_PROCS && to != w &&
-            __atomic_compare_exchange_n(&a->chain_at, &expect, k + 1, 0, __ATOMIC_SEQ_CST,
+            __atomic_compare_exchange_n(&live->chain_at, &expect, k + 1, 0, __ATOMIC_SEQ_CST,
                                         __ATOMIC_SEQ_CST)) {
-            struct sfz_slot *s = &a->slot[to];
+            struct sfz_slot *s = &live->slot[to];
             sfz_prepare(to, &l->cmd);
-            s->cmd = l->cmd;
+            __atomic_store_n(&s->link, k + 2, __ATOMIC_SEQ_CST);
             sfz_chan_publish(&s->cmd_seq, l->seq, &s->worker_sleeps);
             return;
         }
     }
-    __atomic_store_n(&a->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&a->chain_sleeps, __ATOMIC_SEQ_CST))
-        (void)futex(&a->chain_end, FUTEX_WAKE, INT_MAX, NULL);
+    __atomic_store_n(&live->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&live->chain_sleeps, __ATOMIC_SEQ_CST))
+        (void)futex(&live->chain_end, FUTEX_WAKE, INT_MAX, NULL);
 }
 
 void sfz_pool_retire(unsigned w)
