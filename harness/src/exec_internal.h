@@ -224,9 +224,11 @@ unsigned sfz_ns_sweep(char *what, size_t what_size, const pid_t *excused, unsign
 /* Oracles. */
 struct sfz_fdset {
     unsigned char open[256];
+    unsigned reach; /* a later look needs to go no further (oracle_fds.c); 0: look again */
 };
 void sfz_fds_snapshot(struct sfz_fdset *s);
-/* Look again into NOW; the first fd open now and not in BEFORE, or -1. */
+/* Look again into NOW, as far as BEFORE's reach; the first fd open now and not in BEFORE, or
+   -1. NOW can serve as the next begin's look when its reach is not 0. */
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
