@@ -368,14 +368,24 @@ struct wait {
     uint64_t limit, deadline;
 };
 
+/* Whether chain_at's AT is a link the chain has reached from link FROM: later, and posted to
+   its worker. chain_at is in the live page, within the code under test's reach: a scribble
+   (zeroes, say) must not send the executor after another worker. */
+static int link_reached(uint32_t at, uint32_t from)
+{
+    return at < nlinks && at >= from &&
+           __atomic_load_n(&sfz_state.live->slot[links[at].worker].cmd_seq, __ATOMIC_SEQ_CST) ==
+               links[at].seq;
+}
+
 /* What moved since the last look: in a chain, a hand-over (the next link's op has its own
-   timeout). A link number out of range is left to the executor's check of the area. */
+   timeout). */
 static void wait_follow(struct wait *x)
 {
     if (!x->chain)
         return;
     uint32_t at = __atomic_load_n(&sfz_state.live->chain_at, __ATOMIC_SEQ_CST);
-    if (at >= nlinks || at == x->link)
+    if (at == x->link || !link_reached(at, x->link))
         return;
     x->link = at;
     x->w = links[at].worker;
@@ -470,8 +480,9 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
     enum sfz_reply reply = wait_for(&x);
     uint32_t link = x.link;
     if (reply == SFZ_REPLY_DONE) {
+        /* the link that stopped it stored its own number after its adapter code */
         uint32_t end_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
-        link = end_link < nlinks ? end_link : link;
+        link = link_reached(end_link, link) ? end_link : link;
     }
     *at = link;
     __atomic_store_n(&a->chain_at, link, __ATOMIC_SEQ_CST); /* as the harness left it */
@@ -518,6 +529,10 @@ void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
             return;
         }
     }
+    /* this link stops the chain: its number, the truth over a scribble by the adapter code
+       (unless the executor took the link back over a timeout) */
+    if (__atomic_load_n(&live->chain_at, __ATOMIC_SEQ_CST) != (k | SFZ_ACK_CHILD))
+        __atomic_store_n(&live->chain_at, k, __ATOMIC_SEQ_CST);
     __atomic_store_n(&live->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&live->chain_sleeps, __ATOMIC_SEQ_CST))
         (void)futex(&live->chain_end, FUTEX_WAKE, INT_MAX, NULL);
