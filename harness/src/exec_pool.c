@@ -28,6 +28,11 @@
    less for an idle worker, which must not keep the core from the worker the executor runs. */
 #define EXEC_SPIN_NS 40000u
 #define WORKER_SPIN_NS 4000u
+/* The longest a side sleeps before it looks again. The sleep flags are in the live page, within
+   the code under test's reach: a scribbled flag may cost a wake-up, and then only this much
+   time, never an op timeout (a false hang). */
+#define RECHECK_NS 20000000u
+static const struct timespec recheck = {0, RECHECK_NS};
 
 static struct {
     pid_t pid;   /* 0: not running */
@@ -163,7 +168,7 @@ void sfz_chan_wait_cmd(unsigned w, uint32_t want, struct sfz_cmd *cmd)
         uint32_t cur = __atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->worker_sleeps, 1u, __ATOMIC_SEQ_CST);
         if (!posted(w, want, cmd) && __atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST) == cur)
-            (void)futex(&s->cmd_seq, FUTEX_WAIT, cur, NULL);
+            (void)futex(&s->cmd_seq, FUTEX_WAIT, cur, &recheck);
         __atomic_store_n(&s->worker_sleeps, 0u, __ATOMIC_SEQ_CST);
     }
 }
@@ -368,14 +373,28 @@ struct wait {
     uint64_t limit, deadline;
 };
 
-/* Whether chain_at's AT is a link the chain has reached from link FROM: later, and posted to
-   its worker. chain_at is in the live page, within the code under test's reach: a scribble
-   (zeroes, say) must not send the executor after another worker. */
-static int link_reached(uint32_t at, uint32_t from)
+/* chain_at is in the live page, within the code under test's reach: the executor takes from
+   it only a link after the one it knows of (a chain only moves on; zeroes are a scribble) and
+   in range. The link that stops the chain stores its own number there after its adapter code
+   and acknowledges its command before, so the end is checked against that ack as well. */
+static int link_later(uint32_t at, uint32_t from)
+{
+    return at < nlinks && at > from;
+}
+
+static int link_ended(uint32_t at, uint32_t from)
 {
     return at < nlinks && at >= from &&
-           __atomic_load_n(&sfz_state.live->slot[links[at].worker].cmd_seq, __ATOMIC_SEQ_CST) ==
+           __atomic_load_n(&sfz_state.live->slot[links[at].worker].ack, __ATOMIC_SEQ_CST) ==
                links[at].seq;
+}
+
+static void follow_to(struct wait *x, uint32_t at)
+{
+    x->link = at;
+    x->w = links[at].worker;
+    x->progress = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+    x->deadline = now_ns() + x->limit;
 }
 
 /* What moved since the last look: in a chain, a hand-over (the next link's op has its own
@@ -385,27 +404,25 @@ static void wait_follow(struct wait *x)
     if (!x->chain)
         return;
     uint32_t at = __atomic_load_n(&sfz_state.live->chain_at, __ATOMIC_SEQ_CST);
-    if (at == x->link || !link_reached(at, x->link))
-        return;
-    x->link = at;
-    x->w = links[at].worker;
-    x->progress = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
-    x->deadline = now_ns() + x->limit;
+    if (link_later(at, x->link))
+        follow_to(x, at);
 }
 
 /* Before a kill over a timeout: whether the timed worker is still in its op. A chain's link is
    taken back from its worker first (compare-and-swap on chain_at): one that ends its link now
    cannot hand over any more, so no other worker runs while this one is killed; one that handed
-   over just now did not time out (the next link has its own timeout). */
-static int wait_take_back(const struct wait *x)
+   over just now did not time out: the next link is followed, with its own timeout. */
+static int wait_take_back(struct wait *x)
 {
     if (!x->chain)
         return 1;
     uint32_t expect = x->link;
-    return __atomic_compare_exchange_n(&sfz_state.live->chain_at, &expect,
-                                       x->link | SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
-                                       __ATOMIC_SEQ_CST) ||
-           expect >= nlinks || expect == x->link;
+    if (__atomic_compare_exchange_n(&sfz_state.live->chain_at, &expect, x->link | SFZ_ACK_CHILD,
+                                    0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
+        !link_later(expect, x->link))
+        return 1;
+    follow_to(x, expect);
+    return 0;
 }
 
 static enum sfz_reply wait_for(struct wait *x)
@@ -451,7 +468,7 @@ static enum sfz_reply wait_for(struct wait *x)
             reply = SFZ_REPLY_TIMEOUT;
             break;
         }
-        uint64_t left = x->deadline - t;
+        uint64_t left = x->deadline - t < RECHECK_NS ? x->deadline - t : RECHECK_NS;
         struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
         sleep_on(x->word, v, x->sleeps, &ts);
     }
@@ -482,7 +499,7 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
     if (reply == SFZ_REPLY_DONE) {
         /* the link that stopped it stored its own number after its adapter code */
         uint32_t end_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
-        link = link_reached(end_link, link) ? end_link : link;
+        link = link_ended(end_link, link) ? end_link : link;
     }
     *at = link;
     __atomic_store_n(&a->chain_at, link, __ATOMIC_SEQ_CST); /* as the harness left it */
