@@ -171,8 +171,8 @@ struct sfz_exec_state {
 extern struct sfz_exec_state sfz_state;
 #define SFZ_EXECUTOR 0xffu
 
-/* Run command CMD as worker W (in this process): fills the control block, the slot's cur_op,
-   next and completed, and the outcome of every op it ran. */
+/* Run command CMD as worker W (in this process): fills W's live words (cur_op, next,
+   completed, the command's outcome) and the outcome of every op it ran. */
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd);
 /* The forked worker's loop: wait on slot W for commands, acknowledge each, never returns. */
 void sfz_worker_loop(unsigned w) __attribute__((noreturn));

@@ -1,8 +1,8 @@
 /*
  * exec_pool.c - the forked worker processes and the channel to them. A worker is forked once
  * and kept across inputs (a fork costs ~0.84 ms here); one that died is forked again when a
- * program next needs it. Commands and answers go through the worker's slot in the shared area
- * (exec_internal.h), not a socket: a socket round trip is two system calls on each side and
+ * program next needs it. Commands go through the shared area and the worker's channel words
+ * in the live page (exec_internal.h), not a socket: a socket round trip is two system calls on each side and
  * two sleeps, ~15-25 us here, while a worker that finds its command by spinning on the other
  * core costs nothing but the cache line. Nobody ever holds a lock, so a worker killed at any
  * instruction cannot wedge the executor: its death arrives as SIGCHLD, whose handler marks the
