@@ -92,6 +92,12 @@ void sfz_area_lock(void)
         area_locked = 1;
 }
 
+void sfz_area_relock(void)
+{
+    if (mprotect(sfz_state.area, sfz_state.area_size, PROT_READ) == 0)
+        area_locked = 1;
+}
+
 int sfz_area_unlock(void)
 {
     int was = area_locked;
@@ -100,14 +106,23 @@ int sfz_area_unlock(void)
     return was;
 }
 
-static const char *slot_broken(const struct sfz_slot *s, const struct sfz_wlive *l)
+/* Worker W's words: its place and outcome and channel in the live page, the executor's last
+   command to it in the area. */
+static const char *worker_broken(unsigned w)
 {
+    const struct sfz_wlive *l = &sfz_state.live->w[w];
+    const struct sfz_slot *s = &sfz_state.live->slot[w];
+    const struct sfz_cmd *c = &sfz_state.area->post[w].cmd;
     if (l->cur_op < -1 || l->cur_op >= SFZ_MAX_OPS || l->next > SFZ_MAX_OPS)
         return "a worker's channel names an op out of range";
-    if ((s->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
-        (s->cmd.stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
-        s->cmd.from > s->cmd.to || s->cmd.to > SFZ_MAX_OPS || s->cmd.link > SFZ_CHAIN_MAX)
+    if ((l->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
+        (c->stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
+        c->from > c->to || c->to > SFZ_MAX_OPS || c->link > SFZ_CHAIN_MAX ||
+        s->link > SFZ_CHAIN_MAX)
         return "a worker's channel holds values the harness never writes";
+    if ((unsigned)l->finding > SFZ_FIND_FD_LEAK || l->finding_op < -1 ||
+        l->finding_op >= SFZ_MAX_OPS)
+        return "a worker's finding is out of range";
     return NULL;
 }
 
@@ -120,14 +135,10 @@ int sfz_area_intact(const char **what)
     else if (a->injected_deaths > SFZ_MAX_PROCS || a->uncertain_slots >= 1u << SFZ_SLOTS ||
              (unsigned)a->removal_failed > 1 || a->spin > 1)
         *what = "a verdict counter is out of range";
-    else if (a->chain_len > SFZ_CHAIN_MAX || a->chain_at >= SFZ_CHAIN_MAX)
+    else if (a->chain_len > SFZ_CHAIN_MAX || sfz_state.live->chain_at >= SFZ_CHAIN_MAX)
         *what = "the chain of commands is out of range";
     for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
-        if ((unsigned)a->w[w].finding > SFZ_FIND_FD_LEAK || a->w[w].finding_op < -1 ||
-            a->w[w].finding_op >= SFZ_MAX_OPS)
-            *what = "a worker's finding is out of range";
-    for (unsigned w = 0; w < SFZ_MAX_PROCS && *what == NULL; w++)
-        *what = slot_broken(&a->slot[w], &sfz_state.live->w[w]);
+        *what = worker_broken(w);
     return *what == NULL;
 }
 
@@ -237,13 +248,12 @@ static int here(const struct run *r)
 /* Give CMD to worker W, forking it if needed, or run it here on the fast path. */
 void sfz_prepare(unsigned w, const struct sfz_cmd *cmd)
 {
-    struct sfz_wctl *ctl = &sfz_state.area->w[w];
     struct sfz_wlive *l = &sfz_state.live->w[w];
-    ctl->finding = SFZ_FIND_NONE;
-    ctl->why[0] = '\0';
+    l->finding = SFZ_FIND_NONE;
+    l->why[0] = '\0';
     l->cur_op = -1;
     l->next = cmd->from;
-    sfz_state.area->slot[w].completed = 0;
+    l->completed = 0;
 }
 
 /* FNV-1a over 32-bit words: a check against scribbles, not a secret. */
@@ -325,11 +335,14 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
         crashed += r->crashed[i] != 0;
     memset(a->w, 0, sizeof(a->w));
     for (unsigned i = 0; i < SFZ_MAX_PROCS; i++) {
-        a->w[i].finding_op = -1;
-        sfz_state.live->w[i].cur_op = -1;
-        sfz_state.live->w[i].next = a->slot[i].completed = 0;
-        a->slot[i].cmd.stages = a->slot[i].cmd.from = a->slot[i].cmd.to = 0;
+        struct sfz_wlive *l = &sfz_state.live->w[i];
+        uint32_t progress = l->progress;
+        memset(l, 0, sizeof(*l));
+        l->progress = progress;
+        l->finding_op = l->cur_op = -1;
+        a->post[i].cmd.stages = a->post[i].cmd.from = a->post[i].cmd.to = a->post[i].cmd.link = 0;
     }
+    sfz_state.live->chain_at = 0;
     memcpy(a->steps, r->prog->ops, r->prog->nops * sizeof(r->prog->ops[0]));
     a->uncertain_slots = r->uncertain;
     a->injected_deaths = crashed;
@@ -340,7 +353,7 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
     int ok = (completed & ~cmd->stages) == 0 &&
              (!(cmd->stages & SFZ_DO_OPS) || (next >= cmd->from && next <= cmd->to));
     sfz_state.live->w[w].next = ok ? next : cmd->to;
-    a->slot[w].completed = ok ? completed : cmd->stages;
+    sfz_state.live->w[w].completed = ok ? completed : cmd->stages;
 }
 
 /* After worker W's command CMD: a write into the area by the code under test past the
@@ -348,7 +361,7 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
    naming OP, and the area is made whole again; the reply is then handled as usual. */
 static void check_area(struct run *r, unsigned w, const struct sfz_cmd *cmd, int op)
 {
-    uint32_t next = sfz_state.live->w[w].next, completed = sfz_state.area->slot[w].completed;
+    uint32_t next = sfz_state.live->w[w].next, completed = sfz_state.live->w[w].completed;
     const char *broken = area_broken(r, w, cmd);
     if (broken == NULL)
         return;
@@ -392,6 +405,7 @@ static int judge(struct run *r, unsigned w, const struct sfz_cmd *cmd, enum sfz_
                  int wstatus)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
+    const struct sfz_wlive *got = &sfz_state.live->w[w];
     char where[200], why[400], death[64];
     int op = op_of(w, cmd);
     check_area(r, w, cmd, op);
@@ -428,15 +442,15 @@ static int judge(struct run *r, unsigned w, const struct sfz_cmd *cmd, enum sfz_
         record(r, reply == SFZ_REPLY_TIMEOUT ? SFZ_FIND_HANG : SFZ_FIND_CRASH, op, why);
         return -1;
     }
-    if ((cmd->stages & SFZ_DO_BEGIN) && ctl->status < 0)
-        harness_broken(ctl->why);
-    if (ctl->finding != SFZ_FIND_NONE) {
-        describe_op(r, ctl->finding_op, where, sizeof(where));
-        snprintf(why, sizeof(why), "%.190s: %.200s", where, ctl->why);
-        record(r, (enum sfz_finding_kind)ctl->finding, ctl->finding_op,
-               ctl->finding_op >= 0 ? why : ctl->why);
+    if ((cmd->stages & SFZ_DO_BEGIN) && got->status < 0)
+        harness_broken(got->why);
+    if (got->finding != SFZ_FIND_NONE) {
+        describe_op(r, got->finding_op, where, sizeof(where));
+        snprintf(why, sizeof(why), "%.190s: %.200s", where, got->why);
+        record(r, (enum sfz_finding_kind)got->finding, got->finding_op,
+               got->finding_op >= 0 ? why : got->why);
     }
-    if (ctl->finding == SFZ_FIND_FD_LEAK && !here(r))
+    if (got->finding == SFZ_FIND_FD_LEAK && !here(r))
         sfz_pool_retire(w);
     return 0;
 }
@@ -454,7 +468,7 @@ static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
 /* What is left of CMD after worker W answered it (and lives): the stages and ops not done. */
 static struct sfz_cmd rest_of(unsigned w, struct sfz_cmd cmd)
 {
-    cmd.stages &= ~sfz_state.area->slot[w].completed;
+    cmd.stages &= ~sfz_state.live->w[w].completed;
     cmd.from = sfz_state.live->w[w].next;
     if (cmd.from >= cmd.to)
         cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
@@ -491,7 +505,7 @@ static void begin_others(struct run *r)
     for (unsigned w = 1; w < r->prog->nprocs; w++)
         post(r, w, &begin);
     for (unsigned w = 1; w < r->prog->nprocs; w++)
-        if (collect(r, w, &begin) == 0 && !(sfz_state.area->slot[w].completed & SFZ_DO_BEGIN))
+        if (collect(r, w, &begin) == 0 && !(sfz_state.live->w[w].completed & SFZ_DO_BEGIN))
             harness_broken("a worker did not begin the input");
 }
 

@@ -11,14 +11,12 @@
 
 #define SFZ_RULES_MAX 768
 
-/* One worker's control block, in the MAP_SHARED area so it survives the worker's death. */
+/* One worker's control block, in the MAP_SHARED area so it survives the worker's death: what
+   the executor sets up for the input and the rare notes a worker makes during an op (it makes
+   the area writable for them). The command's outcome is in the live page (struct sfz_wlive). */
 struct sfz_wctl {
     int planned_signal;      /* set by sfz_expect_crash() before an access that may fault */
     int planned_exit;        /* set by proc.exit before it leaves */
-    int status, err, injected;
-    int finding;             /* enum sfz_finding_kind found inside the worker */
-    int finding_op;          /* the op it was found in, -1 outside the ops */
-    char why[256];
     char rules[SFZ_RULES_MAX]; /* this worker's fault rules for the current input */
 };
 
@@ -53,18 +51,22 @@ struct sfz_link {
     uint32_t seq;           /* the cmd_seq it is posted with */
 };
 
-/* The executor <-> worker channel: one per worker, in the shared area. The executor writes cmd
-   and bumps cmd_seq; the worker does it and stores ack = cmd_seq. Each side spins briefly when
-   a core is free, else sleeps on the word with a futex and says so in *_sleeps, so the other
-   side only makes the wake-up system call when someone sleeps. No lock: a worker killed at any
-   instruction leaves at most a stale ack, and the executor learns of the death from SIGCHLD
-   (the handler sets SFZ_ACK_CHILD in the ack it waits on) and waitpid. */
+/* The executor <-> worker channel: one per worker, in the live page (struct sfz_live), so a
+   worker never makes the area writable to answer or to hand over. The poster stores which
+   command it posts (LINK) and bumps cmd_seq; the worker does it and stores ack = cmd_seq. The
+   command itself is never in the live page: it is the area's post[w] (LINK 0, written by the
+   executor) or chain link LINK - 1, and the worker takes it only when that names this worker
+   and exactly this sequence number, so a wild write into the live page cannot make up a
+   command. Each side spins briefly when a core is free, else sleeps on the word with a futex
+   and says so in *_sleeps, so the other side only makes the wake-up system call when someone
+   sleeps. No lock: a worker killed at any instruction leaves at most a stale ack, and the
+   executor learns of the death from SIGCHLD (the handler sets SFZ_ACK_CHILD in the word it
+   waits on) and waitpid. */
 #define SFZ_ACK_CHILD 0x80000000u
 struct sfz_slot {
     uint32_t cmd_seq, ack;
     uint32_t worker_sleeps, exec_sleeps;
-    uint32_t completed; /* the stages finished (stored when the command ends) */
-    struct sfz_cmd cmd;
+    uint32_t link; /* the posted command: 0 the area's post[w], else the area's chain[link - 1] */
 };
 
 /* An op's outcome as the worker leaves it for the executor. */
@@ -72,34 +74,41 @@ struct sfz_opout {
     int status, err, injected;
 };
 
-/* What a worker stores while a command runs, between adapter calls: its place in the command
-   and each op's outcome. Not in the area, which stays read-only for the whole command (one
-   mprotect pair per command, not per adapter call), but in a page of its own between guard
-   pages (struct sfz_live), never protected: like the worker's own memory, which adapter code
-   can reach as well. The executor range-checks what it reads from it. */
+/* What a worker writes for the executor: its place in the command while it runs, and the
+   command's outcome when it ends. Not in the area, which stays read-only in a forked worker for
+   good (no mprotect per command), but in a page of its own between guard pages (struct
+   sfz_live), never protected: like the worker's own memory, which adapter code can reach as
+   well. The outcome is stored after the command's adapter calls (the truth over whatever a
+   wild write left there), and the executor range-checks what it reads. */
 struct sfz_wlive {
     uint32_t progress;  /* bumped at every stage and op the worker starts: an op timeout counts
                            from the op's start, not from the command's */
     int cur_op;         /* the op running, -1 outside the ops */
     uint32_t next;      /* after OPS: the first op not done (to resume after a finding, to
                            know the ops a dead worker finished) */
+    uint32_t completed; /* the stages finished (stored when the command ends) */
+    int status, err, injected;
+    int finding;        /* enum sfz_finding_kind found inside the worker */
+    int finding_op;     /* the op it was found in, -1 outside the ops */
+    char why[256];
 };
 struct sfz_live {
     struct sfz_wlive w[SFZ_MAX_PROCS];
+    struct sfz_slot slot[SFZ_MAX_PROCS];
+    uint32_t chain_at;     /* the link running (or that stopped the chain) */
+    uint32_t chain_end;    /* the chain's gen when it stops (exactly that: a scribble is not
+                              taken for an end); SFZ_ACK_CHILD from SIGCHLD */
+    uint32_t chain_sleeps; /* the executor sleeps on chain_end */
     struct sfz_opout out[SFZ_MAX_OPS]; /* op i's outcome, written by the worker that ran it */
 };
 
 struct sfz_area {
     uint64_t magic;       /* SFZ_AREA_MAGIC: checked after every command (sfz_area_intact) */
     struct sfz_wctl w[SFZ_MAX_PROCS];
-    struct sfz_slot slot[SFZ_MAX_PROCS];
+    struct sfz_link post[SFZ_MAX_PROCS]; /* the executor's last command to each worker */
     struct sfz_step steps[SFZ_MAX_OPS]; /* the program's ops, for the workers to read */
     struct sfz_link chain[SFZ_CHAIN_MAX];
     uint32_t chain_len;
-    uint32_t chain_at;       /* the link running (or that stopped the chain) */
-    uint32_t chain_end;      /* the chain's gen when it stops (exactly that: a scribble is not
-                                taken for an end); SFZ_ACK_CHILD from SIGCHLD */
-    uint32_t chain_sleeps;   /* the executor sleeps on chain_end */
     uint64_t chain_sum;      /* the executor's sfz_chain_sum, for the workers to check */
     uint32_t chain_nsteps;   /* the steps it covers (the program's ops) */
     unsigned chain_uncertain; /* uncertain_slots as the executor left it, for the same */
@@ -117,21 +126,20 @@ struct sfz_area {
 
 /*
  * The area is out of the code under test's reach: guard pages on both sides of it and of the
- * model, and read-only in a worker for the whole of a command that runs adapter code (setup,
- * ops, worker_done; in the executor: teardown, sweep and check), so a wild write faults (a
- * crash finding with the op that did it) instead of turning the verdict into garbage; the
- * worker checks the area after every adapter call all the same. sfz_area_unlock returns
- * whether it was locked: the harness's own rare writes during an op (sfz_expect_crash,
- * peer.poke, proc.exit) unlock and lock again. The whole area is one mapping, channels
- * included, and that is enough: mprotect acts on the calling process's view only, and no
- * process writes the area while it runs adapter code itself (a worker keeps its findings in
- * its own memory and its progress in the live page while the command runs, and stores the
- * rest and its ack after it; the executor's SIGCHLD handler writes an ack word only while the
- * executor waits in sfz_pool_wait, when it runs no adapter code). Other processes' writes to
- * their own views are not the code under test's.
+ * model, and read-only while adapter code runs, so a wild write faults (a crash finding with
+ * the op that did it) instead of turning the verdict into garbage; the worker checks the area
+ * after every adapter call all the same. A forked worker keeps it read-only for good (it makes
+ * it so when it starts and again at every begin and after a check that found it broken: a
+ * library may have made it writable), since everything it writes per command is in the live
+ * page; the executor makes it read-only around its own adapter calls (the in-process fast
+ * path's command; teardown, sweep and check). sfz_area_unlock returns whether it was locked:
+ * the harness's own rare writes during an op (sfz_expect_crash, peer.poke, proc.exit) unlock
+ * and lock again. One mapping is enough: mprotect acts on the calling process's view only.
  */
 void sfz_area_lock(void);
 int sfz_area_unlock(void);
+/* Read-only again whatever this process believes (a library may have made it writable). */
+void sfz_area_relock(void);
 /* Whether the area still holds what only the harness writes (magics, finding kinds, the
    channels' and counters' ranges); WHAT names the first thing found broken. Cheap: a worker
    asks after every adapter call, the executor after every command. */
@@ -141,7 +149,7 @@ int sfz_step_sane(unsigned w, uint32_t i);
 /* Hash of the chain as the area holds it: the program's steps and every link (the workers
    check it against the executor's before they hand over: no scribbled link is ever posted). */
 uint64_t sfz_chain_sum(void);
-/* Before worker W gets CMD: its control block, slot and live words as a command starts. */
+/* Before worker W gets CMD: its live words (place, outcome) as a command starts. */
 void sfz_prepare(unsigned w, const struct sfz_cmd *cmd);
 
 /* The executor's state in every process (workers inherit it at fork). */
@@ -163,8 +171,8 @@ struct sfz_exec_state {
 extern struct sfz_exec_state sfz_state;
 #define SFZ_EXECUTOR 0xffu
 
-/* Run command CMD as worker W (in this process): fills the control block, the slot's cur_op,
-   next and completed, and the outcome of every op it ran. */
+/* Run command CMD as worker W (in this process): fills W's live words (cur_op, next,
+   completed, the command's outcome) and the outcome of every op it ran. */
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd);
 /* The forked worker's loop: wait on slot W for commands, acknowledge each, never returns. */
 void sfz_worker_loop(unsigned w) __attribute__((noreturn));
@@ -189,9 +197,10 @@ void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd);
 enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus);
 /* The futex channel both sides use (exec_pool.c). */
 void sfz_chan_publish(uint32_t *word, uint32_t value, const uint32_t *sleeps);
-/* Wait until the slot's cmd_seq is WANT, the one after the last command: exactly that, not any
-   change, so a wild write into the word (repaired by the executor) is never taken for a post. */
-void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t want);
+/* In worker W: wait until its channel posts sequence number WANT, the one after the last
+   command (exactly that, not any change), with a command the area holds for W under that
+   number, and copy it to CMD. */
+void sfz_chan_wait_cmd(unsigned w, uint32_t want, struct sfz_cmd *cmd);
 /* Acknowledge command SEQ (the cmd_seq the worker read, not the slot's word again: a wild write
    during the command must not change what the executor waits for). */
 void sfz_chan_ack(struct sfz_slot *s, uint32_t seq);
@@ -215,9 +224,11 @@ unsigned sfz_ns_sweep(char *what, size_t what_size, const pid_t *excused, unsign
 /* Oracles. */
 struct sfz_fdset {
     unsigned char open[256];
+    unsigned reach; /* a later look needs to go no further (oracle_fds.c); 0: look again */
 };
 void sfz_fds_snapshot(struct sfz_fdset *s);
-/* Look again into NOW; the first fd open now and not in BEFORE, or -1. */
+/* Look again into NOW, as far as BEFORE's reach; the first fd open now and not in BEFORE, or
+   -1. NOW can serve as the next begin's look when its reach is not 0. */
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);

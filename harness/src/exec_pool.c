@@ -1,8 +1,8 @@
 /*
  * exec_pool.c - the forked worker processes and the channel to them. A worker is forked once
  * and kept across inputs (a fork costs ~0.84 ms here); one that died is forked again when a
- * program next needs it. Commands and answers go through the worker's slot in the shared area
- * (exec_internal.h), not a socket: a socket round trip is two system calls on each side and
+ * program next needs it. Commands go through the shared area and the worker's channel words
+ * in the live page (exec_internal.h), not a socket: a socket round trip is two system calls on each side and
  * two sleeps, ~15-25 us here, while a worker that finds its command by spinning on the other
  * core costs nothing but the cache line. Nobody ever holds a lock, so a worker killed at any
  * instruction cannot wedge the executor: its death arrives as SIGCHLD, whose handler marks the
@@ -28,6 +28,11 @@
    less for an idle worker, which must not keep the core from the worker the executor runs. */
 #define EXEC_SPIN_NS 40000u
 #define WORKER_SPIN_NS 4000u
+/* The longest a side sleeps before it looks again. The sleep flags are in the live page, within
+   the code under test's reach: a scribbled flag may cost a wake-up, and then only this much
+   time, never an op timeout (a false hang). */
+#define RECHECK_NS 20000000u
+static const struct timespec recheck = {0, RECHECK_NS};
 
 static struct {
     pid_t pid;   /* 0: not running */
@@ -127,21 +132,44 @@ static void sleep_on(uint32_t *word, uint32_t seen, uint32_t *sleeps, const stru
     __atomic_store_n(sleeps, 0u, __ATOMIC_SEQ_CST);
 }
 
-void sfz_chan_wait_cmd(struct sfz_slot *s, uint32_t want)
+/* Whether worker W's channel holds post WANT of a command the area has for W under that
+   number (exec_internal.h), copied to CMD. */
+static int posted(unsigned w, uint32_t want, struct sfz_cmd *cmd)
 {
+    const struct sfz_area *a = sfz_state.area;
+    const struct sfz_slot *s = &sfz_state.live->slot[w];
+    if (__atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST) != want)
+        return 0;
+    uint32_t link = __atomic_load_n(&s->link, __ATOMIC_SEQ_CST);
+    const struct sfz_link *l = &a->post[w];
+    if (link != 0)
+        l = link <= a->chain_len && link <= SFZ_CHAIN_MAX ? &a->chain[link - 1] : NULL;
+    if (l == NULL || l->worker != w || l->seq != want)
+        return 0;
+    *cmd = l->cmd;
+    return 1;
+}
+
+void sfz_chan_wait_cmd(unsigned w, uint32_t want, struct sfz_cmd *cmd)
+{
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     if (can_spin()) {
         uint64_t until = now_ns() + WORKER_SPIN_NS;
-        for (unsigned i = 0; __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE) != want; i++) {
+        for (unsigned i = 0; !posted(w, want, cmd); i++) {
             cpu_relax();
             if ((i & 63u) == 63u && now_ns() > until)
                 break;
         }
     }
-    for (;;) {
-        uint32_t cur = __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE);
-        if (cur == want)
-            return;
-        sleep_on(&s->cmd_seq, cur, &s->worker_sleeps, NULL);
+    /* A number that is WANT without its command (a scribble) is slept on like any other: the
+       real post stores the same number and, seeing the sleeper's flag, wakes it. The flag is
+       raised before the last look, so a post made before it is seen by that look. */
+    while (!posted(w, want, cmd)) {
+        uint32_t cur = __atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&s->worker_sleeps, 1u, __ATOMIC_SEQ_CST);
+        if (!posted(w, want, cmd) && __atomic_load_n(&s->cmd_seq, __ATOMIC_SEQ_CST) == cur)
+            (void)futex(&s->cmd_seq, FUTEX_WAIT, cur, &recheck);
+        __atomic_store_n(&s->worker_sleeps, 0u, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -236,7 +264,7 @@ int sfz_pool_ensure(unsigned w)
     if (pool[w].pid > 0 && !pool[w].dead)
         return 0;
     watch_children();
-    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     /* a worker that died may have left its sleeping flag set or an old ack: start clean */
     pool[w].posted &= ~SFZ_ACK_CHILD;
     __atomic_store_n(&s->cmd_seq, pool[w].posted, __ATOMIC_SEQ_CST);
@@ -268,78 +296,25 @@ static void reap(unsigned w, int *wstatus)
 
 void sfz_pool_post(unsigned w, const struct sfz_cmd *cmd)
 {
-    struct sfz_slot *s = &sfz_state.area->slot[w];
-    s->cmd = *cmd;
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     /* sequence numbers stay below SFZ_ACK_CHILD, the bit the SIGCHLD handler sets */
     pool[w].posted = (pool[w].posted + 1u) & ~SFZ_ACK_CHILD;
+    sfz_state.area->post[w] = (struct sfz_link){*cmd, w, pool[w].posted};
+    __atomic_store_n(&s->link, 0u, __ATOMIC_SEQ_CST);
     sfz_chan_publish(&s->cmd_seq, pool[w].posted, &s->worker_sleeps);
 }
 
 void sfz_pool_repair(void)
 {
     for (unsigned w = 0; w < SFZ_MAX_PROCS; w++) {
-        struct sfz_slot *s = &sfz_state.area->slot[w];
+        struct sfz_slot *s = &sfz_state.live->slot[w];
+        __atomic_store_n(&s->link, 0u, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->cmd_seq, pool[w].posted, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->ack, pool[w].posted, __ATOMIC_SEQ_CST);
         __atomic_store_n(&s->exec_sleeps, 0u, __ATOMIC_SEQ_CST);
         /* a worker may be asleep on its word: the next post wakes it whatever it says */
         __atomic_store_n(&s->worker_sleeps, 1u, __ATOMIC_SEQ_CST);
     }
-}
-
-/* The executor's side of the wait. Returns when the ack matches, W has died, or the op running
-   has taken more than TIMEOUT_MS since it started (the worker bumps progress at each op). */
-enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
-{
-    struct sfz_slot *s = &sfz_state.area->slot[w];
-    uint32_t want = pool[w].posted;
-    uint32_t *progress_word = &sfz_state.live->w[w].progress;
-    uint32_t progress = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
-    uint64_t t = now_ns(), limit = op_limit_ns(timeout_ms);
-    uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
-    enum sfz_reply reply = SFZ_REPLY_DONE;
-    __atomic_store_n(&waiting_on, &s->ack, __ATOMIC_SEQ_CST);
-    for (unsigned i = 0;; i++) {
-        uint32_t a = __atomic_load_n(&s->ack, __ATOMIC_ACQUIRE);
-        if ((a & ~SFZ_ACK_CHILD) == want)
-            break;
-        if ((a & SFZ_ACK_CHILD) &&
-            !__atomic_compare_exchange_n(&s->ack, &a, a & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
-                                         __ATOMIC_SEQ_CST))
-            continue; /* the worker answered meanwhile */
-        a &= ~SFZ_ACK_CHILD;
-        check_pool();
-        if (pool[w].dead) {
-            reply = SFZ_REPLY_DIED;
-            break;
-        }
-        if (spin_until != 0 && (i & 15u) != 15u) {
-            cpu_relax();
-            continue;
-        }
-        t = now_ns();
-        if (t < spin_until)
-            continue;
-        spin_until = 0;
-        if (t >= deadline) {
-            uint32_t p = __atomic_load_n(progress_word, __ATOMIC_RELAXED);
-            if (p != progress) { /* a later op started: the timeout counts from there */
-                progress = p;
-                deadline = t + limit;
-                continue;
-            }
-            kill(pool[w].pid, SIGKILL);
-            reply = SFZ_REPLY_TIMEOUT;
-            break;
-        }
-        uint64_t left = deadline - t;
-        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-        sleep_on(&s->ack, a, &s->exec_sleeps, &ts);
-    }
-    __atomic_store_n(&waiting_on, NULL, __ATOMIC_SEQ_CST);
-    if (reply != SFZ_REPLY_DONE)
-        reap(w, wstatus);
-    return reply;
 }
 
 /* ---- the chain (exec_internal.h) ---------------------------------------------------------- */
@@ -373,45 +348,102 @@ void sfz_pool_chain_start(void)
     }
     nlinks = a->chain_len;
     a->chain_sum = sfz_chain_sum();
-    __atomic_store_n(&a->chain_at, 0u, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&a->chain_end, 0u, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&a->chain_sleeps, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sfz_state.live->chain_at, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sfz_state.live->chain_end, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sfz_state.live->chain_sleeps, 0u, __ATOMIC_SEQ_CST);
     const struct sfz_link *first = &a->chain[0];
     sfz_prepare(first->worker, &first->cmd);
     sfz_pool_post(first->worker, &first->cmd);
 }
 
-enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus)
+/* ---- the executor's wait ---------------------------------------------------------------- */
+
+/* What the executor waits for: WORD (a worker's ack, or the chain's end) to hold WANT, the
+   SIGCHLD bit aside, while the worker running an op (W; in a chain, the running link's) ends
+   that op within the limit. One loop for both: spin while a core is free, take the SIGCHLD
+   mark back, look for a dead worker, restart the clock when the timed worker starts another
+   op, else sleep on WORD. */
+struct wait {
+    uint32_t *word, *sleeps;
+    uint32_t want;
+    int chain;         /* follow the chain's running link from worker to worker */
+    uint32_t link;     /* in a chain: the running link at the last look */
+    unsigned w;        /* the worker whose op is timed */
+    uint32_t progress; /* its progress counter at the last look */
+    uint64_t limit, deadline;
+};
+
+/* chain_at is in the live page, within the code under test's reach: the executor takes from
+   it only a link after the one it knows of (a chain only moves on; zeroes are a scribble) and
+   in range. The link that stops the chain stores its own number there after its adapter code
+   and acknowledges its command before, so the end is checked against that ack as well. */
+static int link_later(uint32_t at, uint32_t from)
 {
-    struct sfz_area *a = sfz_state.area;
-    uint32_t *word = &a->chain_end;
-    uint32_t link = 0;
-    unsigned w = links[0].worker;
-    uint32_t progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-    uint64_t t = now_ns(), limit = op_limit_ns(timeout_ms);
-    uint64_t deadline = t + limit, spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
+    return at < nlinks && at > from;
+}
+
+static int link_ended(uint32_t at, uint32_t from)
+{
+    return at < nlinks && at >= from &&
+           __atomic_load_n(&sfz_state.live->slot[links[at].worker].ack, __ATOMIC_SEQ_CST) ==
+               links[at].seq;
+}
+
+static void follow_to(struct wait *x, uint32_t at)
+{
+    x->link = at;
+    x->w = links[at].worker;
+    x->progress = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+    x->deadline = now_ns() + x->limit;
+}
+
+/* What moved since the last look: in a chain, a hand-over (the next link's op has its own
+   timeout). */
+static void wait_follow(struct wait *x)
+{
+    if (!x->chain)
+        return;
+    uint32_t at = __atomic_load_n(&sfz_state.live->chain_at, __ATOMIC_SEQ_CST);
+    if (link_later(at, x->link))
+        follow_to(x, at);
+}
+
+/* Before a kill over a timeout: whether the timed worker is still in its op. A chain's link is
+   taken back from its worker first (compare-and-swap on chain_at): one that ends its link now
+   cannot hand over any more, so no other worker runs while this one is killed; one that handed
+   over just now did not time out: the next link is followed, with its own timeout. */
+static int wait_take_back(struct wait *x)
+{
+    if (!x->chain)
+        return 1;
+    uint32_t expect = x->link;
+    if (__atomic_compare_exchange_n(&sfz_state.live->chain_at, &expect, x->link | SFZ_ACK_CHILD,
+                                    0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
+        !link_later(expect, x->link))
+        return 1;
+    follow_to(x, expect);
+    return 0;
+}
+
+static enum sfz_reply wait_for(struct wait *x)
+{
+    uint64_t t = now_ns(), spin_until = can_spin() ? t + EXEC_SPIN_NS : 0;
     enum sfz_reply reply = SFZ_REPLY_DONE;
-    __atomic_store_n(&waiting_on, word, __ATOMIC_SEQ_CST);
+    x->progress = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+    x->deadline = t + x->limit;
+    __atomic_store_n(&waiting_on, x->word, __ATOMIC_SEQ_CST);
     for (unsigned i = 0;; i++) {
-        uint32_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-        if ((v & ~SFZ_ACK_CHILD) == chain_gen)
+        uint32_t v = __atomic_load_n(x->word, __ATOMIC_ACQUIRE);
+        if ((v & ~SFZ_ACK_CHILD) == x->want)
             break;
         if ((v & SFZ_ACK_CHILD) &&
-            !__atomic_compare_exchange_n(word, &v, v & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
+            !__atomic_compare_exchange_n(x->word, &v, v & ~SFZ_ACK_CHILD, 0, __ATOMIC_SEQ_CST,
                                          __ATOMIC_SEQ_CST))
-            continue; /* the chain ended meanwhile */
+            continue; /* the answer came meanwhile */
         v &= ~SFZ_ACK_CHILD;
-        uint32_t now_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
-        if (now_link >= nlinks)
-            now_link = link; /* out of range: the executor judges the area afterwards */
-        if (now_link != link) { /* a hand-over: the next link's op has its own timeout */
-            link = now_link;
-            w = links[link].worker;
-            progress = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-            deadline = now_ns() + limit;
-        }
+        wait_follow(x);
         check_pool();
-        if (pool[w].dead) {
+        if (pool[x->w].dead) {
             reply = SFZ_REPLY_DIED;
             break;
         }
@@ -423,32 +455,51 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
         if (t < spin_until)
             continue;
         spin_until = 0;
-        if (t >= deadline) {
-            uint32_t p = __atomic_load_n(&sfz_state.live->w[w].progress, __ATOMIC_RELAXED);
-            if (p != progress) {
-                progress = p;
-                deadline = t + limit;
+        if (t >= x->deadline) {
+            uint32_t p = __atomic_load_n(&sfz_state.live->w[x->w].progress, __ATOMIC_RELAXED);
+            if (p != x->progress) { /* a later op started: the timeout counts from there */
+                x->progress = p;
+                x->deadline = t + x->limit;
                 continue;
             }
-            /* take the link back from its worker first: one that ends it now cannot hand
-               over any more, so no other worker runs while this one is killed */
-            uint32_t expect = link;
-            if (!__atomic_compare_exchange_n(&a->chain_at, &expect, link | SFZ_ACK_CHILD, 0,
-                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
-                expect < nlinks && expect != link)
-                continue; /* it handed over just now: the next link has its own timeout */
-            kill(pool[w].pid, SIGKILL);
+            if (!wait_take_back(x))
+                continue;
+            kill(pool[x->w].pid, SIGKILL);
             reply = SFZ_REPLY_TIMEOUT;
             break;
         }
-        uint64_t left = deadline - t;
+        uint64_t left = x->deadline - t < RECHECK_NS ? x->deadline - t : RECHECK_NS;
         struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-        sleep_on(word, v, &a->chain_sleeps, &ts);
+        sleep_on(x->word, v, x->sleeps, &ts);
     }
     __atomic_store_n(&waiting_on, NULL, __ATOMIC_SEQ_CST);
+    return reply;
+}
+
+/* Returns when W's ack matches the last post, W has died, or the op running has taken more
+   than TIMEOUT_MS since it started (the worker bumps progress at each op). */
+enum sfz_reply sfz_pool_wait(unsigned w, unsigned timeout_ms, int *wstatus)
+{
+    struct sfz_slot *s = &sfz_state.live->slot[w];
+    struct wait x = {&s->ack, &s->exec_sleeps, pool[w].posted, 0, 0, w, 0,
+                     op_limit_ns(timeout_ms), 0};
+    enum sfz_reply reply = wait_for(&x);
+    if (reply != SFZ_REPLY_DONE)
+        reap(w, wstatus);
+    return reply;
+}
+
+enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstatus)
+{
+    struct sfz_live *a = sfz_state.live;
+    struct wait x = {&a->chain_end, &a->chain_sleeps, chain_gen, 1, 0, links[0].worker, 0,
+                     op_limit_ns(timeout_ms), 0};
+    enum sfz_reply reply = wait_for(&x);
+    uint32_t link = x.link;
     if (reply == SFZ_REPLY_DONE) {
+        /* the link that stopped it stored its own number after its adapter code */
         uint32_t end_link = __atomic_load_n(&a->chain_at, __ATOMIC_SEQ_CST);
-        link = end_link < nlinks ? end_link : link;
+        link = link_ended(end_link, link) ? end_link : link;
     }
     *at = link;
     __atomic_store_n(&a->chain_at, link, __ATOMIC_SEQ_CST); /* as the harness left it */
@@ -465,18 +516,20 @@ enum sfz_reply sfz_pool_chain_wait(unsigned timeout_ms, uint32_t *at, int *wstat
 static int link_clean(unsigned w, const struct sfz_cmd *cmd)
 {
     const struct sfz_area *a = sfz_state.area;
+    const struct sfz_wlive *l = &sfz_state.live->w[w];
     const char *what;
-    if (a->slot[w].completed != cmd->stages || a->w[w].finding != SFZ_FIND_NONE ||
+    if (l->completed != cmd->stages || l->finding != SFZ_FIND_NONE ||
         !sfz_area_intact(&what) || a->uncertain_slots != a->chain_uncertain)
         return 0;
-    if ((cmd->stages & SFZ_DO_OPS) && sfz_state.live->w[w].next != cmd->to)
+    if ((cmd->stages & SFZ_DO_OPS) && l->next != cmd->to)
         return 0;
     return sfz_chain_sum() == a->chain_sum;
 }
 
 void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
 {
-    struct sfz_area *a = sfz_state.area;
+    const struct sfz_area *a = sfz_state.area;
+    struct sfz_live *live = sfz_state.live;
     uint32_t k = cmd->link - 1, n = __atomic_load_n(&a->chain_len, __ATOMIC_RELAXED);
     if (k + 1 < n && n <= SFZ_CHAIN_MAX && link_clean(w, cmd)) {
         const struct sfz_link *l = &a->chain[k + 1];
@@ -484,18 +537,22 @@ void sfz_chain_next(unsigned w, const struct sfz_cmd *cmd)
         uint32_t expect = k;
         /* the link moves on only if the executor did not take it back (timeout) */
         if (to < SFZ_MAX_PROCS && to != w &&
-            __atomic_compare_exchange_n(&a->chain_at, &expect, k + 1, 0, __ATOMIC_SEQ_CST,
+            __atomic_compare_exchange_n(&live->chain_at, &expect, k + 1, 0, __ATOMIC_SEQ_CST,
                                         __ATOMIC_SEQ_CST)) {
-            struct sfz_slot *s = &a->slot[to];
+            struct sfz_slot *s = &live->slot[to];
             sfz_prepare(to, &l->cmd);
-            s->cmd = l->cmd;
+            __atomic_store_n(&s->link, k + 2, __ATOMIC_SEQ_CST);
             sfz_chan_publish(&s->cmd_seq, l->seq, &s->worker_sleeps);
             return;
         }
     }
-    __atomic_store_n(&a->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&a->chain_sleeps, __ATOMIC_SEQ_CST))
-        (void)futex(&a->chain_end, FUTEX_WAKE, INT_MAX, NULL);
+    /* this link stops the chain: its number, the truth over a scribble by the adapter code
+       (unless the executor took the link back over a timeout) */
+    if (__atomic_load_n(&live->chain_at, __ATOMIC_SEQ_CST) != (k | SFZ_ACK_CHILD))
+        __atomic_store_n(&live->chain_at, k, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&live->chain_end, cmd->gen, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&live->chain_sleeps, __ATOMIC_SEQ_CST))
+        (void)futex(&live->chain_end, FUTEX_WAKE, INT_MAX, NULL);
 }
 
 void sfz_pool_retire(unsigned w)

@@ -3,10 +3,12 @@
  * the engine's own process (in-process mode) or a forked process driven through its slot in the
  * shared area. One command runs a whole run of the worker's consecutive ops. Faults are armed
  * only while an op of the code under test runs, so the harness's own calls are never counted
- * or failed. The area is read-only from the command's first adapter call to its end (one
- * mprotect pair per command: they were most of an in-process input's system time when made
- * around every call); meanwhile the worker keeps what it found here and its progress in the
- * live page, and stores the rest into the area when the command ends.
+ * or failed. The area is read-only while adapter code runs: in a forked worker for good (its
+ * channel, progress and outcomes are in the live page, so it never makes the area writable per
+ * command: a mprotect pair per command was ~20 % of a multi-process input), in the engine's
+ * process around the command (one pair: per adapter call they were most of an in-process
+ * input's system time). The worker keeps what it found in its own memory while the command
+ * runs and stores it into the live page when the command ends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,15 +26,15 @@ static struct sfz_fdset fds_at_begin, fds_at_done;
 static int fds_known;
 /* Where adapter code writes a finding's reason: this process's memory, copied into the
    command's outcome after the adapter returns. */
-static char adapter_why[sizeof(((struct sfz_wctl *)0)->why)];
+static char adapter_why[sizeof(((struct sfz_wlive *)0)->why)];
 
-/* The command's outcome for the control block and the slot, kept here while the area is
-   read-only and stored by store_outcome when the command ends (or stops). */
+/* The command's outcome, kept here while adapter code runs and stored into the live page by
+   store_outcome when the command ends (or stops). */
 static struct {
     int status, err, injected;
     int finding, finding_op;
     uint32_t completed;
-    char why[sizeof(((struct sfz_wctl *)0)->why)];
+    char why[sizeof(((struct sfz_wlive *)0)->why)];
 } got;
 
 static struct sfz_ctx ctx_of(unsigned w)
@@ -89,9 +91,11 @@ static unsigned long removing_fired(void)
 static void handle_begin(const struct sfz_wctl *ctl, unsigned nprocs)
 {
     current_nprocs = nprocs;
+    if (sfz_state.self != SFZ_EXECUTOR)
+        sfz_area_relock(); /* once per input: what an earlier input's library did is undone */
     if (sfz_state.adapter->local_size)
         memset(sfz_state.local, 0, sfz_state.adapter->local_size);
-    if (fds_known)
+    if (fds_known && fds_at_done.reach != 0)
         fds_at_begin = fds_at_done;
     else
         sfz_fds_snapshot(&fds_at_begin);
@@ -213,7 +217,10 @@ static void bump(struct sfz_wlive *l)
 static int area_sane(void)
 {
     const char *what;
-    return sfz_area_intact(&what);
+    if (sfz_area_intact(&what))
+        return 1;
+    sfz_area_relock(); /* the library may have made it writable: not for the rest */
+    return 0;
 }
 
 /* The ops [from, to) of this worker, stopping after the first one that made a finding (the
@@ -264,58 +271,60 @@ static void run_locked(unsigned w, struct sfz_wctl *ctl, struct sfz_wlive *l,
     }
 }
 
-/* The outcome into the control block and the slot, the area writable again: the truth over
-   whatever a wild write left there (the executor notices the write by its other traces). */
-static void store_outcome(struct sfz_wctl *ctl, struct sfz_slot *s)
+/* The outcome into the live page, after the adapter code: the truth over whatever a wild write
+   left there (the executor notices the write by its other traces). */
+static void store_outcome(struct sfz_wlive *l)
 {
-    ctl->status = got.status;
-    ctl->err = got.err;
-    ctl->injected = got.injected;
-    if (ctl->finding == SFZ_FIND_NONE)
-        ctl->finding = got.finding;
-    ctl->finding_op = got.finding_op;
-    memcpy(ctl->why, got.why, sizeof(ctl->why));
-    s->completed = got.completed;
+    l->status = got.status;
+    l->err = got.err;
+    l->injected = got.injected;
+    l->finding = got.finding;
+    l->finding_op = got.finding_op;
+    memcpy(l->why, got.why, sizeof(l->why));
+    l->completed = got.completed;
 }
 
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
 {
     struct sfz_wctl *ctl = &sfz_state.area->w[w];
-    struct sfz_slot *s = &sfz_state.area->slot[w];
     struct sfz_wlive *l = &sfz_state.live->w[w];
     if (cmd->stages & SFZ_DO_QUIT)
         _exit(0);
     memset(&got, 0, sizeof(got));
     got.finding = SFZ_FIND_NONE;
     got.finding_op = -1;
-    got.why[0] = '\0'; /* as the executor left ctl->why */
+    got.why[0] = '\0'; /* as the executor left the live page's why */
     if (cmd->stages & SFZ_DO_BEGIN) {
         bump(l);
         sfz_state.crash_allowed = (int)cmd->crash_allowed;
         handle_begin(ctl, cmd->nprocs);
         if (got.status < 0) {
-            store_outcome(ctl, s);
+            store_outcome(l);
             return;
         }
         got.completed |= SFZ_DO_BEGIN;
     }
     if (cmd->stages & (SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) {
-        sfz_area_lock();
+        int here = sfz_state.self == SFZ_EXECUTOR; /* a forked worker keeps it locked */
+        if (here)
+            sfz_area_lock();
         run_locked(w, ctl, l, cmd);
-        sfz_area_unlock();
+        if (here)
+            sfz_area_unlock();
     }
-    store_outcome(ctl, s);
+    store_outcome(l);
 }
 
 void sfz_worker_loop(unsigned w)
 {
-    struct sfz_slot *s = &sfz_state.area->slot[w];
+    struct sfz_slot *s = &sfz_state.live->slot[w];
     /* the executor set ack to cmd_seq before the fork and posts nothing before it */
     uint32_t seen = __atomic_load_n(&s->ack, __ATOMIC_RELAXED) & ~SFZ_ACK_CHILD;
+    sfz_area_relock(); /* for good: nothing a worker writes per command is in the area */
     for (;;) {
+        struct sfz_cmd cmd;
         seen = (seen + 1u) & ~SFZ_ACK_CHILD; /* the executor posts one after another */
-        sfz_chan_wait_cmd(s, seen);
-        struct sfz_cmd cmd = s->cmd;
+        sfz_chan_wait_cmd(w, seen, &cmd);
         sfz_worker_handle(w, &cmd);
         sfz_chan_ack(s, seen);
         if (cmd.link != 0)

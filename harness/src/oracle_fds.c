@@ -1,11 +1,21 @@
 /*
  * oracle_fds.c - fd-leak oracle: which descriptors a worker holds before its first op and after
- * worker_done. One poll() over the first 256 descriptors answers for all of them (POLLNVAL
- * marks a closed one), so a look costs one system call instead of a /proc/self/fd walk; the
- * array is filled once, the kernel only writes revents.
- * A look is needed only where descriptors can have changed: the state after an input's
- * fd check is the state before the next one's first op when nothing ran in between (a forked
- * worker only waits on its slot: sfz_fds_keep), so the begin reuses it.
+ * worker_done; a descriptor open after and not before is a leak. One poll() answers for a range
+ * of descriptors (POLLNVAL marks a closed one), so a look costs one system call instead of a
+ * /proc/self/fd walk; the array is filled once, the kernel only writes revents.
+ *
+ * A look covers only the descriptors an input can have opened: the kernel gives a new
+ * descriptor the lowest free number, so while an input holds at most HELD descriptors of its
+ * own at once, every one it opens lies among the first HELD + 1 numbers that were free at the
+ * begin (closing one of the begin's own descriptors only frees a lower number). The begin's
+ * look finds where that ends (its reach) and the done's looks there and no further: a poll of
+ * ~70 descriptors instead of 256 (a poll costs ~6.5 ns per descriptor here, 2 us for 256). The
+ * verdict is the one a look at all 256 gives, except for an input that holds more than HELD
+ * descriptors at once or names a number at or above the reach itself (dup2, dup3,
+ * fcntl(F_DUPFD) with a high minimum); descriptors at 256 and above were never looked at.
+ * A look is needed only where descriptors can have changed: the state after an input's fd check
+ * is the state before the next one's first op when nothing ran in between (a forked worker only
+ * waits on its slot), so the begin reuses it (exec_worker.c).
  */
 #include <poll.h>
 #include <string.h>
@@ -13,30 +23,63 @@
 #include "exec_internal.h"
 
 #define NFDS 256
+#define HELD 64u
+#define FIRST_LOOK 128u /* the begin's first poll; a second covers the rest when needed */
 
 static struct pollfd probe[NFDS];
 static int probe_ready;
 
-void sfz_fds_snapshot(struct sfz_fdset *s)
+/* Poll descriptors [from, to) into S; 0, or -1 when the kernel refused. */
+static int look(struct sfz_fdset *s, unsigned from, unsigned to)
 {
     if (!probe_ready) {
         for (int i = 0; i < NFDS; i++)
             probe[i] = (struct pollfd){i, 0, 0};
         probe_ready = 1;
     }
-    if (poll(probe, NFDS, 0) < 0) {
-        memset(s->open, 1, sizeof(s->open)); /* cannot tell: report nothing rather than something false */
+    if (poll(probe + from, to - from, 0) < 0)
+        return -1;
+    for (unsigned i = from; i < to; i++)
+        s->open[i] = !(probe[i].revents & POLLNVAL);
+    return 0;
+}
+
+/* Where the first HELD + 1 free numbers among S's first KNOWN end, or 0 if they do not. */
+static unsigned reach_of(const struct sfz_fdset *s, unsigned known)
+{
+    unsigned nfree = 0;
+    for (unsigned i = 0; i < known; i++)
+        if (!s->open[i] && ++nfree > HELD)
+            return i + 1;
+    return 0;
+}
+
+void sfz_fds_snapshot(struct sfz_fdset *s)
+{
+    if (look(s, 0, FIRST_LOOK) == 0 && (s->reach = reach_of(s, FIRST_LOOK)) != 0)
+        return;
+    if (look(s, FIRST_LOOK, NFDS) == 0) {
+        s->reach = NFDS;
         return;
     }
-    for (int i = 0; i < NFDS; i++)
-        s->open[i] = !(probe[i].revents & POLLNVAL);
+    memset(s->open, 1, sizeof(s->open)); /* cannot tell: report nothing rather than something false */
+    s->reach = NFDS;
 }
 
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now)
 {
-    sfz_fds_snapshot(now);
-    for (int i = 0; i < NFDS; i++)
+    unsigned reach = before->reach;
+    int first = -1;
+    if (look(now, 0, reach) != 0) {
+        memset(now->open, 1, sizeof(now->open));
+        now->reach = 0;
+        return -1;
+    }
+    for (unsigned i = 0; i < reach && first < 0; i++)
         if (now->open[i] && !before->open[i])
-            return i;
-    return -1;
+            first = (int)i;
+    /* as the next begin's look: known as far as this one looked */
+    memcpy(now->open + reach, before->open + reach, NFDS - reach);
+    now->reach = first < 0 ? reach_of(now, reach) : 0;
+    return first;
 }

@@ -50,8 +50,16 @@ static int op_close(struct sfz_ctx *ctx, const uint32_t *argv)
 }
 
 /* Where a wild write lands, counted from the model (ctx->shared). */
-enum { AT_MODEL_GUARD, AT_AREA, AT_AREA_UNPROTECTED, AT_GUARD_WORD };
-static const char *const at_names[] = {"model-guard", "area", "area-unprotected", "guard-word"};
+enum { AT_MODEL_GUARD, AT_AREA, AT_AREA_UNPROTECTED, AT_GUARD_WORD, AT_LIVE_ZERO, AT_LIVE_FF };
+static const char *const at_names[] = {"model-guard", "area",      "area-unprotected",
+                                       "guard-word",  "live-zero", "live-ff"};
+
+/* The workers' live page (never protected: channel words, progress, outcomes) is two pages
+   past the model (its one page, a guard page). */
+static void write_live(char *model, int byte)
+{
+    memset(model + 2 * (size_t)PAGE, byte, PAGE);
+}
 
 /* A library that mprotects the wrong range writable, then writes 0xff over it: two pages
    below the model's guard page, the executor's area. */
@@ -84,6 +92,8 @@ static int op_scribble(struct sfz_ctx *ctx, const uint32_t *argv)
     case AT_MODEL_GUARD: model[-1] = (char)0xff; break;
     case AT_AREA: model[-(long)PAGE - 16] = (char)0xff; break;
     case AT_GUARD_WORD: write_guard_word((char *)ctx->shared - PAGE); break;
+    case AT_LIVE_ZERO: write_live(ctx->shared, 0); break;
+    case AT_LIVE_FF: write_live(ctx->shared, 0xff); break;
     default: write_past_protection((char *)ctx->shared - PAGE); break;
     }
     return SFZ_OK;
@@ -93,7 +103,7 @@ static const struct sfz_op verdicts_ops[] = {
     {"map", 0, {{0}}, op_map, 0},
     {"close_void", 0, {{0}}, op_close, SFZ_OP_NO_ERROR},
     {"close_claims_errors", 0, {{0}}, op_close, 0},
-    {"scribble", 1, {{"at", SFZ_ARG_CHOICE, at_names, 4}}, op_scribble, 0},
+    {"scribble", 1, {{"at", SFZ_ARG_CHOICE, at_names, 6}}, op_scribble, 0},
 };
 
 static void verdicts_worker_done(struct sfz_ctx *ctx)
