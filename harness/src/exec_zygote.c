@@ -169,6 +169,7 @@ static int zygote_start(void)
             close(sv[0]);
         if (sv[1] >= 0)
             close(sv[1]);
+        zy.disabled = 1; /* no descriptor above the probed ones (RLIMIT_NOFILE): never here */
         return -1;
     }
     sigset_t all, before;
