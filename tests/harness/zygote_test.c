@@ -110,6 +110,11 @@ int main(void)
     CHECK(the_zygote() == zygote);
 
     /* a dead zygote: replaced at the next request, its worker the executor's child again */
+    if (zygote <= 0) { /* never kill(0): that is this whole process group */
+        printf("FAIL: no zygote to kill\n");
+        sfz_exec_shutdown();
+        return 1;
+    }
     CHECK(kill(zygote, SIGKILL) == 0);
     pid_t old_worker = sfz_pool_pid(1);
     sfz_pool_retire(1);
