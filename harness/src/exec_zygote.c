@@ -96,9 +96,10 @@ static int fixup_known(struct zygote_fixup *f)
 static pid_t clone_worker(const struct zygote_fixup *f, const sigset_t *worker_mask, int fd,
                           unsigned w, pid_t executor)
 {
-    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | CLONE_CHILD_SETTID |
-                                                  CLONE_CHILD_CLEARTID | SIGCHLD),
-                       NULL, NULL, f->tid_word, NULL);
+    long pid =
+        syscall(SYS_clone,
+                (unsigned long)(CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD),
+                NULL, NULL, f->tid_word, NULL);
     if (pid != 0)
         return (pid_t)pid;
     (void)syscall(SYS_set_robust_list, f->robust_head, f->robust_len);

@@ -20,12 +20,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                \
-        }                                                                              \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static pid_t parent_of(pid_t pid)
@@ -84,8 +84,8 @@ static pid_t the_zygote(void)
     return others == 1 ? found : 0;
 }
 
-static const struct sfz_adapter adapter = {"zygote-test", "workers from the zygote", NULL, 0,
-                                           0, 0, NULL, NULL, NULL, NULL};
+static const struct sfz_adapter adapter = {
+    "zygote-test", "workers from the zygote", NULL, 0, 0, 0, NULL, NULL, NULL, NULL};
 
 int main(void)
 {
