@@ -4,10 +4,11 @@
  * A fork copies the forking process's page tables, and the executor's grow with the engine:
  * under libFuzzer and ASan (corpus, quarantine, shadow) a fork of it costs milliseconds, and
  * while fuzzing most inputs end a worker (planned kills, crashes, proc.exit), so replacing
- * workers was most of the time per input. The zygote is forked from the executor once, when the
- * first worker is needed (after sfz_exec_init: namespaces, shared area, shared coverage
- * counters and the record are in place, and the engine's heap is still small), and then forks
- * every worker on request: a copy of a small process.
+ * workers was most of the time per input. The zygote is forked from the executor once, right
+ * after sfz_exec_init (namespaces, shared area, shared coverage counters and the record are in
+ * place) when the engine driver asks (sfz_exec_prefork from LLVMFuzzerInitialize, before
+ * libFuzzer's corpus and feature tables exist), else when the first worker is needed, and then
+ * forks every worker on request: a copy of a small process.
  *
  * A worker must still be the executor's child (SIGCHLD, waitpid, the death oracles): the zygote
  * makes it with clone(CLONE_PARENT), which gives it the zygote's parent. A raw clone runs none
@@ -224,6 +225,12 @@ pid_t sfz_zygote_spawn(unsigned w)
         zygote_drop(); /* it died: a new one, once */
     }
     return -1;
+}
+
+void sfz_exec_prefork(void)
+{
+    if (sfz_state.adapter != NULL && !zy.disabled && zy.pid == 0)
+        (void)zygote_start(); /* if it cannot, the first worker tries again or forks */
 }
 
 void sfz_zygote_stop(void)
