@@ -1,5 +1,7 @@
 /*
  * zygote_test.c - the executor's workers come from its zygote (harness/src/exec_zygote.c):
+ *   - sfz_exec_prefork starts the zygote before any worker, once (engines call it at their
+ *     init, before their tables grow);
  *   - a worker is the executor's child (CLONE_PARENT), and so is exactly one other process, the
  *     zygote, which made it (a worker forked directly would leave the executor one child);
  *   - more workers: still one zygote, every worker the executor's child;
@@ -98,10 +100,17 @@ int main(void)
     }
     pid_t kids[16];
 
+    sfz_exec_prefork();
+    CHECK(children(kids, 16) == 1);
+    pid_t zygote = the_zygote();
+    CHECK(zygote > 0);
+    sfz_exec_prefork();
+    CHECK(children(kids, 16) == 1 && the_zygote() == zygote);
+
     CHECK(sfz_pool_ensure(0) == 0);
     CHECK(parent_of(sfz_pool_pid(0)) == getpid());
     CHECK(children(kids, 16) == 2);
-    pid_t zygote = the_zygote();
+    CHECK(the_zygote() == zygote); /* the worker came from the zygote started before it */
     CHECK(zygote > 0);
 
     CHECK(sfz_pool_ensure(1) == 0 && sfz_pool_ensure(2) == 0);
