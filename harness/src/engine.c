@@ -1,8 +1,10 @@
 /*
  * engine.c - one engine input (libFuzzer and AFL++ drivers): decode, run, and on a finding
  * print one line and abort() so the engine saves the input. A non-finding never aborts.
- * The executor is set up on the first input, not before: under AFL++ that is after the fork
- * server has started, so the private namespaces and the workers belong to the fuzzed child.
+ * The executor is set up by sfz_engine_init, before the engine's first input and before its
+ * own tables grow (libFuzzer: LLVMFuzzerInitialize; AFL++: after the fork server has started,
+ * so the private namespaces and the workers belong to the fuzzed child), or else at the first
+ * input. Workers are copies of the executor as it was then (exec_zygote.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,14 @@ static void start(const struct sfz_adapter *adapter)
         exit(2);
     }
     sfz_opset_init(&set, adapter);
+}
+
+void sfz_engine_init(const struct sfz_adapter *adapter)
+{
+    if (set.adapter != NULL)
+        return;
+    start(adapter);
+    sfz_exec_prefork();
 }
 
 int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_t size)

@@ -207,6 +207,15 @@ void sfz_chan_ack(struct sfz_slot *s, uint32_t seq);
 /* After the area was found corrupted: every live worker's channel words as the executor last
    left them (the idle workers sleep on unchanged words; wake-ups are made unconditionally). */
 void sfz_pool_repair(void);
+/* A forked worker's start (the zygote's clones start here too): PARENT is the executor. */
+void sfz_pool_worker_main(unsigned w, pid_t parent) __attribute__((noreturn));
+
+/* Workers forked by the zygote, a small process forked once from the executor
+   (exec_zygote.c). The new worker W, the executor's child, entering sfz_pool_worker_main; -1
+   when the zygote cannot make one (fork directly then). */
+pid_t sfz_zygote_spawn(unsigned w);
+/* End the zygote (sfz_pool_stop_all); a later spawn starts a new one. */
+void sfz_zygote_stop(void);
 pid_t sfz_pool_pid(unsigned w);
 int sfz_pool_alive(unsigned w);
 /* End worker W now (it left descriptors open: the next input must not inherit them, or its fd

@@ -249,7 +249,7 @@ static void worker_signals(void)
         __sanitizer_set_death_callback(no_death_callback);
 }
 
-static void worker_start(unsigned w, pid_t parent)
+void sfz_pool_worker_main(unsigned w, pid_t parent)
 {
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
@@ -271,12 +271,16 @@ int sfz_pool_ensure(unsigned w)
     __atomic_store_n(&s->ack, pool[w].posted, __ATOMIC_SEQ_CST);
     __atomic_store_n(&s->worker_sleeps, 0u, __ATOMIC_SEQ_CST);
     __atomic_store_n(&s->exec_sleeps, 0u, __ATOMIC_SEQ_CST);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0)
-        worker_start(w, parent);
+    /* from the zygote (exec_zygote.c): a fork of a small process, not of this one */
+    pid_t pid = sfz_zygote_spawn(w);
+    if (pid < 0) {
+        pid_t parent = getpid();
+        pid = fork();
+        if (pid < 0)
+            return -1;
+        if (pid == 0)
+            sfz_pool_worker_main(w, parent);
+    }
     pool[w].pid = pid;
     pool[w].dead = 0;
     return 0;
@@ -568,11 +572,13 @@ void sfz_pool_retire(unsigned w)
 void sfz_pool_stop_all(void)
 {
     struct sfz_cmd quit = {SFZ_DO_QUIT, 0, 0, 0, 0, 0, 0};
-    for (unsigned w = 0; w < SFZ_MAX_PROCS; w++)
+    for (unsigned w = 0; w < SFZ_MAX_PROCS; w++) {
         if (pool[w].pid > 0) {
             check_pool();
             if (!pool[w].dead)
                 sfz_pool_post(w, &quit); /* the worker leaves with _exit(0) */
             reap(w, NULL);
         }
+    }
+    sfz_zygote_stop();
 }

@@ -10,6 +10,11 @@
 
 #include "shmfuzz/adapter.h"
 
+/* Set up the executor and start the process that makes its workers, while the engine's heap
+   is still small (each worker is a copy of the executor as it was then); optional: the first
+   input does it otherwise. */
+void sfz_engine_init(const struct sfz_adapter *adapter);
+
 /* Run one engine input. A finding prints "shmfuzz: FINDING <kind>: <reason>" on stderr and
    abort()s so the engine saves the input; otherwise returns 0. */
 int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_t size);

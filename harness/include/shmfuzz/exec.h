@@ -55,6 +55,10 @@ struct sfz_exec_options {
    or -1 with a one-line reason in ERR when the harness itself cannot work. */
 int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_options *opt,
                   char *err, size_t err_size);
+/* Start now the process that forks the workers (exec_zygote.c), after sfz_exec_init: a worker
+   is a copy of the executor as it was then, so engines call this before their own tables grow
+   (libFuzzer's LLVMFuzzerInitialize). Otherwise it starts when the first worker is needed. */
+void sfz_exec_prefork(void);
 /* Run PROG and fill *RES; returns RES->kind. Nothing the program created survives the call. */
 enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz_program *prog,
                                    struct sfz_result *res);
