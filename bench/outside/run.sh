@@ -48,7 +48,6 @@ shmemory\taldoz-a+shmemory\t86e63696fa08dace841c8a3fc677a269032c1949\t.
 shmbench\tharish24039+IPC\t16fe71b18976e854d590beb0ebb958d1d0a7dab2\tSM
 eltex-sysv\tByleon2361+Eltex\t588ddfb6804cb507b965bd0038712c936fb5d306\ttask14/SystemV
 eltex-posix\tByleon2361+Eltex\t588ddfb6804cb507b965bd0038712c936fb5d306\ttask14/POSIX
-memfd\ta-darwish+memfd-examples\t172d805b24e0c3283934ba009bfdadcc3ab92bf7\t.
 mailbox\tvanillaSky00+operating-systems\t995a0eb2a1da18ff31b22bda5f8f961fa9ebc820\tos_2025_lab1'
 
 # build NAME DIR: the project's tools, as its own build files make them.
