@@ -5,9 +5,11 @@
  * itself never arms a fault and never returns; only the cells' children go on into main.
  *
  * Isolation is per cell: the server moves to a new IPC namespace and mounts a new tmpfs on
- * /dev/shm before forking, so a cell sees no object of an earlier one, and after the cell it
- * kills every other process of its PID namespace (it must be PID 1 there: kill(-1) then ends
- * exactly the cell) and lists what the cell left from inside the cell's namespaces.
+ * /dev/shm before forking, so a cell sees no object of an earlier one. When the cell's main
+ * process has ended, the rest of its tree gets a grace to end on its own; then the server lists
+ * what is still running, kills every other process of its PID namespace (it must be PID 1
+ * there: kill(-1) then ends exactly the cell), reaps them, and lists what the cell left from
+ * inside the cell's namespaces.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -120,15 +122,6 @@ static int wait_cell(pid_t child, uint32_t timeout_ms, int *wstatus)
     }
 }
 
-/* Every process of the cell ends (the server is PID 1: kill(-1) reaches all the others). */
-static void end_cell(void)
-{
-    kill(-1, SIGKILL);
-    for (;;)
-        if (waitpid(-1, NULL, 0) < 0 && errno != EINTR)
-            break;
-}
-
 /* The whole of a small /proc file in BUF, NUL-terminated; its length (0 if unreadable). */
 static size_t slurp(const char *path, char *buf, size_t size)
 {
@@ -142,6 +135,131 @@ static size_t slurp(const char *path, char *buf, size_t size)
         close(fd);
     buf[len] = '\0';
     return len;
+}
+
+/* The command name of process NAME (a /proc entry) into COMM, if it is still running (not a
+ * zombie): 1, else 0. /proc/PID/stat is "PID (COMM) STATE ...", and COMM may hold ')'. */
+static int running_comm(const char *name, char *comm, size_t size)
+{
+    char dir[48], path[64], stat[512];
+    join(path, sizeof(path), join(dir, sizeof(dir), "/proc/", name), "/stat");
+    if (slurp(path, stat, sizeof(stat)) == 0)
+        return 0;
+    char *open = strchr(stat, '('), *close = strrchr(stat, ')');
+    if (open == NULL || close == NULL || close < open || close[1] != ' ')
+        return 0;
+    if (close[2] == 'Z' || close[2] == 'X')
+        return 0; /* it has ended: its accounting record is written, its parent has not reaped it */
+    size_t n = (size_t)(close - open - 1);
+    n = n < size - 1 ? n : size - 1;
+    memcpy(comm, open + 1, n);
+    comm[n] = '\0';
+    return 1;
+}
+
+/* The processes of the cell still running (every one but the server), "PID COMM" a line. */
+static void list_running(struct sf_buf *out)
+{
+    DIR *d = opendir("/proc");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char comm[32];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || strcmp(e->d_name, "1") == 0 ||
+            !running_comm(e->d_name, comm, sizeof(comm)))
+            continue;
+        sf_put(out, e->d_name);
+        sf_putc(out, ' ');
+        sf_put(out, comm);
+        sf_putc(out, '\n');
+    }
+    if (d)
+        closedir(d);
+}
+
+/* How many lines of TEXT (from LIST, a list_running listing, when PIDS) are COMM. */
+static unsigned count_comm(const char *text, const char *comm, int pids)
+{
+    unsigned n = 0;
+    size_t len = strlen(comm);
+    for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+        const char *c = pids ? l + strcspn(l, " \n") + (l[strcspn(l, " \n")] == ' ') : l;
+        n += strncmp(c, comm, len) == 0 && (c[len] == '\n' || c[len] == '\0');
+    }
+    return n;
+}
+
+/* Is every process still running one of SURVIVORS (as many of each name as it lists)? */
+static int only_survivors(const char *survivors)
+{
+    static char text[1 << 14];
+    struct sf_buf out = {text, sizeof(text) - 1, 0};
+    list_running(&out);
+    text[out.len] = '\0';
+    for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+        char comm[32];
+        const char *c = l + strcspn(l, " \n") + 1;
+        size_t n = strcspn(c, "\n");
+        n = n < sizeof(comm) - 1 ? n : sizeof(comm) - 1;
+        memcpy(comm, c, n);
+        comm[n] = '\0';
+        if (count_comm(text, comm, 1) > count_comm(survivors, comm, 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* Once the main process has ended, the rest of the tree gets GRACE_MS to end on its own: a
+ * child merely slower than its parent is not cut short, and what is still running after it (an
+ * orphan blocked forever, a daemon) is so because it would not stop. Returns at once when
+ * nothing is left (the server has no child: every process of the namespace descends from it)
+ * or only SURVIVORS are. A process whose parent is not the server ends without telling it, so
+ * the list is looked at again every 100 ms as well as at each SIGCHLD. */
+static void wait_rest(uint32_t grace_ms, const char *survivors)
+{
+    struct timespec start, now;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        pid_t p;
+        while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+            ;
+        if (p < 0 && errno == ECHILD)
+            return;
+        if (only_survivors(survivors))
+            return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = (long)grace_ms - ms_between(&start, &now);
+        if (left <= 0)
+            return;
+        left = left < 100 ? left : 100;
+        struct timespec ts = {0, left * 1000000L};
+        (void)sigtimedwait(&chld, NULL, &ts);
+    }
+}
+
+/* DIR/alive: the processes still running when the cell ends, before they are killed. */
+static void list_alive(const char *dir)
+{
+    static char text[1 << 14];
+    char path[1100];
+    struct sf_buf out = {text, sizeof(text), 0};
+    list_running(&out);
+    int fd = open(join(path, sizeof(path), dir, "/alive"),
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        sf_write_all(fd, text, out.len);
+        close(fd);
+    }
+}
+
+/* Every process of the cell ends (the server is PID 1: kill(-1) reaches all the others). */
+static void end_cell(void)
+{
+    kill(-1, SIGKILL);
+    for (;;)
+        if (waitpid(-1, NULL, 0) < 0 && errno != EINTR)
+            break;
 }
 
 /* One line per object of /proc/sysvipc/shm or sem ("key id perms size|nsems ..."). */
@@ -220,7 +338,12 @@ static int run_cell(int sock, const struct shmfault_fs_request *rq,
         return 1;
     }
     int wstatus = 0, timed_out = wait_cell(child, rq->timeout_ms, &wstatus);
-    end_cell();
+    /* a main process ended by a signal is judged a crash or a planned kill whatever the rest
+     * of the tree does: no grace for it */
+    if (!timed_out && !WIFSIGNALED(wstatus))
+        wait_rest(rq->grace_ms, rq->survivors);
+    list_alive(rq->dir);
+    end_cell(); /* then the objects: an orphan killed now cannot create or remove any more */
     list_left(rq->dir);
     reply(sock, wstatus, timed_out, 0);
     return 0;
@@ -275,6 +398,7 @@ int sf_forkserver_serve(const char *fdspec)
             _exit(n == 0 ? 0 : 2);
         rq.dir[sizeof(rq.dir) - 1] = '\0';
         rq.rules[sizeof(rq.rules) - 1] = '\0';
+        rq.survivors[sizeof(rq.survivors) - 1] = '\0';
         if (run_cell((int)fd, &rq, &saved))
             return 1;
     }

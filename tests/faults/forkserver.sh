@@ -60,7 +60,9 @@ cmp -s "$work/one.tsv" "$work/three.tsv" && ok "--jobs 3: the same matrix as one
   bad "no cell ran after the hang"
 
 # 4. What a cell forked dies with it: the orphan's late object never reaches another cell.
-"$enum" --lib "$lib" --runs "$work/orphan" --crash -- "$edge" orphan 2>/dev/null
+#    (--timeout 1: the grace after the main process is the time box again, and the child
+#    lingers longer than that, so the server has to kill it.)
+"$enum" --lib "$lib" --runs "$work/orphan" --timeout 1 --crash -- "$edge" orphan 2>/dev/null
 rc=$?
 [[ $rc == 0 ]] && ok "orphan: every cell ok (the lingering child is gone before the next cell)" ||
   bad "orphan: exit $rc: $(outcomes "$work/orphan")"

@@ -5,11 +5,15 @@
  * parent can reap it), whoever its parent is and whether or not anyone waits for it: forked
  * children, exec'd children, orphans, daemons. A record carries the pid as the namespace sees
  * it (the trace's pids), the command name (comm) and the exit code or signal. Nothing in the
- * program has to cooperate, and nothing outside the namespace is recorded.
+ * program has to cooperate, and nothing outside the namespace is recorded. Which of them were
+ * still running when the cell ended (and so were killed by the server) is the server's own
+ * list, written just before the kill (enum_read_alive).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/acct.h>
 #include <unistd.h>
@@ -70,6 +74,25 @@ void enum_read_deaths(struct run *r, const char *acct_file, long offset)
     r->main_pid = r->deaths[m].pid;
     /* the server kills what is still running once the main process has ended: SIGKILL records
        written after the main one are processes that were alive at the end of the cell */
-    for (unsigned i = m + 1; i < r->ndeaths; i++)
+    for (unsigned i = m + 1; i < r->ndeaths; i++) {
         r->deaths[i].at_cleanup = r->deaths[i].sig == SIGKILL;
+        r->deaths[i].outlived = 1; /* the kernel writes the records in the order they end */
+    }
+}
+
+void enum_read_alive(struct run *r, const char *alive_file)
+{
+    char line[128];
+    FILE *f = fopen(alive_file, "re");
+    if (f == NULL)
+        return; /* no list: the guess of enum_read_deaths stands */
+    for (unsigned i = 0; i < r->ndeaths; i++)
+        r->deaths[i].at_cleanup = 0;
+    while (fgets(line, sizeof(line), f)) {
+        long pid = strtol(line, NULL, 10);
+        for (unsigned i = 0; i < r->ndeaths; i++)
+            if (r->deaths[i].pid == pid)
+                r->deaths[i].at_cleanup = 1;
+    }
+    fclose(f);
 }

@@ -1,7 +1,7 @@
 /*
  * enum.h - the parts of shmfault-enum (tools/shmfault-enum.c): what one run of a cell left
- * behind (its trace, the deaths of every process of its tree, the objects it left, or a
- * harness replay's verdict), the two cell runners, and the one judge that turns either into an
+ * behind (its trace, the deaths of every process of its tree and which were still running at
+ * the end, the objects it left and who created them, or a harness replay's verdict), the two cell runners, and the one judge that turns either into an
  * outcome (docs/cli.md "enumerate: the matrix").
  */
 #ifndef SFZ_ENUM_H
@@ -21,8 +21,10 @@ struct death {
     char comm[ENUM_COMM + 1];
     int sig;          /* the signal that ended it, 0 if it exited */
     int code;         /* its exit status when sig == 0 */
-    int at_cleanup;   /* killed by the server after the cell's main process ended: still alive */
+    int at_cleanup;   /* still running when the cell ended (after the main process and the
+                         grace, or at the time box), so killed by the server */
     int forked;       /* a fork that never exec'd (AFORK): a rule reaches it with proc=children */
+    int outlived;     /* it ended after the cell's main process (by itself or killed at the end) */
 };
 
 /* One injection the trace shows. */
@@ -51,6 +53,9 @@ struct run {
     char out_text[4096]; /* the start of stdout: programs that print their errors there */
     unsigned nleft;
     char left[ENUM_MAX_LEFT][160];
+    long left_creator[ENUM_MAX_LEFT];  /* the pid whose call created left[i], 0 if unknown */
+    unsigned char left_faulted[ENUM_MAX_LEFT]; /* that process got an injected errno after it
+                                                  created left[i] */
     unsigned ndeaths;
     struct death deaths[ENUM_MAX_DEATHS];
     long main_pid;
@@ -82,6 +87,9 @@ extern const struct enum_runner enum_replay_runner;
 /* deaths.c: the accounting records of one cell, read from the server's file at OFFSET. */
 void enum_read_deaths(struct run *r, const char *acct_file, long offset);
 const struct death *enum_death_of(const struct run *r, long pid);
+/* deaths.c: marks the processes the server's ALIVE_FILE lists ("PID COMM" a line: still running
+   when the cell ended, then killed) at_cleanup, and no other; no file leaves the guess. */
+void enum_read_alive(struct run *r, const char *alive_file);
 /* 1 if SIG is one a process dies of by its own fault (SIGSEGV, SIGBUS, SIGABRT, ...). */
 int enum_crash_signal(int sig);
 
@@ -98,6 +106,9 @@ int enum_arg_str(const char *line, const char *key, char *buf, size_t size);
 long enum_ret(const char *line);
 /* The class value of a call (what realistic.def's rows are keyed by) from its trace LINE. */
 unsigned long enum_class_of(int fn, const char *line);
+
+/* owners.c: who created each object R left (left_creator, left_faulted), from its trace. */
+void enum_read_owners(struct run *r);
 
 /* suppress.c: objects (lines of "left") a suppressions file says not to report. */
 int enum_suppressions_load(const char *path, char *why, size_t size);

@@ -2,11 +2,13 @@
  * judge.c - the one judge of `shmfuzz enumerate`, for both cell runners (docs/cli.md
  * "enumerate: the matrix"). A replay cell (a harness input, replay_runner.c) is judged by the
  * harness's own oracles: its verdict line is the evidence (verdict_outcome). A black-box cell
- * (the fork server) is judged from what its whole process tree did. Order: a hang; a death nobody planned anywhere in the tree (the main process
- * by any signal, any other process by a signal it dies of by its own fault); the fault not
- * reached; a planned crash (what follows it is the plan's doing); then the main process's
- * exit status, the objects left that no clean run leaves, and whether the failure was retried,
- * reported or passed over in silence.
+ * (the fork server) is judged from what its whole process tree did. Order: a hang; a death
+ * nobody planned anywhere in the tree (the main process by any signal, any other process by a
+ * signal it dies of by its own fault); the fault not reached; a planned crash (what follows it
+ * is the plan's doing); a process left running that no clean run leaves running (an orphan:
+ * a hang); then the main process's exit status, the objects left that no clean run leaves or
+ * that a creator failing after the fault left, and whether the failure was retried, reported
+ * or passed over in silence.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,21 +37,87 @@ static int left_by(const struct run *b, const char *l, int *used)
     return 0;
 }
 
-/* Objects R left that no clean run left (multiset difference per run), the first three. */
-static void new_objects(const struct verdict_ctx *x, const struct run *r, char *out, size_t size)
+/* Objects R left that no clean run left (multiset difference per run), the first three; the
+   objects a clean run also left (or that are suppressed) are marked in OLD. */
+static void new_objects(const struct verdict_ctx *x, const struct run *r, char *out, size_t size,
+                        int *old)
 {
     unsigned shown = 0;
     out[0] = '\0';
     static int used[8][ENUM_MAX_LEFT];
     memset(used, 0, sizeof(used));
-    for (unsigned i = 0; i < r->nleft && shown < 3; i++) {
+    for (unsigned i = 0; i < r->nleft; i++) {
         int matched = enum_suppressed(r->left[i]);
         for (unsigned b = 0; b < x->nbase && b < 8 && !matched; b++)
             matched = left_by(x->base[b], r->left[i], used[b]);
-        if (matched)
+        old[i] = matched;
+        if (matched || shown == 3)
             continue;
         size_t len = strlen(out);
         snprintf(out + len, size - len, "%s%s", shown ? ";" : "", r->left[i]);
+        shown++;
+    }
+}
+
+/* How process D ended, in words: "exit N", "killed by SIGX", "still running". */
+static void ending(const struct death *d, char *out, size_t size)
+{
+    if (d->at_cleanup)
+        snprintf(out, size, "still running");
+    else if (d->sig)
+        snprintf(out, size, "killed by %s", sigabbrev_np(d->sig) ? sigabbrev_np(d->sig) : "?");
+    else
+        snprintf(out, size, "exit %d", d->code);
+}
+
+/* Object I of R, which a clean run also leaves, is R's leak all the same when the process that
+   created it got an injected errno after creating it and then exited with an error status,
+   while in every clean run that leaves it the creator (the same image) ended otherwise:
+   still running, killed, or another exit status. That is an error path leaving what it made
+   (shmem_sendbuf's shmbuf_create, docs/outside-projects.md); a creator that exits 0 (a writer
+   leaving its object for a reader) is never held to this, nor one that ended in the clean runs
+   as it ends here. The clean runs' ending goes into CLEAN. Unknown creators: not judged. */
+static int failing_creator_left(const struct verdict_ctx *x, const struct run *r, unsigned i,
+                                char *clean, size_t size)
+{
+    const struct death *d = enum_death_of(r, r->left_creator[i]);
+    unsigned seen = 0;
+    if (r->left_creator[i] <= 0 || !r->left_faulted[i] || d == NULL || d->sig || d->at_cleanup ||
+        d->code == 0)
+        return 0;
+    for (unsigned b = 0; b < x->nbase; b++) {
+        const struct run *c = x->base[b];
+        for (unsigned j = 0; j < c->nleft; j++) {
+            if (strcmp(c->left[j], r->left[i]) != 0)
+                continue;
+            const struct death *e = enum_death_of(c, c->left_creator[j]);
+            if (c->left_creator[j] <= 0 || e == NULL || strcmp(e->comm, d->comm) != 0)
+                return 0; /* made by another image, or by nobody known: not comparable */
+            if (!e->sig && !e->at_cleanup && e->code == d->code)
+                return 0; /* it ends so without any fault too */
+            if (seen++ == 0)
+                ending(e, clean, size);
+        }
+    }
+    return seen > 0;
+}
+
+/* The objects (the first two) that R left by failing_creator_left, each with its creator. */
+static void failed_creators(const struct verdict_ctx *x, const struct run *r, const int *old,
+                            char *out, size_t size)
+{
+    unsigned shown = 0;
+    char clean[48];
+    out[0] = '\0';
+    for (unsigned i = 0; i < r->nleft && shown < 2; i++) {
+        if (!old[i] || enum_suppressed(r->left[i]) ||
+            !failing_creator_left(x, r, i, clean, sizeof(clean)))
+            continue;
+        const struct death *d = enum_death_of(r, r->left_creator[i]);
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s%s (its creator %s, pid %ld, exited %d after the "
+                 "fault without removing it; in the clean runs: %s)", shown ? ";" : "",
+                 r->left[i], d->comm, d->pid, d->code, clean);
         shown++;
     }
 }
@@ -91,6 +159,42 @@ static int every_base_has_daemon(const struct verdict_ctx *x)
         if (alive_at_end(x->base[b]) == NULL)
             return 0;
     return x->nbase > 0;
+}
+
+/* How many processes named COMM, other than the main one, R had still running at its end
+   (AT_END), or that ended after the main one, at the end or before (else). */
+static unsigned after_main(const struct run *r, const char *comm, int at_end)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->ndeaths; i++) {
+        const struct death *d = &r->deaths[i];
+        n += (at_end ? d->at_cleanup : d->outlived) && d->pid != r->main_pid &&
+             strcmp(d->comm, comm) == 0;
+    }
+    return n;
+}
+
+/* A process the fault left running: still running when R's main process had ended and the
+   grace after it was over (the fork server gives the rest of the tree the --timeout again),
+   of an image of which no clean run had as many processes outlive its main process at all. A
+   daemon the clean runs leave running too (a launcher's) is no orphan, nor a child that
+   outlives its parent in the clean runs as well and is only slower this time (no luck of the
+   clock decides); a clean run is judged alone, never so. */
+static const struct death *orphan(const struct verdict_ctx *x, const struct run *r)
+{
+    for (unsigned i = 0; i < r->ndeaths && x->nbase > 0; i++) {
+        const struct death *d = &r->deaths[i];
+        if (!d->at_cleanup || d->pid == r->main_pid)
+            continue;
+        unsigned most = 0, here = after_main(r, d->comm, 1);
+        for (unsigned b = 0; b < x->nbase; b++) {
+            unsigned n = after_main(x->base[b], d->comm, 0);
+            most = n > most ? n : most;
+        }
+        if (here > most)
+            return d;
+    }
+    return NULL;
 }
 
 /* Did a clean run fail the same way (its own instability, not the fault's)? */
@@ -200,18 +304,22 @@ static int all_retried(const struct verdict_ctx *x, const struct run *r, int *fe
 }
 
 static const char *exit_outcome(const struct verdict_ctx *x, const struct run *r,
-                                const char *news, char *why, size_t size)
+                                const char *fresh, const char *owned, char *why, size_t size)
 {
     const char *name = x->fn >= 0 ? shmfault_function_name((unsigned)x->fn) : "";
     const struct death *daemon = alive_at_end(r);
-    char msg[96];
+    char msg[96], news[1200];
     /* a clean run is judged alone (no base): a process still running holds what it left */
-    int daemon_owns = news[0] && daemon && (x->nbase == 0 || every_base_has_daemon(x));
-    if (daemon_owns) {
+    int daemon_owns = fresh[0] && daemon && (x->nbase == 0 || every_base_has_daemon(x));
+    if (daemon_owns && !owned[0]) {
         snprintf(why, size, "exit %d; %s (pid %ld) still runs and holds what is left: %s",
-                 r->code, daemon->comm, daemon->pid, news);
+                 r->code, daemon->comm, daemon->pid, fresh);
         return "ok";
     }
+    /* what is left and not excused: the new objects (unless a daemon holds them) and those a
+       failing creator left (their creator is known, and gone) */
+    snprintf(news, sizeof(news), "%s%s%s", daemon_owns ? "" : fresh,
+             !daemon_owns && fresh[0] && owned[0] ? ";" : "", owned);
     if (r->code == 0) {
         if (news[0]) {
             snprintf(why, size, "exit 0, left behind: %s", news);
@@ -334,8 +442,10 @@ const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *w
 {
     if (r->replay)
         return verdict_outcome(x, r, why, size);
-    char news[512];
-    new_objects(x, r, news, sizeof(news));
+    char news[512], owned[640];
+    int old[ENUM_MAX_LEFT];
+    new_objects(x, r, news, sizeof(news), old);
+    failed_creators(x, r, old, owned, sizeof(owned));
     if (r->timed_out) {
         /* a peer the plan killed is never heard from again: waiting for it is no defect */
         for (unsigned i = 0; i < r->ninj; i++)
@@ -378,5 +488,13 @@ const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *w
                  news[0] ? "; left behind (a killed process cannot clean up): " : "", news);
         return "ok";
     }
-    return exit_outcome(x, r, news, why, size);
+    const struct death *o = orphan(x, r);
+    if (o != NULL) {
+        snprintf(why, size, "%s %d, but %s (pid %ld) still ran %u s later, and in no clean run "
+                 "does it outlive the main process: an orphan the fault left blocked",
+                 r->sig ? "killed by signal" : "exit", r->sig ? r->sig : r->code, o->comm,
+                 o->pid, x->timeout_s);
+        return "hang";
+    }
+    return exit_outcome(x, r, news, owned, why, size);
 }
