@@ -11,7 +11,8 @@
  * libshmfault's constructor; every cell is then a fork of it with a fresh IPC namespace and
  * /dev/shm (shmfault_forkserver.h). The clean run is made --baseline times (3 by default) and
  * must succeed; its trace lists the fault points: (process image, function, per-process call
- * number). Each point is failed with each errno the kernel can return for that call's class
+ * number), and the image's run number when it ran several times one after another
+ * (tools/enum/runs.c). Each point is failed with each errno the kernel can return for that call's class
  * (realistic.def; --errnos documented for every errno its man page lists) and with --crash
  * killed before and after the real call; each cell is judged from the whole tree
  * (tools/enum/judge.c).
@@ -82,13 +83,14 @@ struct point {
     unsigned long call;
     unsigned long cls;
     char image[ENUM_COMM + 1]; /* "" when the whole tree runs one image */
+    unsigned long run;         /* the image's run number (image= stays), 0 not told apart */
     int child;                 /* the call is made by a process other than the main one */
     int forked;                /* ... by a fork that never exec'd: libshmfault's proc=children
                                   (an exec'd process is the first of its own tree: proc=first) */
     int own;                   /* on an object the tree created itself, or on none (ENOENT):
                                   either way EACCES and EPERM cannot happen */
     int roles;                 /* several processes call: the rule names the role */
-    char process[ENUM_COMM + 16]; /* "IMAGE (main)" */
+    char process[ENUM_COMM + 40]; /* "IMAGE (main)", "IMAGE run 2 (child)" */
 };
 
 struct server {
@@ -613,13 +615,14 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
             images = 2;
         procs |= pid != first_pid && clean->main_pid >= 0; /* roles need the accounting */
         int child = clean->main_pid >= 0 && pid != clean->main_pid, seen = 0;
+        unsigned long run = enum_run_of(img, line);
         for (unsigned i = 0; i < n && !seen; i++)
             seen = pts[i].fn == (unsigned)fn && pts[i].call == call &&
-                   strcmp(pts[i].image, img) == 0 && pts[i].child == child;
+                   strcmp(pts[i].image, img) == 0 && pts[i].child == child && pts[i].run == run;
         if (seen)
             continue;
         const struct death *d = enum_death_of(clean, pid);
-        pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", child,
+        pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", run, child,
                                 child && d && d->forked,
                                 on_own_object(line) || found_nothing(line),
                                 procs, ""};
@@ -629,9 +632,12 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
     if (f)
         fclose(f);
     for (unsigned i = 0; i < n; i++) {
-        snprintf(pts[i].process, sizeof(pts[i].process), "%s (%s)", pts[i].image,
+        char nth[32] = "";
+        if (pts[i].run)
+            snprintf(nth, sizeof(nth), " run %lu", pts[i].run);
+        snprintf(pts[i].process, sizeof(pts[i].process), "%s%s (%s)", pts[i].image, nth,
                  pts[i].child ? "child" : "main");
-        if (images < 2)
+        if (images < 2 && pts[i].run == 0) /* run= needs image= */
             pts[i].image[0] = '\0';
         pts[i].roles = procs; /* several processes call: the rule names the role */
     }
@@ -727,12 +733,15 @@ static struct cell *plan_cells(const struct options *o, const struct point *pts,
 }
 
 /* The fault of a cell with its selectors: image= when the tree runs more than one image,
-   proc=first|children when more than one process calls, so call N of the receiver is not
-   call N of the sender. */
+   run=N when it runs one image several times one after another (runs.c), proc=first|children
+   when more than one process calls, so call N of the receiver is not call N of the sender. */
 static void cell_fault(const struct cell *c, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s%s%s%s", c->fault, c->pt.image[0] ? ",image=" : "", c->pt.image,
-             !c->pt.roles ? "" : c->pt.forked ? ",proc=children" : ",proc=first");
+    char run[32] = "";
+    if (c->pt.run)
+        snprintf(run, sizeof(run), ",run=%lu", c->pt.run);
+    snprintf(buf, size, "%s%s%s%s%s", c->fault, c->pt.image[0] ? ",image=" : "", c->pt.image,
+             run, !c->pt.roles ? "" : c->pt.forked ? ",proc=children" : ",proc=first");
 }
 
 static void cell_rule(const struct cell *c, char *buf, size_t size)
@@ -891,6 +900,7 @@ static int run_matrix(const struct options *o, FILE *tsv)
             fprintf(stderr, "enumerate: warning: the clean runs leave different objects (run 1: "
                     "%u, run %u: %u); what any of them leaves is not judged a leak\n",
                     base_runs[0]->nleft, i + 1, base_runs[i]->nleft);
+    enum_runs_scan((const struct run *const *)base_runs, nbase);
     unsigned npts = list_points(base_runs[0], pts, MAX_POINTS), total = 0;
     if (o->replay) { /* the harness's fault plan numbers calls per worker, up to 8 */
         unsigned kept = 0;

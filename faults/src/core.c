@@ -367,7 +367,12 @@ static void trace_line(const struct sf_call *c, const char *ret, int err, const 
     }
     sf_put(&b, ",\"caller\":\"");
     sf_put_hex(&b, c->caller, 0);
-    sf_put(&b, "\"}");
+    sf_put(&b, "\",\"run\":"); /* which run of its image this process is (runs.c) */
+    if (sf_run_no != 0)
+        sf_put_udec(&b, sf_run_no);
+    else
+        sf_put(&b, "null");
+    sf_put(&b, sf_run_overlap ? ",\"overlap\":true}" : ",\"overlap\":false}");
     line[b.len++] = '\n';
     sf_trace_write(line, b.len); /* checked; one write: whole lines even with O_APPEND */
 }
@@ -742,9 +747,16 @@ static void rule_text(struct sf_buf *b, const struct sf_rule *r)
         sf_put(b, r->proc == SF_PROC_FIRST ? ",proc=first" : ",proc=children");
     if (r->tree)
         sf_put(b, ",count=tree");
-    if (r->has_caller) {
+    if (r->has_caller && r->caller[0] == '\1') { /* image=NAME is kept behind a \1 marker */
+        sf_put(b, ",image=");
+        sf_put(b, r->caller + 1);
+    } else if (r->has_caller) {
         sf_put(b, ",caller=");
         sf_put(b, r->caller);
+    }
+    if (r->run) {
+        sf_put(b, ",run=");
+        sf_put_udec(b, r->run);
     }
 }
 

@@ -93,6 +93,7 @@ struct sf_rule {
     int has_caller;
     uintptr_t lo[SF_MAX_RANGES], hi[SF_MAX_RANGES];
     char caller[64];
+    unsigned long run;           /* run=N: only the N-th process of image= (runs.c); 0 any */
     unsigned long seen;          /* calls this rule looked at in this process */
 };
 
@@ -338,7 +339,7 @@ static inline int sf_maps_seen(void)
 /* ---- owned output descriptors (outfd.c) -------------------------------------------------- */
 
 #define SF_PATH_MAX 4096           /* PATH_MAX: longer output paths are refused, not truncated */
-enum { SF_SLOT_TRACE = 0, SF_SLOT_LEDGER = 1, SF_SLOT_STDERR = 2 };
+enum { SF_SLOT_TRACE = 0, SF_SLOT_LEDGER = 1, SF_SLOT_STDERR = 2, SF_SLOT_RUNS = 3 };
 
 struct sf_outfd {
     int fd;                        /* owned descriptor, -1 none */
@@ -387,6 +388,19 @@ int sf_trace_open(const char *pattern) SF_HIDDEN;
 /* A fork server's cell: this process becomes the root of a new tree, as if just exec'd
    (pid, shared area, generator); the settings are then read again from the environment. */
 void sf_tree_restart(void) SF_HIDDEN;
+
+/* ---- runs of an image (runs.c) ---------------------------------------------------------- */
+
+/* Which run of its image this process is (1 = the first process of the tree, in order of
+   exec, with this command name); 0 when not numbered. Inherited by a fork. */
+extern unsigned long sf_run_no SF_HIDDEN;
+/* This run started while an earlier run of its image was alive: its number is the order of
+   exec the scheduler chose (the trace says so; enumerate does not number such an image). */
+extern int sf_run_overlap SF_HIDDEN;
+/* At load (LD_PRELOAD, after the settings and rules): adopt the tree's count from its
+   descriptor slot, or make one when a rule has run= or a trace is on, take this process's
+   number and resolve the run= rules. FRESH: a fork server's cell, the first of a new tree. */
+void sf_runs_load(int fresh) SF_HIDDEN;
 
 /* ---- LD_PRELOAD build only --------------------------------------------------------------- */
 

@@ -270,12 +270,14 @@ __attribute__((constructor(102))) static void sf_preload_init(void)
     warn_unknown();
     load_settings();
     load_rules();
+    sf_runs_load(0); /* which run of its image this process is (run=N, the trace) */
     const char *fs = getenv("SHMFAULT_FORKSERVER");
     if (fs && *fs && sf_forkserver_serve(fs)) {
         /* a cell: its own stderr and settings, from the environment the server gave it */
         sf_outfd_keep_stderr();
         load_settings();
         load_rules();
+        sf_runs_load(1);
     }
     if (arm_mode == ARM_LOAD)
         start_observing();

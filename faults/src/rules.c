@@ -4,7 +4,8 @@
  * it fills struct shmfault_error with the offending position and a reason, and its caller
  * decides. Grammar (docs/faults.md):
  *   FUNCTION[(CLASS)][@N|@N+|@N-M|%N|pP]=ACTION[,OPTION...]   separated by ';' or newlines
- * image=NAME restricts a rule to processes whose command name (comm) is NAME.
+ * image=NAME restricts a rule to processes whose command name (comm) is NAME; run=N (with
+ * image=) to the N-th of them in the tree, in order of exec (runs.c).
  */
 #include <elf.h>
 #include <link.h>
@@ -15,11 +16,14 @@
 
 #include "internal.h"
 
+#define SF_MAX_RUN 1000000UL /* run=N: far more processes than one tree starts */
+
 struct parser {
     const char *spec;
     size_t pos, end;           /* the current rule is spec[start, end) */
     size_t start;
     unsigned index;            /* 1-based rule number, for messages */
+    size_t run_at;             /* where the rule's run= option starts */
     struct shmfault_error *err;
 };
 
@@ -342,6 +346,16 @@ static int option(struct parser *p, struct sf_rule *r)
             return -1;
         return 0;
     }
+    if (word_is(p, at, len, "run") && has_value) {
+        p->pos = vat;
+        if (number(p, &r->run, 1, "a run number in run=N") != 0)
+            return -1;
+        if (r->run > SF_MAX_RUN)
+            return fail(p, vat, "bad number: a run number in run=N is at most 1000000", NULL,
+                        NULL);
+        p->run_at = at;
+        return 0;
+    }
     p->pos = vend;
     if (word_is(p, at, len, "proc") && has_value) {
         if (word_is(p, vat, vlen, "all"))
@@ -388,12 +402,13 @@ static int option(struct parser *p, struct sf_rule *r)
     }
     return fail(p, at, "unknown option ", quote(p, at, vend, q, sizeof(q)),
                 " (after, times=N, proc=all|first|children, count=tree|process, caller=SUBSTR, "
-                "image=NAME)");
+                "image=NAME, run=N)");
 }
 
 static int rule(struct parser *p, struct sf_rule *r)
 {
     memset(r, 0, sizeof(*r));
+    p->run_at = 0;
     if (function(p, r) != 0 || class(p, r) != 0 || when(p, r) != 0 || action(p, r) != 0)
         return -1;
     while (p->pos < p->end && p->spec[p->pos] == ',') {
@@ -406,6 +421,9 @@ static int rule(struct parser *p, struct sf_rule *r)
         return fail(p, p->pos, "trailing junk ", quote(p, p->pos, p->end, q, sizeof(q)),
                     " after the rule");
     }
+    if (r->run != 0 && (!r->has_caller || r->caller[0] != '\1'))
+        return fail(p, p->run_at, "run=N needs image=NAME: it counts the processes of one image "
+                    "(the N-th process named NAME, in order of exec)", NULL, NULL);
     r->filtered = r->cls >= 0 || r->proc != SF_PROC_ALL || r->has_caller || r->tree;
     return 0;
 }
@@ -424,7 +442,7 @@ int sf_parse(const char *spec, struct sf_ruleset *set, struct shmfault_error *er
         err->rule_pos = -1;
         err->rule_len = 0;
     }
-    struct parser p = {spec, 0, 0, 0, 0, err};
+    struct parser p = {.spec = spec, .err = err};
     int last_sep_semicolon = 1; /* the start counts as one: ";x" is an empty rule */
     if (spec == NULL)
         return 0;
@@ -513,6 +531,8 @@ static void image_ranges(struct sf_rule *r)
     char comm[17] = "";
     if (prctl(PR_GET_NAME, comm, 0, 0, 0) != 0 || strcmp(comm, r->caller + 1) != 0)
         return;
+    if (r->run != 0 && r->run != sf_run_no)
+        return; /* another run of this image, or not numbered: no address matches */
     r->lo[0] = 0;
     r->hi[0] = UINTPTR_MAX;
     r->nranges = 1;

@@ -139,7 +139,7 @@ case_trace() {
   check "trace: program saw the fault" test "$out" = "shmat failed ENOMEM"
   check "trace: lines parse back" python3 -c '
 import json, sys
-keys = ["pid", "fn", "call", "args", "ret", "errno", "injected", "rule", "caller"]
+keys = ["pid", "fn", "call", "args", "ret", "errno", "injected", "rule", "caller", "run", "overlap"]
 lines = [json.loads(l) for l in open(sys.argv[1])]
 assert lines, "empty trace"
 for l in lines:
@@ -148,6 +148,7 @@ inj = [l for l in lines if l["injected"]]
 assert len(inj) == 1 and inj[0]["fn"] == "shmat" and inj[0]["injected"] == "ENOMEM", inj
 assert inj[0]["errno"] == "ENOMEM" and inj[0]["rule"] == 0 and inj[0]["call"] == 1, inj
 assert any(l["fn"] == "shmget" and l["injected"] is None for l in lines)
+assert all(l["run"] == 1 and l["overlap"] is False for l in lines), "one process: run 1"
 ' "$work/trace"
   rm -f "$work"/t.*
   pre "" env SHMFAULT_TRACE="$work/t.%p" "$prog" forks

@@ -3,12 +3,15 @@
  * checked through the public API where visible) and every refusal with its position and the
  * words of its message. Tables as data; each case prints the rule when it fails.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
 
 #include <cmocka.h>
 
@@ -40,6 +43,9 @@ static const struct {
     {"", 0},
     {"# only a comment\n\n", 0},
     {"shmget@1=exit(255),after,count=process", 1},
+    {"semget@1=ENOSPC,image=control,run=2", 1},
+    {"semget@1=ENOSPC,run=3,image=control,proc=first", 1}, /* image= may come after run= */
+    {"semget@2+=ENOSPC,image=control,run=1000000", 1},
 };
 
 static const struct {
@@ -78,6 +84,15 @@ static const struct {
     {"shmctl(IPC_RMID=EPERM", 15, "expected ')'"},
     {"shmget@1=ENOMEM;semop@2=ENOENT", 24, "semop cannot fail with ENOENT"},
     {"=ENOMEM", 0, "expected a function name"},
+    {"semget@1=ENOSPC,image=control,run=0", 34, "starts at 1"},
+    {"semget@1=ENOSPC,image=control,run=x", 34, "expected a run number in run=N"},
+    {"semget@1=ENOSPC,image=control,run=", 34, "expected a run number in run=N"},
+    {"semget@1=ENOSPC,image=control,run=2x", 35, "trailing junk 'x'"},
+    {"semget@1=ENOSPC,image=control,run=1000001", 34, "run=N is at most 1000000"},
+    {"semget@1=ENOSPC,image=control,run=99999999999999999999", 34, "too large"},
+    {"semget@1=ENOSPC,run=2", 16, "run=N needs image=NAME"},
+    {"semget@1=ENOSPC,run=2,proc=first", 16, "run=N needs image=NAME"},
+    {"semget@1=ENOSPC,caller=libx,run=2", 28, "run=N needs image=NAME"},
 };
 
 static void good_rules(void **state)
@@ -124,6 +139,28 @@ static void quoting(void **state)
     assert_memory_equal(spec + err.rule_pos, "semop@2=ENOENT", 14);
 }
 
+/* Linked (no exec, no run count): the program is run 1 of its image; run=2 never matches.
+   shmat(-1) makes no object: the real call fails with EINVAL, the injected one with ENOMEM. */
+static void linked_run_is_one(void **state)
+{
+    char comm[17] = "", spec[96];
+    (void)state;
+    assert_int_equal(prctl(PR_GET_NAME, comm, 0, 0, 0), 0);
+    for (int run = 1; run <= 2; run++) {
+        snprintf(spec, sizeof(spec), "shmat@1=ENOMEM,image=%s,run=%d", comm, run);
+        assert_int_equal(shmfault_rules_set(spec, NULL), 0);
+        shmfault_reset();
+        shmfault_arm();
+        errno = 0;
+        void *p = shmat(-1, NULL, 0);
+        int err = errno;
+        shmfault_disarm();
+        assert_true(p == (void *)-1);
+        assert_int_equal(err, run == 1 ? ENOMEM : EINVAL);
+    }
+    shmfault_rules_clear();
+}
+
 static void add_and_clear(void **state)
 {
     (void)state;
@@ -149,6 +186,7 @@ int main(void)
         cmocka_unit_test(bad_rules),
         cmocka_unit_test(quoting),
         cmocka_unit_test(add_and_clear),
+        cmocka_unit_test(linked_run_is_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

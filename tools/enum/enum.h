@@ -109,6 +109,14 @@ unsigned long enum_class_of(int fn, const char *line);
 
 /* owners.c: who created each object R left (left_creator, left_faulted), from its trace. */
 void enum_read_owners(struct run *r);
+/* runs.c: which images the clean runs BASE tell apart by run number (an image run more than
+   once, one run after another, the same way in every clean run); warns about the others. */
+void enum_runs_scan(const struct run *const *base, unsigned nbase);
+/* The run number a point on LINE (a call by a process of IMAGE) gets: 0 when IMAGE is not
+   numbered. */
+unsigned long enum_run_of(const char *image, const char *line);
+/* The "run" of a trace LINE (which run of its image the calling process is), 0 if none. */
+unsigned long enum_line_run(const char *line);
 
 /* suppress.c: objects (lines of "left") a suppressions file says not to report. */
 int enum_suppressions_load(const char *path, char *why, size_t size);
