@@ -2,7 +2,8 @@
  * judge.c - the one judge of `shmfuzz enumerate`, for both cell runners (docs/cli.md
  * "enumerate: the matrix"). A replay cell (a harness input, replay_runner.c) is judged by the
  * harness's own oracles: its verdict line is the evidence (verdict_outcome). A black-box cell
- * (the fork server) is judged from what its whole process tree did. Order: a hang; a death
+ * (the fork server) is judged from what its whole process tree did. Order: a crash of its own
+ * before the time box (the peer that then waited for it is not the finding); a hang; a death
  * nobody planned anywhere in the tree (the main process by any signal, any other process by a
  * signal it dies of by its own fault); the fault not reached; a planned crash (what follows it
  * is the plan's doing); a process left running that no clean run leaves running (an orphan:
@@ -139,6 +140,21 @@ static const struct death *unplanned_crash(const struct run *r)
             continue;
         /* a child ended by SIGKILL or SIGTERM was most likely stopped by its own parent */
         if (d->pid == r->main_pid || enum_crash_signal(d->sig))
+            return d;
+    }
+    return NULL;
+}
+
+/* In a cell that hit the time box: a process that died of a crash signal of its own (not the
+   plan's, not the server's kill at the end) before it. Its peer then waits forever for it, and
+   the crash, not the wait, is what the user must see (SIGKILL never counts here: the server
+   kills with it at the time box). */
+static const struct death *crash_before_hang(const struct run *r)
+{
+    for (unsigned i = 0; i < r->ndeaths; i++) {
+        const struct death *d = &r->deaths[i];
+        if (d->sig != 0 && !d->at_cleanup && enum_crash_signal(d->sig) &&
+            !planned(r, d->pid, d->sig))
             return d;
     }
     return NULL;
@@ -447,6 +463,14 @@ const char *enum_judge(const struct verdict_ctx *x, const struct run *r, char *w
     new_objects(x, r, news, sizeof(news), old);
     failed_creators(x, r, old, owned, sizeof(owned));
     if (r->timed_out) {
+        const struct death *c = crash_before_hang(r);
+        if (c != NULL) {
+            snprintf(why, size, "%s%s (pid %ld) killed by signal %d (%s), then the rest of the "
+                     "tree waited for it until the time box (%u s)",
+                     c->pid == r->main_pid ? "" : "a child, ", c->comm, c->pid, c->sig,
+                     sig_name(c->sig), x->timeout_s);
+            return "crash";
+        }
         /* a peer the plan killed is never heard from again: waiting for it is no defect */
         for (unsigned i = 0; i < r->ninj; i++)
             if (r->inj[i].sig != 0 && r->inj[i].pid != r->main_pid) {
