@@ -7,6 +7,9 @@
  * nothing and exits 0. That is right only because, the server having made them first, those
  * calls can fail with no errno but ENOMEM of ftok (handled) and a peer's removal: enumerate must
  * not try EACCES, EINVAL or a creation errno there (docs/faults.md "Realistic errnos").
+ * keyed COUNTER-FILE (tests/enum/cli.sh): every other run (by the count in the file) the server
+ * leaves the semaphore set to the client's semget(IPC_CREAT), which then creates it: the clean
+ * runs disagree, so enumerate must keep that call's creation errnos.
  * PLANTED DEFECT (-DBUGGY): the client's shmat is unchecked (shmat@1 of the child: crash).
  */
 #include <errno.h>
@@ -69,9 +72,29 @@ static int finish(int shm, int sem, int rc)
     return rc;
 }
 
+/* 1 on odd runs (and without a counter file): the server creates the set itself. */
+static int server_makes_set(const char *counter)
+{
+    long n = 0;
+    FILE *f = counter ? fopen(counter, "r") : NULL;
+    if (counter == NULL)
+        return 1;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &n) != 1)
+            n = 0;
+        fclose(f);
+    }
+    f = fopen(counter, "w");
+    if (f == NULL || fprintf(f, "%ld\n", n + 1) < 0 || fclose(f) != 0) {
+        perror("keyed: counter");
+        return 1;
+    }
+    return n % 2 == 0;
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
+    int makes_set = server_makes_set(argc > 1 ? argv[1] : NULL);
     key_t kshm = ftok(argv[0], 'k'), ksem = ftok(".", 's');
     if (kshm == -1 || ksem == -1) {
         perror("keyed: ftok");
@@ -82,8 +105,8 @@ int main(int argc, char **argv)
         perror("keyed: shmget");
         return 1;
     }
-    int sem = semget(ksem, 2, IPC_CREAT | IPC_EXCL | 0600);
-    if (sem < 0) {
+    int sem = makes_set ? semget(ksem, 2, IPC_CREAT | IPC_EXCL | 0600) : -1;
+    if (makes_set && sem < 0) {
         perror("keyed: semget");
         return finish(shm, -1, 1);
     }
@@ -100,6 +123,8 @@ int main(int argc, char **argv)
             perror("keyed: waitpid");
             return finish(shm, sem, 1);
         }
+    if (!makes_set) /* the client's, when it made it: the server removes it */
+        sem = semget(ksem, 0, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "keyed: the client failed\n");
         return finish(shm, sem, 1);
