@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -87,8 +88,8 @@ struct point {
     int child;                 /* the call is made by a process other than the main one */
     int forked;                /* ... by a fork that never exec'd: libshmfault's proc=children
                                   (an exec'd process is the first of its own tree: proc=first) */
-    int own;                   /* on an object the tree created itself, or on none (ENOENT):
-                                  either way EACCES and EPERM cannot happen */
+    int own;                   /* what the call cannot meet (OWN_ mask): on an object the
+                                  tree created itself, or on none (ENOENT), by key, ... */
     int roles;                 /* several processes call: the rule names the role */
     char process[ENUM_COMM + 40]; /* "IMAGE (main)", "IMAGE run 2 (child)" */
 };
@@ -528,37 +529,66 @@ static const char *image_of(const struct run *r, long pid)
    can never get EACCES or EPERM on them (docs/faults.md "Realistic errnos"). */
 #define MAX_OWN 256
 static struct {
-    char what[72]; /* "shm 3", "sem 0", "name /x" */
+    char what[200];     /* "shm 3", "sem 0", "name /x", "shmkey 0x6b00ab1c 3", "path /x" */
+    unsigned long size; /* a key's: the size or nsems it was created with */
 } own[MAX_OWN];
 static unsigned nown;
 
 static void own_add(const char *kind, const char *id)
 {
     if (nown < MAX_OWN)
-        snprintf(own[nown++].what, sizeof(own[0].what), "%s %s", kind, id);
+        snprintf(own[nown].what, sizeof(own[0].what), "%s %s", kind, id), own[nown++].size = 0;
+}
+
+static long own_find(const char *kind, const char *id)
+{
+    char what[200];
+    snprintf(what, sizeof(what), "%s %s", kind, id);
+    for (unsigned i = 0; i < nown; i++)
+        if (strcmp(own[i].what, what) == 0)
+            return (long)i;
+    return -1;
 }
 
 static int own_has(const char *kind, const char *id)
 {
-    char what[72];
-    snprintf(what, sizeof(what), "%s %s", kind, id);
-    for (unsigned i = 0; i < nown; i++)
-        if (strcmp(own[i].what, what) == 0)
-            return 1;
-    return 0;
+    return own_find(kind, id) >= 0;
 }
+
+/* What a point's call cannot meet (struct point's own, a mask). */
+enum {
+    OWN_PERM = 1,   /* the tree's own object, or none: EACCES, EPERM */
+    OWN_KEY = 2,    /* an open by key of a set or segment the tree created with the owner's read
+                       and write, asking no more than it holds: EACCES, EPERM, EINVAL */
+    OWN_OPENED = 4, /* shmget/semget with IPC_CREAT that returned that object: nothing was
+                       created, so no creation errno (ENOSPC, ENOMEM, ENFILE) */
+    OWN_PATH = 8,   /* ftok of "." or of a path an ftok of the tree resolved before: ENOENT and
+                       EACCES only if a peer removes it or changes its mode (--errnos peer) */
+};
 
 /* Records what LINE (a call of FN) creates, when its mode gives the owner read and write. */
 static void note_creation(int fn, const char *line)
 {
     const char *name = shmfault_function_name((unsigned)fn);
-    char id[64];
+    char id[64], key[160];
     long ret = enum_ret(line);
+    unsigned long flags = enum_arg_num(line, "flags", 0);
     if ((strcmp(name, "shmget") == 0 || strcmp(name, "semget") == 0) && ret >= 0 &&
-        (enum_arg_num(line, "flags", 0) & 0600) == 0600) {
+        (flags & 0600) == 0600) {
+        int shm = name[1] == 'h';
         snprintf(id, sizeof(id), "%ld", ret);
-        own_add(name[1] == 'h' ? "shm" : "sem", id);
+        if ((flags & IPC_CREAT) && !own_has(shm ? "shm" : "sem", id) &&
+            enum_arg_str(line, "key", key, sizeof(key) - sizeof(id)) == 0 &&
+            strtoul(key, NULL, 0) != IPC_PRIVATE && nown < MAX_OWN) { /* created by key */
+            snprintf(key + strlen(key), sizeof(id) + 1, " %s", id);
+            own_add(shm ? "shmkey" : "semkey", key);
+            own[nown - 1].size = enum_arg_num(line, shm ? "size" : "nsems", 0);
+        }
+        own_add(shm ? "shm" : "sem", id);
     }
+    if (strcmp(name, "ftok") == 0 && strstr(line, "\"errno\":null") != NULL &&
+        enum_arg_str(line, "path", key, sizeof(key)) == 0 && !own_has("path", key))
+        own_add("path", key);
     if ((strcmp(name, "shm_open") == 0 || strcmp(name, "sem_open") == 0) &&
         strstr(line, "\"errno\":null") != NULL && (enum_arg_num(line, "oflag", 0) & O_CREAT) &&
         (enum_arg_num(line, "mode", 0) & 0600) == 0600 &&
@@ -577,6 +607,29 @@ static int on_own_object(const char *line)
     if (enum_arg_str(line, "name", id, sizeof(id)) == 0)
         return own_has("name", id);
     return 0;
+}
+
+/* Before LINE's call (of FN) is noted: what it cannot meet because the clean run shows the
+   object or path was the tree's own (OWN_KEY, OWN_OPENED, OWN_PATH; 0 if none). A shmget or
+   semget by key that returned the id the tree created under that key, with the owner's read and
+   write, asking for no more than the size or nsems it was created with, opened it: neither
+   EACCES nor EINVAL nor a creation errno can happen (docs/outside-projects.md, causes 3-5). */
+static int known_before(int fn, const char *line)
+{
+    const char *name = shmfault_function_name((unsigned)fn);
+    char key[200];
+    if (strcmp(name, "ftok") == 0 && enum_arg_str(line, "path", key, sizeof(key)) == 0)
+        return strcmp(key, ".") == 0 || own_has("path", key) ? OWN_PATH : 0;
+    int shm = strcmp(name, "shmget") == 0;
+    long ret = enum_ret(line);
+    if ((!shm && strcmp(name, "semget") != 0) || ret < 0 ||
+        enum_arg_str(line, "key", key, sizeof(key) - 32) != 0)
+        return 0;
+    snprintf(key + strlen(key), 32, " %ld", ret);
+    long i = own_find(shm ? "shmkey" : "semkey", key);
+    if (i < 0 || enum_arg_num(line, shm ? "size" : "nsems", ~0UL) > own[i].size)
+        return 0;
+    return OWN_KEY | OWN_OPENED;
 }
 
 /* Did LINE's call find no object (ENOENT in the clean run: a best-effort shm_unlink before
@@ -608,6 +661,7 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
         if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
                                     enum_ret(line) == 0))
             continue; /* the child's return from fork is the parent's call, not a point */
+        int known = known_before(fn, line);
         note_creation(fn, line);
         if (images == 0)
             snprintf(first, sizeof(first), "%s", img), images = 1, first_pid = pid;
@@ -624,7 +678,8 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
         const struct death *d = enum_death_of(clean, pid);
         pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", run, child,
                                 child && d && d->forked,
-                                on_own_object(line) || found_nothing(line),
+                                (on_own_object(line) || found_nothing(line) ? OWN_PERM : 0) |
+                                    known,
                                 procs, ""};
         snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
         n++;
@@ -644,8 +699,59 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
     return n;
 }
 
-/* The faults tried at point PT: the errnos of the mode (without permission errnos on the
-   tree's own objects), then the crashes. */
+/* OWN_KEY, OWN_OPENED and OWN_PATH exclude an errno only when every clean run shows them:
+   clears in PTS (N points of the first clean run) those clean run R does not show. */
+static void agree_known(const struct run *r, struct point *pts, unsigned n)
+{
+    static unsigned char met[MAX_POINTS];
+    char path[1200], line[2048];
+    memset(met, 0, n);
+    nown = 0;
+    snprintf(path, sizeof(path), "%s/trace.jsonl", r->dir);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f)) {
+        int fn = enum_line_fn(line);
+        const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
+        unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
+        long pid = p ? strtol(p + 6, NULL, 10) : -1;
+        if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
+                                    enum_ret(line) == 0))
+            continue;
+        int known = known_before(fn, line);
+        note_creation(fn, line);
+        const char *img = image_of(r, pid);
+        int child = r->main_pid >= 0 && pid != r->main_pid;
+        unsigned long run = enum_run_of(img, line);
+        for (unsigned i = 0; i < n; i++)
+            if (!met[i] && pts[i].fn == (unsigned)fn && pts[i].call == call &&
+                pts[i].child == child && pts[i].run == run &&
+                (pts[i].image[0] == '\0' || strcmp(pts[i].image, img) == 0)) {
+                met[i] = 1;
+                pts[i].own &= known | OWN_PERM;
+            }
+    }
+    if (f)
+        fclose(f);
+    for (unsigned i = 0; i < n; i++)
+        if (!met[i])
+            pts[i].own &= OWN_PERM;
+}
+
+/* Can a call whose point has OWN (the OWN_ mask) not fail with errno E? A peer may remove a
+   path or change its mode (PEER: --errnos peer). */
+static int cannot_meet(int own_mask, int e, int peer)
+{
+    if ((own_mask & (OWN_PERM | OWN_KEY)) && (e == EACCES || e == EPERM))
+        return 1;
+    if ((own_mask & OWN_KEY) && e == EINVAL)
+        return 1;
+    if ((own_mask & OWN_OPENED) && (e == ENOSPC || e == ENOMEM || e == ENFILE))
+        return 1;
+    return (own_mask & OWN_PATH) && !peer && (e == ENOENT || e == EACCES);
+}
+
+/* The faults tried at point PT: the errnos of the mode (without those the point's OWN mask says
+   it cannot meet), then the crashes. */
 static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls, int own_obj,
                           const char **out)
 {
@@ -662,7 +768,7 @@ static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cl
             n = MAX_FAULTS;
         unsigned kept = 0;
         for (unsigned i = 0; i < n; i++)
-            if (!own_obj || (errs[i] != EACCES && errs[i] != EPERM))
+            if (!cannot_meet(own_obj, errs[i], o->errnos == ERRNOS_PEER))
                 errs[kept++] = errs[i];
         n = kept;
     }
@@ -902,6 +1008,8 @@ static int run_matrix(const struct options *o, FILE *tsv)
                     base_runs[0]->nleft, i + 1, base_runs[i]->nleft);
     enum_runs_scan((const struct run *const *)base_runs, nbase);
     unsigned npts = list_points(base_runs[0], pts, MAX_POINTS), total = 0;
+    for (unsigned i = 1; i < nbase; i++)
+        agree_known(base_runs[i], pts, npts);
     if (o->replay) { /* the harness's fault plan numbers calls per worker, up to 8 */
         unsigned kept = 0;
         for (unsigned i = 0; i < npts; i++)

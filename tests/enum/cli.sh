@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli.sh SOURCE_DIR BUILD_DIR: shmfuzz enumerate and run --isolate from the command line:
 # --suppressions (objects kept by design are no leak), more than 40 non-ok cells (exit 1, not a
-# broken pipe), a clean run that fails (exit 2 before the matrix).
+# broken pipe), a clean run that fails (exit 2 before the matrix), which errnos an open by key
+# gets (--errnos peer, clean runs that disagree).
 set -uo pipefail
 src=$1 build=$2
 unshare -ipmf --mount-proc true 2>/dev/null || { echo "skipped: needs namespaces (root)"; exit 77; }
@@ -46,4 +47,17 @@ sfz enumerate --report "$work/false" -- /bin/false
 rc=$?
 [[ $rc == 2 ]] && grep -q 'fails without any fault' "$work/err" && [[ ! -d $work/false/runs/1 ]] &&
   ok "a failing clean run: exit 2 before any cell" || bad "failing clean run: exit $rc: $(tail -n 2 "$work/err")"
+# keyed's client opens by key what its server made (tests/enum/programs.tsv: no EACCES, EINVAL,
+# creation errno there, no ENOENT/EACCES on an ftok of a path already resolved): a peer's rm
+# still reaches ftok (--errnos peer), and clean runs that disagree keep the errnos.
+keyed=$build/tests/enum/programs/e-keyed
+has() { awk -F '\t' -v f="$2" -v c="$3" -v x="$4" '$2 == f && $3 == c && $4 == x' "$1/cells.tsv" | grep -q .; }
+sfz enumerate --errnos peer --report "$work/peer" -- "$keyed"
+has "$work/peer" ftok 1 ENOENT,proc=children && ! has "$work/peer" shmget 1 EACCES,proc=children &&
+  ok "enumerate --errnos peer: ftok of a resolved path gets ENOENT, the open by key no EACCES" ||
+  bad "keyed --errnos peer: $(cut -f 2-4 "$work/peer/cells.tsv" | grep -v SIGKILL | tr '\n' ' ')"
+sfz enumerate --report "$work/alt" -- "$keyed" "$work/count"
+has "$work/alt" semget 1 ENOSPC,proc=children && ! has "$work/alt" shmget 1 EACCES,proc=children &&
+  ok "enumerate: clean runs that disagree on who made the set keep semget's ENOSPC" ||
+  bad "keyed, alternating: $(cut -f 2-4 "$work/alt/cells.tsv" | grep -v SIGKILL | tr '\n' ' ')"
 exit $fail
