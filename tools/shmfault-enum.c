@@ -91,6 +91,7 @@ struct point {
                                   either way EACCES and EPERM cannot happen */
     int roles;                 /* several processes call: the rule names the role */
     char process[ENUM_COMM + 40]; /* "IMAGE (main)", "IMAGE run 2 (child)" */
+    int no_eintr;              /* every clean-run call of the point shows EINTR impossible */
 };
 
 struct server {
@@ -616,16 +617,19 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
         procs |= pid != first_pid && clean->main_pid >= 0; /* roles need the accounting */
         int child = clean->main_pid >= 0 && pid != clean->main_pid, seen = 0;
         unsigned long run = enum_run_of(img, line);
-        for (unsigned i = 0; i < n && !seen; i++)
+        for (unsigned i = 0; i < n && !seen; i++) {
             seen = pts[i].fn == (unsigned)fn && pts[i].call == call &&
                    strcmp(pts[i].image, img) == 0 && pts[i].child == child && pts[i].run == run;
+            if (seen)
+                pts[i].no_eintr &= enum_no_eintr(fn, line); /* every call of the point */
+        }
         if (seen)
             continue;
         const struct death *d = enum_death_of(clean, pid);
         pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", run, child,
                                 child && d && d->forked,
                                 on_own_object(line) || found_nothing(line),
-                                procs, ""};
+                                procs, "", enum_no_eintr(fn, line)};
         snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
         n++;
     }
@@ -647,7 +651,7 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
 /* The faults tried at point PT: the errnos of the mode (without permission errnos on the
    tree's own objects), then the crashes. */
 static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls, int own_obj,
-                          const char **out)
+                          int no_eintr, const char **out)
 {
     int errs[MAX_FAULTS];
     const int *doc = NULL;
@@ -664,7 +668,7 @@ static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cl
         for (unsigned i = 0; i < n; i++)
             if (!own_obj || (errs[i] != EACCES && errs[i] != EPERM))
                 errs[kept++] = errs[i];
-        n = kept;
+        n = enum_drop_eintr(errs, kept, no_eintr); /* the clean run shows it impossible */
     }
     if (o->errnos == ERRNOS_FIRST && n > 1)
         n = 1;
@@ -719,13 +723,13 @@ static struct cell *plan_cells(const struct options *o, const struct point *pts,
     const char *faults[MAX_FAULTS];
     unsigned n = 0;
     for (unsigned i = 0; i < npts; i++)
-        n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
+        n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, pts[i].no_eintr, faults);
     struct cell *cells = calloc(n ? n : 1, sizeof(*cells));
     if (cells == NULL)
         enum_die("out of memory (%u cells)", n);
     *total = 0;
     for (unsigned i = 0; i < npts; i++) {
-        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
+        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, pts[i].no_eintr, faults);
         for (unsigned k = 0; k < nf; k++)
             cells[(*total)++] = (struct cell){pts[i], faults[k], NULL, 0, NULL};
     }
@@ -1004,7 +1008,7 @@ static int list_faults(int argc, char **argv)
         enum_die("'%s' is not an intercepted function", argv[2]);
     if (line != NULL)
         cls = enum_class_of(fn, line);
-    unsigned n = faults_of(&o, (unsigned)fn, cls, 0, faults);
+    unsigned n = faults_of(&o, (unsigned)fn, cls, 0, line ? enum_no_eintr(fn, line) : 0, faults);
     for (unsigned i = 0; i < n; i++)
         puts(faults[i]);
     return 0;
