@@ -30,21 +30,22 @@ struct sf_ksigaction {
 
 int sf_has_handler(void)
 {
-    for (int sig = 1; sig <= 64; sig++) {
+    int saved = errno, found = 0;
+    for (int sig = 1; sig <= 64 && !found; sig++) {
         struct sf_ksigaction old;
         if (sig == SIGKILL || sig == SIGSTOP)
             continue;
         if (syscall(SYS_rt_sigaction, sig, NULL, &old, (size_t)8) != 0)
             continue; /* a signal number this kernel does not have */
-        if (old.handler != (void *)SIG_DFL && old.handler != (void *)SIG_IGN)
-            return 1;
+        found = old.handler != (void *)SIG_DFL && old.handler != (void *)SIG_IGN;
     }
-    return 0;
+    errno = saved;
+    return found;
 }
 
-/* The value of semaphore NUM of SEMID as the operations before it left it: VALS/NUMS hold the
-   ones read so far (N of them). -1: it cannot be read (the call will fail without sleeping,
-   or the set is gone: not judged either way by the caller). */
+/* Where VALS holds semaphore NUM of SEMID (read once with GETVAL, then as the operations before
+   left it); VALS/NUMS hold the N read so far. -1: it cannot be read (the call fails without
+   sleeping, or the set is gone): the caller then does not judge. */
 static long value_of(int semid, unsigned short num, long *vals, unsigned short *nums, size_t *n)
 {
     for (size_t i = 0; i < *n; i++)
