@@ -648,6 +648,33 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
     return n;
 }
 
+/* A point keeps no_eintr only if the calls of it in clean run R show EINTR impossible too (a
+   lock free in one clean run may be taken in another). Matched as list_points does; an image
+   it left "" (one image) matches any. */
+static void eintr_in_run(const struct run *r, struct point *pts, unsigned n)
+{
+    char path[1200], line[2048];
+    snprintf(path, sizeof(path), "%s/trace.jsonl", r->dir);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f)) {
+        int fn = enum_line_fn(line);
+        const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
+        unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
+        long pid = p ? strtol(p + 6, NULL, 10) : -1;
+        if (fn < 0 || call == 0)
+            continue;
+        const char *img = image_of(r, pid);
+        int child = r->main_pid >= 0 && pid != r->main_pid;
+        unsigned long run = enum_run_of(img, line);
+        for (unsigned i = 0; i < n; i++)
+            if (pts[i].fn == (unsigned)fn && pts[i].call == call && pts[i].child == child &&
+                pts[i].run == run && (!pts[i].image[0] || strcmp(pts[i].image, img) == 0))
+                pts[i].no_eintr &= enum_no_eintr(fn, line);
+    }
+    if (f)
+        fclose(f);
+}
+
 /* The faults tried at point PT: the errnos of the mode (without permission errnos on the
    tree's own objects), then the crashes. */
 static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls, int own_obj,
@@ -906,6 +933,8 @@ static int run_matrix(const struct options *o, FILE *tsv)
                     base_runs[0]->nleft, i + 1, base_runs[i]->nleft);
     enum_runs_scan((const struct run *const *)base_runs, nbase);
     unsigned npts = list_points(base_runs[0], pts, MAX_POINTS), total = 0;
+    for (unsigned i = 1; i < nbase; i++)
+        eintr_in_run(base_runs[i], pts, npts); /* EINTR dropped only if no clean run allows it */
     if (o->replay) { /* the harness's fault plan numbers calls per worker, up to 8 */
         unsigned kept = 0;
         for (unsigned i = 0; i < npts; i++)

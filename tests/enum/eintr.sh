@@ -45,4 +45,11 @@ if grep -qx 'sem_wait@1 e-eintr-bug (main)' <<<"$cells" &&
   ! grep -q '^semop@1 e-eintr-bug (main)' <<<"$cells"; then
   ok "e-eintr-bug: the handler gives sem_wait its EINTR, the V still has none"
 else bad "e-eintr-bug: EINTR cells: $cells"; fi
+# Clean runs that differ: the child's P sleeps in all but the first, so it keeps its EINTR cell.
+"$enum" --lib "$lib" --runs "$work/runs" --baseline 3 -- "$bin/e-eintr-runs" "$work/count" \
+  >"$work/runs.log" 2>&1
+cells=$(eintr_cells "$work/runs")
+if grep -qx 'semop@1 e-eintr-runs (child)' <<<"$cells"; then
+  ok "e-eintr-runs: a P that slept in a later clean run keeps its EINTR"
+else bad "e-eintr-runs: EINTR cells: $cells $(tail -n 2 "$work/runs.log")"; fi
 exit $fail
