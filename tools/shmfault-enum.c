@@ -92,6 +92,7 @@ struct point {
                                   tree created itself, or on none (ENOENT), by key, ... */
     int roles;                 /* several processes call: the rule names the role */
     char process[ENUM_COMM + 40]; /* "IMAGE (main)", "IMAGE run 2 (child)" */
+    int no_eintr;              /* every clean-run call of the point shows EINTR impossible */
 };
 
 struct server {
@@ -670,9 +671,12 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
         procs |= pid != first_pid && clean->main_pid >= 0; /* roles need the accounting */
         int child = clean->main_pid >= 0 && pid != clean->main_pid, seen = 0;
         unsigned long run = enum_run_of(img, line);
-        for (unsigned i = 0; i < n && !seen; i++)
+        for (unsigned i = 0; i < n && !seen; i++) {
             seen = pts[i].fn == (unsigned)fn && pts[i].call == call &&
                    strcmp(pts[i].image, img) == 0 && pts[i].child == child && pts[i].run == run;
+            if (seen)
+                pts[i].no_eintr &= enum_no_eintr(fn, line); /* every call of the point */
+        }
         if (seen)
             continue;
         const struct death *d = enum_death_of(clean, pid);
@@ -680,7 +684,7 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
                                 child && d && d->forked,
                                 (on_own_object(line) || found_nothing(line) ? OWN_PERM : 0) |
                                     known,
-                                procs, ""};
+                                procs, "", enum_no_eintr(fn, line)};
         snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
         n++;
     }
@@ -699,9 +703,11 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
     return n;
 }
 
-/* OWN_KEY, OWN_OPENED and OWN_PATH exclude an errno only when every clean run shows them:
-   clears in PTS (N points of the first clean run) those clean run R does not show. */
-static void agree_known(const struct run *r, struct point *pts, unsigned n)
+/* What clean run R shows that the first one showed too: OWN_KEY, OWN_OPENED and OWN_PATH
+   exclude an errno, and no_eintr drops EINTR, only when every clean run shows it (a lock free
+   in one clean run may be taken in another). Clears in PTS (N points of the first clean run)
+   what R does not show; a point R does not reach at all keeps neither. */
+static void agree_clean_run(const struct run *r, struct point *pts, unsigned n)
 {
     static unsigned char met[MAX_POINTS];
     char path[1200], line[2048];
@@ -723,18 +729,21 @@ static void agree_known(const struct run *r, struct point *pts, unsigned n)
         int child = r->main_pid >= 0 && pid != r->main_pid;
         unsigned long run = enum_run_of(img, line);
         for (unsigned i = 0; i < n; i++)
-            if (!met[i] && pts[i].fn == (unsigned)fn && pts[i].call == call &&
-                pts[i].child == child && pts[i].run == run &&
-                (pts[i].image[0] == '\0' || strcmp(pts[i].image, img) == 0)) {
+            if (pts[i].fn == (unsigned)fn && pts[i].call == call && pts[i].child == child &&
+                pts[i].run == run && (pts[i].image[0] == '\0' || strcmp(pts[i].image, img) == 0)) {
+                pts[i].no_eintr &= enum_no_eintr(fn, line); /* every call of the point */
+                if (!met[i])
+                    pts[i].own &= known | OWN_PERM;
                 met[i] = 1;
-                pts[i].own &= known | OWN_PERM;
             }
     }
     if (f)
         fclose(f);
     for (unsigned i = 0; i < n; i++)
-        if (!met[i])
+        if (!met[i]) {
             pts[i].own &= OWN_PERM;
+            pts[i].no_eintr = 0;
+        }
 }
 
 /* Can a call whose point has OWN (the OWN_ mask) not fail with errno E? A peer may remove a
@@ -751,9 +760,10 @@ static int cannot_meet(int own_mask, int e, int peer)
 }
 
 /* The faults tried at point PT: the errnos of the mode (without those the point's OWN mask says
-   it cannot meet), then the crashes. */
+   it cannot meet, and without EINTR where every clean run shows it impossible), then the
+   crashes. */
 static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cls, int own_obj,
-                          const char **out)
+                          int no_eintr, const char **out)
 {
     int errs[MAX_FAULTS];
     const int *doc = NULL;
@@ -770,7 +780,7 @@ static unsigned faults_of(const struct options *o, unsigned fn, unsigned long cl
         for (unsigned i = 0; i < n; i++)
             if (!cannot_meet(own_obj, errs[i], o->errnos == ERRNOS_PEER))
                 errs[kept++] = errs[i];
-        n = kept;
+        n = enum_drop_eintr(errs, kept, no_eintr); /* the clean run shows it impossible */
     }
     if (o->errnos == ERRNOS_FIRST && n > 1)
         n = 1;
@@ -825,13 +835,13 @@ static struct cell *plan_cells(const struct options *o, const struct point *pts,
     const char *faults[MAX_FAULTS];
     unsigned n = 0;
     for (unsigned i = 0; i < npts; i++)
-        n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
+        n += faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, pts[i].no_eintr, faults);
     struct cell *cells = calloc(n ? n : 1, sizeof(*cells));
     if (cells == NULL)
         enum_die("out of memory (%u cells)", n);
     *total = 0;
     for (unsigned i = 0; i < npts; i++) {
-        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, faults);
+        unsigned nf = faults_of(o, pts[i].fn, pts[i].cls, pts[i].own, pts[i].no_eintr, faults);
         for (unsigned k = 0; k < nf; k++)
             cells[(*total)++] = (struct cell){pts[i], faults[k], NULL, 0, NULL};
     }
@@ -1009,7 +1019,7 @@ static int run_matrix(const struct options *o, FILE *tsv)
     enum_runs_scan((const struct run *const *)base_runs, nbase);
     unsigned npts = list_points(base_runs[0], pts, MAX_POINTS), total = 0;
     for (unsigned i = 1; i < nbase; i++)
-        agree_known(base_runs[i], pts, npts);
+        agree_clean_run(base_runs[i], pts, npts); /* only what every clean run shows */
     if (o->replay) { /* the harness's fault plan numbers calls per worker, up to 8 */
         unsigned kept = 0;
         for (unsigned i = 0; i < npts; i++)
@@ -1112,7 +1122,7 @@ static int list_faults(int argc, char **argv)
         enum_die("'%s' is not an intercepted function", argv[2]);
     if (line != NULL)
         cls = enum_class_of(fn, line);
-    unsigned n = faults_of(&o, (unsigned)fn, cls, 0, faults);
+    unsigned n = faults_of(&o, (unsigned)fn, cls, 0, line ? enum_no_eintr(fn, line) : 0, faults);
     for (unsigned i = 0; i < n; i++)
         puts(faults[i]);
     return 0;

@@ -273,6 +273,7 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
     c->caller = caller;
     c->alen = 0;
     c->args[0] = '\0';
+    c->would_sleep = -1;
     c->tracing = sf_trace_fd >= 0 && (armed || sf_trace_all);
     c->call = 0;
     if (armed) {
@@ -334,6 +335,17 @@ static void action_name(struct sf_buf *b, const struct sf_rule *r)
     }
 }
 
+/* What tells whether EINTR can happen at this call (eintr.c; docs/faults.md): "handler" on the
+   sem_wait family, "would_sleep" on semop/semtimedop when it could be decided. Only traced
+   calls pay for them. */
+static void eintr_facts(struct sf_buf *b, const struct sf_call *c)
+{
+    if (c->fn == SF_FN_sem_wait || c->fn == SF_FN_sem_timedwait || c->fn == SF_FN_sem_clockwait)
+        sf_put(b, sf_has_handler() ? ",\"handler\":true" : ",\"handler\":false");
+    else if ((c->fn == SF_FN_semop || c->fn == SF_FN_semtimedop) && c->would_sleep >= 0)
+        sf_put(b, c->would_sleep ? ",\"would_sleep\":true" : ",\"would_sleep\":false");
+}
+
 /* One JSON line: RET is the text of the result (a number, a quoted hex string or null). */
 static void trace_line(const struct sf_call *c, const char *ret, int err, const struct sf_rule *r)
 {
@@ -379,7 +391,9 @@ static void trace_line(const struct sf_call *c, const char *ret, int err, const 
         sf_put_udec(&b, sf_run_no);
     else
         sf_put(&b, "null");
-    sf_put(&b, sf_run_overlap ? ",\"overlap\":true}" : ",\"overlap\":false}");
+    sf_put(&b, sf_run_overlap ? ",\"overlap\":true" : ",\"overlap\":false");
+    eintr_facts(&b, c);
+    sf_putc(&b, '}');
     line[b.len++] = '\n';
     sf_trace_write(line, b.len); /* checked; one write: whole lines even with O_APPEND */
 }

@@ -193,6 +193,7 @@ struct sf_call {
     uintptr_t caller;
     size_t alen;
     char args[200];
+    signed char would_sleep; /* semop/semtimedop, traced: 1/0, -1 not known (eintr.c) */
 };
 
 /*
@@ -281,6 +282,12 @@ enum {
  * sf_peek_str: 0 a whole string (NUL included) fit in BUF, 1 truncated, -1 unreadable (BUF ""). */
 int sf_peek(void *dst, const void *src, size_t n) SF_HIDDEN;
 int sf_peek_str(char *buf, size_t size, const char *s) SF_HIDDEN;
+
+/* eintr.c, traced calls only: a signal handler is installed in this process (1/0); the
+ * operations SOPS of SEMID would sleep now (1), proceed or fail at once (0), not known (-1). */
+int sf_has_handler(void) SF_HIDDEN;
+struct sembuf;
+int sf_sem_would_sleep(int semid, const struct sembuf *sops, size_t nsops) SF_HIDDEN;
 
 /* At exit of the root process: one line on FD per rule that never fired because the tree
  * never made an armed call of its function. Returns the number of lines. */

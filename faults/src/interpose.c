@@ -85,9 +85,10 @@ static inline unsigned long sem_class(unsigned fn, const struct sembuf *sops, si
 /* The trace's operations: the first one's num= and op= (what tells one operation from another:
  * enumerate's retry judgement needs it), then flags=, the same OR as the class (0x0 for no
  * operation) or "(bad address)"; num= and op= only when an operation could be read. */
-static void trace_sem_ops(struct sf_call *c, const struct sembuf *sops, size_t nsops)
+static void trace_sem_ops(struct sf_call *c, int semid, const struct sembuf *sops, size_t nsops)
 {
     struct sembuf first = {0, 0, 0};
+    c->would_sleep = (signed char)sf_sem_would_sleep(semid, sops, nsops); /* eintr.c */
     if (nsops > 0 && sops != NULL && sf_peek(&first, sops, sizeof(first)) == 0) {
         sf_arg_dec(c, "num", first.sem_num);
         sf_arg_dec(c, "op", first.sem_op);
@@ -103,7 +104,7 @@ static void trace_sem_ops(struct sf_call *c, const struct sembuf *sops, size_t n
     sf_put(&b, "flags=(bad address)");
     c->alen = b.len;
 }
-#define SF_SEMOPS(sops, nsops) trace_sem_ops(&c, (sops), (nsops))
+#define SF_SEMOPS(sops, nsops) trace_sem_ops(&c, semid, (sops), (nsops))
 
 /* ---- bookkeeping hooks: the ledger, shm descriptors, mappings ----------------------------- */
 

@@ -19,7 +19,8 @@ run_sfz enumerate --crash --report "$WORK/correct" -- "$correct"
 expect_status 0 "enumerate of the correct program: every cell ok"
 expect_in "$(cat "$WORK/correct/report.md")" "^Outcomes: ok [0-9]+$" "its report has only ok cells"
 cells=$(($(wc -l <"$WORK/correct/cells.tsv") - 1))
-[[ $cells -gt 30 ]] && pass "correct: $cells cells (every point x realistic errnos + crashes)" || fail "correct: only $cells cells"
+# (no EINTR at its V nor at a P that finds the token: neither sleeps; docs/faults.md)
+[[ $cells -gt 25 ]] && pass "correct: $cells cells (every point x realistic errnos + crashes)" || fail "correct: only $cells cells"
 
 run_sfz enumerate --crash --report "$WORK/ignores" -- "$ignores"
 expect_status 1 "enumerate of ignores-shmat finds its bug"

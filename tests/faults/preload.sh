@@ -150,6 +150,23 @@ assert inj[0]["errno"] == "ENOMEM" and inj[0]["rule"] == 0 and inj[0]["call"] ==
 assert any(l["fn"] == "shmget" and l["injected"] is None for l in lines)
 assert all(l["run"] == 1 and l["overlap"] is False for l in lines), "one process: run 1"
 ' "$work/trace"
+  # The EINTR facts (docs/faults.md): a last key, only on the calls it is about.
+  local fn
+  for fn in semop semtimedop sem_wait sem_timedwait; do
+    rm -f "$work/trace.$fn"
+    pre "" env SHMFAULT_TRACE="$work/trace.$fn" "$prog" call "$fn"
+    check "trace: $fn says whether EINTR can happen" python3 -c '
+import json, sys
+fn = sys.argv[2]
+last = {"semop": "would_sleep", "semtimedop": "would_sleep"}.get(fn, "handler")
+keys = ["pid", "fn", "call", "args", "ret", "errno", "injected", "rule", "caller", "run", "overlap"]
+lines = [json.loads(l) for l in open(sys.argv[1])]
+mine = [l for l in lines if l["fn"] == fn]
+assert len(mine) == 1 and list(mine[0].keys()) == keys + [last], lines
+assert mine[0][last] is False, mine  # no handler; a zero-wait on 0 with IPC_NOWAIT
+assert all(list(l.keys()) == keys for l in lines if l["fn"] != fn), lines
+' "$work/trace.$fn" "$fn"
+  done
   rm -f "$work"/t.*
   pre "" env SHMFAULT_TRACE="$work/t.%p" "$prog" forks
   check "trace: %p gives one file per process (4)" test "$(find "$work" -name 't.*' | wc -l)" -eq 4

@@ -119,6 +119,12 @@ unsigned long enum_run_of(const char *image, const char *line);
 /* The "run" of a trace LINE (which run of its image the calling process is), 0 if none. */
 unsigned long enum_line_run(const char *line);
 
+/* eintr.c: 1 if trace LINE (a call of FN) shows EINTR could not happen there: no signal handler
+   (sem_wait family) or an operation that would not sleep (semop family); 0 when not judged. */
+int enum_no_eintr(int fn, const char *line);
+/* ERRS without EINTR when NO_EINTR; returns the new count. */
+unsigned enum_drop_eintr(int *errs, unsigned n, int no_eintr);
+
 /* suppress.c: objects (lines of "left") a suppressions file says not to report. */
 int enum_suppressions_load(const char *path, char *why, size_t size);
 int enum_suppressed(const char *left_line);

@@ -14,7 +14,9 @@ int main(void)
         perror("swallows-semop: semget");
         return 1;
     }
-    struct sembuf up = {0, 1, 0};
+    /* SEM_UNDO: the kernel may fail to allocate the undo record (ENOMEM); a plain V on the
+       program's own set never sleeps, so it cannot fail with EINTR (docs/faults.md) */
+    struct sembuf up = {0, 1, SEM_UNDO};
     (void)semop(id, &up, 1); /* the bug: its failure is never looked at */
     if (semctl(id, 0, IPC_RMID) < 0) {
         perror("swallows-semop: semctl");

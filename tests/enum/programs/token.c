@@ -5,12 +5,17 @@
  * every other failure says why and exits 1 (the parent then removes the set).
  * PLANTED DEFECT (-DBUGGY): the child passes over a failed P and answers anyway, as if it had
  * the token (semop@1 of the child, EINTR: swallowed). A later semop of a different operation
- * is no retry.
+ * is no retry. The parent gives the token only once the kernel counts the child as waiting for
+ * it (or the child answered or ended without waiting), so the child's P sleeps and can be
+ * interrupted: enumerate gives EINTR only to a semop that would sleep (docs/faults.md, "When
+ * EINTR is realistic").
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +46,20 @@ static int child(int semid)
     return 0;
 }
 
+/* Until the child sleeps in its P, has answered without it, or has ended (not reaped). Asked
+   with raw system calls: the test's synchronisation, not calls under test. */
+static void child_waits(int semid, pid_t pid)
+{
+    siginfo_t si = {0};
+    while (syscall(SYS_semctl, semid, 0, GETNCNT, 0) <= 0 &&
+           syscall(SYS_semctl, semid, 1, GETVAL, 0) <= 0) {
+        si.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == pid)
+            return;
+        sched_yield();
+    }
+}
+
 int main(void)
 {
     int semid = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600), rc = 0, st = 0;
@@ -56,6 +75,7 @@ int main(void)
     }
     if (pid == 0)
         _exit(child(semid));
+    child_waits(semid, pid);
     if (op(semid, 0, 1) != 0 || op(semid, 1, -1) != 0) {
         perror("token: semop");
         rc = 1;
