@@ -535,15 +535,18 @@ static struct {
 } own[MAX_OWN];
 static unsigned nown;
 
+/* A record that does not fit is never kept or matched: a cut path must not pass for another. */
 static void own_add(const char *kind, const char *id)
 {
-    if (nown < MAX_OWN)
+    if (nown < MAX_OWN && strlen(kind) + 1 + strlen(id) < sizeof(own[0].what))
         snprintf(own[nown].what, sizeof(own[0].what), "%s %s", kind, id), own[nown++].size = 0;
 }
 
 static long own_find(const char *kind, const char *id)
 {
-    char what[200];
+    char what[sizeof(own[0].what)];
+    if (strlen(kind) + 1 + strlen(id) >= sizeof(what))
+        return -1;
     snprintf(what, sizeof(what), "%s %s", kind, id);
     for (unsigned i = 0; i < nown; i++)
         if (strcmp(own[i].what, what) == 0)
