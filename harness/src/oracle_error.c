@@ -3,13 +3,15 @@
  * own process during the op made a call fail. Legitimate retries are accepted: if the injected
  * function was called again after the injection (semop after EINTR), the code handled it.
  * An errno that only means "a peer removed the object" (semop's EIDRM/EINVAL) is not judged
- * when the op went on, after the failure, to make other calls of the layer (calls before it,
- * such as a create's semget and semctl SETALL, do not count): the library may have asked the kernel
+ * when the op went on, after its first failure, to make other calls of the layer (calls before
+ * it, such as a create's semget and semctl SETALL, do not count; the query that answered
+ * "removed" after a failed semop does): the library may have asked the kernel
  * whether the object is gone (semctl IPC_STAT), found it gone for real, and rightly had
  * nothing left to do (a close of a removed ring); what the kernel answered is not seen here.
  * Code that takes the errno for "done" without asking anything is still judged.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "exec_internal.h"
@@ -31,6 +33,13 @@ static int peer_only(int fn, int err)
     return in_all;
 }
 
+/* The calls code asks the kernel about an object with (IPC_STAT and the like). */
+static int is_control(int fn)
+{
+    const char *name = shmfault_function_name((unsigned)fn);
+    return name != NULL && (strcmp(name, "semctl") == 0 || strcmp(name, "shmctl") == 0);
+}
+
 int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size)
 {
     struct shmfault_injection inj;
@@ -40,8 +49,12 @@ int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size)
         return 0;
     if (inj.function >= 0 && shmfault_calls((unsigned)inj.function) > inj.call_number)
         return 0; /* called again after the failure: a retry that succeeded */
-    if (inj.function >= 0 && peer_only(inj.function, inj.value) &&
-        shmfault_calls_after_injection() > 0)
+    /* asked after the op's first failure: a call after the newest one, or the newest is itself
+       the question, a control call made after an earlier failure of the op (a semctl IPC_STAT
+       that answered "removed" after a failed semop; not a semop failing again) */
+    int asked = shmfault_calls_after_injection() > 0 ||
+                (shmfault_injections() - injections_before > 1 && is_control(inj.function));
+    if (inj.function >= 0 && peer_only(inj.function, inj.value) && asked)
         return 0; /* not judged: the op may have found the object really gone (see the top) */
     const char *fn = shmfault_function_name((unsigned)inj.function);
     const char *err = shmfault_errno_name(inj.value);
