@@ -97,13 +97,29 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
     return (b->tv_sec - a->tv_sec) * 1000L + (b->tv_nsec - a->tv_nsec) / 1000000L;
 }
 
-/* 0 and *WSTATUS when CHILD ended within TIMEOUT_MS; 1 when it did not. SIGCHLD is blocked. */
-static int wait_cell(pid_t child, uint32_t timeout_ms, int *wstatus)
+/* Sleeps until a SIGCHLD or at most CAP_MS (0: no cap) while LIMIT_MS since START have not
+   passed; 0 when they have. SIGCHLD is blocked. */
+static int wait_chld(const struct timespec *start, uint32_t limit_ms, long cap_ms)
 {
-    struct timespec start, now;
+    struct timespec now;
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long left = (long)limit_ms - ms_between(start, &now);
+    if (left <= 0)
+        return 0;
+    if (cap_ms > 0 && left > cap_ms)
+        left = cap_ms;
+    struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
+    (void)sigtimedwait(&chld, NULL, &ts);
+    return 1;
+}
+
+/* 0 and *WSTATUS when CHILD ended within TIMEOUT_MS; 1 when it did not. SIGCHLD is blocked. */
+static int wait_cell(pid_t child, uint32_t timeout_ms, int *wstatus)
+{
+    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         int st;
@@ -113,12 +129,8 @@ static int wait_cell(pid_t child, uint32_t timeout_ms, int *wstatus)
                 *wstatus = st;
                 return 0;
             }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long left = (long)timeout_ms - ms_between(&start, &now);
-        if (left <= 0)
+        if (!wait_chld(&start, timeout_ms, 0))
             return 1;
-        struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
-        (void)sigtimedwait(&chld, NULL, &ts);
     }
 }
 
@@ -215,10 +227,7 @@ static int only_survivors(const char *survivors)
  * the list is looked at again every 100 ms as well as at each SIGCHLD. */
 static void wait_rest(uint32_t grace_ms, const char *survivors)
 {
-    struct timespec start, now;
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
+    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         pid_t p;
@@ -228,13 +237,8 @@ static void wait_rest(uint32_t grace_ms, const char *survivors)
             return;
         if (only_survivors(survivors))
             return;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long left = (long)grace_ms - ms_between(&start, &now);
-        if (left <= 0)
+        if (!wait_chld(&start, grace_ms, 100))
             return;
-        left = left < 100 ? left : 100;
-        struct timespec ts = {0, left * 1000000L};
-        (void)sigtimedwait(&chld, NULL, &ts);
     }
 }
 

@@ -371,6 +371,8 @@ void sf_outfd_adopt_fd(struct sf_outfd *o, int fd) SF_HIDDEN;
 int sf_outfd_get(struct sf_outfd *o) SF_HIDDEN;
 int sf_outfd_write(struct sf_outfd *o, const char *p, size_t n) SF_HIDDEN;
 void sf_outfd_close(struct sf_outfd *o) SF_HIDDEN;
+/* The descriptor number of SLOT (top of the table - SLOT), -1 when the table has under 64. */
+int sf_outfd_slot_number(int slot) SF_HIDDEN;
 /* The layer's own stderr: a copy made at load that survives the program closing fd 2. */
 void sf_outfd_keep_stderr(void) SF_HIDDEN;
 /* Under Valgrind, names the process after its program as the kernel would natively. */

@@ -39,6 +39,12 @@ static void set_cloexec(int fd, int on)
         (void)fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
 }
 
+int sf_outfd_slot_number(int slot)
+{
+    int top = top_fd();
+    return top + 1 < 64 ? -1 : top - slot;
+}
+
 /* FD moved high: onto its slot when that number is free (at load, before the program runs),
  * else the lowest free number of the top 64. Closes FD; returns the new one or -1. */
 static int move_high(int fd, int slot, int cloexec, int use_slot)

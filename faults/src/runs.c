@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,17 +46,6 @@ unsigned long sf_run_no = 1; /* linked: the program is the one run of its image 
 #endif
 int sf_run_overlap;
 static struct runs_area *area;
-
-/* The descriptor slot (top of the table - 3; 0..2 are the trace, ledger and stderr copy). */
-static int slot_fd(void)
-{
-    struct rlimit rl;
-    long top = 1024;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        (long)rl.rlim_cur < top)
-        top = (long)rl.rlim_cur;
-    return top < 64 ? -1 : (int)top - 1 - SF_SLOT_RUNS;
-}
 
 static uint64_t name_key(const char *s)
 {
@@ -175,7 +163,7 @@ static unsigned long take_number(const char *name)
 static void runs_start(int want, int fresh)
 {
     char comm[17] = "";
-    int slot = slot_fd();
+    int slot = sf_outfd_slot_number(SF_SLOT_RUNS); /* 0..2: trace, ledger, stderr */
     if (area != NULL) { /* a fork server's cell: the server's mapping is not the cell's */
         syscall(SYS_munmap, area, sizeof(*area));
         area = NULL;
