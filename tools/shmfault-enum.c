@@ -645,50 +645,77 @@ static int found_nothing(const char *line)
     return strstr(line, "\"errno\":\"ENOENT\"") != NULL && strstr(line, "\"injected\":null");
 }
 
+/* One fault point's call in a trace: what list_points and agree_clean_run read of a line. */
+struct trace_call {
+    int fn, child, known;
+    unsigned long call, run;
+    long pid;
+    const char *img;
+};
+
+/* The next line of F (a trace of run R) that is a fault point's call, with the creation it
+   records noted (note_creation) and what was known before it (known_before). 0 at the end. */
+static int next_call(FILE *f, const struct run *r, char *line, int size, struct trace_call *t)
+{
+    while (f && fgets(line, size, f)) {
+        int fn = enum_line_fn(line);
+        const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
+        unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
+        if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
+                                    enum_ret(line) == 0))
+            continue; /* the child's return from fork is the parent's call, not a point */
+        long pid = p ? strtol(p + 6, NULL, 10) : -1;
+        const char *img = image_of(r, pid);
+        int known = known_before(fn, line);
+        note_creation(fn, line);
+        *t = (struct trace_call){fn, r->main_pid >= 0 && pid != r->main_pid, known, call,
+                                 enum_run_of(img, line), pid, img};
+        return 1;
+    }
+    return 0;
+}
+
+static FILE *open_trace(const struct run *r)
+{
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/trace.jsonl", r->dir);
+    return fopen(path, "re");
+}
+
 /* Fault points of the clean run: (image, role, function, per-process call number) in order of
    first appearance, with the class of that call. Image and role stay "" when the whole tree
    is one process (or one image): the rule then needs no selector. */
 static unsigned list_points(const struct run *clean, struct point *pts, unsigned max)
 {
-    char path[1200], line[2048], first[ENUM_COMM + 1] = "";
+    char line[2048], first[ENUM_COMM + 1] = "";
     unsigned n = 0;
     int images = 0, procs = 0;
     long first_pid = -1;
-    snprintf(path, sizeof(path), "%s/trace.jsonl", clean->dir);
-    FILE *f = fopen(path, "re");
-    while (f && n < max && fgets(line, sizeof(line), f)) {
-        int fn = enum_line_fn(line);
-        const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
-        unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
-        long pid = p ? strtol(p + 6, NULL, 10) : -1;
-        const char *img = image_of(clean, pid);
-        if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
-                                    enum_ret(line) == 0))
-            continue; /* the child's return from fork is the parent's call, not a point */
-        int known = known_before(fn, line);
-        note_creation(fn, line);
+    struct trace_call t;
+    FILE *f = open_trace(clean);
+    while (n < max && next_call(f, clean, line, sizeof(line), &t)) {
         if (images == 0)
-            snprintf(first, sizeof(first), "%s", img), images = 1, first_pid = pid;
-        else if (strcmp(first, img) != 0)
+            snprintf(first, sizeof(first), "%s", t.img), images = 1, first_pid = t.pid;
+        else if (strcmp(first, t.img) != 0)
             images = 2;
-        procs |= pid != first_pid && clean->main_pid >= 0; /* roles need the accounting */
-        int child = clean->main_pid >= 0 && pid != clean->main_pid, seen = 0;
-        unsigned long run = enum_run_of(img, line);
+        procs |= t.pid != first_pid && clean->main_pid >= 0; /* roles need the accounting */
+        int seen = 0;
         for (unsigned i = 0; i < n && !seen; i++) {
-            seen = pts[i].fn == (unsigned)fn && pts[i].call == call &&
-                   strcmp(pts[i].image, img) == 0 && pts[i].child == child && pts[i].run == run;
+            seen = pts[i].fn == (unsigned)t.fn && pts[i].call == t.call &&
+                   strcmp(pts[i].image, t.img) == 0 && pts[i].child == t.child &&
+                   pts[i].run == t.run;
             if (seen)
-                pts[i].no_eintr &= enum_no_eintr(fn, line); /* every call of the point */
+                pts[i].no_eintr &= enum_no_eintr(t.fn, line); /* every call of the point */
         }
         if (seen)
             continue;
-        const struct death *d = enum_death_of(clean, pid);
-        pts[n] = (struct point){(unsigned)fn, call, enum_class_of(fn, line), "", run, child,
-                                child && d && d->forked,
+        const struct death *d = enum_death_of(clean, t.pid);
+        pts[n] = (struct point){(unsigned)t.fn, t.call, enum_class_of(t.fn, line), "", t.run,
+                                t.child, t.child && d && d->forked,
                                 (on_own_object(line) || found_nothing(line) ? OWN_PERM : 0) |
-                                    known,
-                                procs, "", enum_no_eintr(fn, line)};
-        snprintf(pts[n].image, sizeof(pts[n].image), "%s", img);
+                                    t.known,
+                                procs, "", enum_no_eintr(t.fn, line)};
+        snprintf(pts[n].image, sizeof(pts[n].image), "%s", t.img);
         n++;
     }
     if (f)
@@ -713,30 +740,19 @@ static unsigned list_points(const struct run *clean, struct point *pts, unsigned
 static void agree_clean_run(const struct run *r, struct point *pts, unsigned n)
 {
     static unsigned char met[MAX_POINTS];
-    char path[1200], line[2048];
+    char line[2048];
+    struct trace_call t;
     memset(met, 0, n);
     nown = 0;
-    snprintf(path, sizeof(path), "%s/trace.jsonl", r->dir);
-    FILE *f = fopen(path, "re");
-    while (f && fgets(line, sizeof(line), f)) {
-        int fn = enum_line_fn(line);
-        const char *c = strstr(line, "\"call\":"), *p = strstr(line, "\"pid\":");
-        unsigned long call = c ? strtoul(c + 7, NULL, 10) : 0;
-        long pid = p ? strtol(p + 6, NULL, 10) : -1;
-        if (fn < 0 || call == 0 || (strcmp(shmfault_function_name((unsigned)fn), "fork") == 0 &&
-                                    enum_ret(line) == 0))
-            continue;
-        int known = known_before(fn, line);
-        note_creation(fn, line);
-        const char *img = image_of(r, pid);
-        int child = r->main_pid >= 0 && pid != r->main_pid;
-        unsigned long run = enum_run_of(img, line);
+    FILE *f = open_trace(r);
+    while (next_call(f, r, line, sizeof(line), &t)) {
         for (unsigned i = 0; i < n; i++)
-            if (pts[i].fn == (unsigned)fn && pts[i].call == call && pts[i].child == child &&
-                pts[i].run == run && (pts[i].image[0] == '\0' || strcmp(pts[i].image, img) == 0)) {
-                pts[i].no_eintr &= enum_no_eintr(fn, line); /* every call of the point */
+            if (pts[i].fn == (unsigned)t.fn && pts[i].call == t.call && pts[i].child == t.child &&
+                pts[i].run == t.run &&
+                (pts[i].image[0] == '\0' || strcmp(pts[i].image, t.img) == 0)) {
+                pts[i].no_eintr &= enum_no_eintr(t.fn, line); /* every call of the point */
                 if (!met[i])
-                    pts[i].own &= known | OWN_PERM;
+                    pts[i].own &= t.known | OWN_PERM;
                 met[i] = 1;
             }
     }
