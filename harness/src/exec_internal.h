@@ -235,7 +235,8 @@ struct sfz_fdset {
     unsigned char open[256];
     unsigned reach; /* a later look needs to go no further (oracle_fds.c); 0: look again */
 };
-void sfz_fds_snapshot(struct sfz_fdset *s);
+/* Look at the descriptors a begin needs, first as far as HINT (a last reach; 0: the default). */
+void sfz_fds_snapshot(struct sfz_fdset *s, unsigned hint);
 /* Look again into NOW, as far as BEFORE's reach; the first fd open now and not in BEFORE, or
    -1. NOW can serve as the next begin's look when its reach is not 0. */
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);
