@@ -164,6 +164,7 @@ static void descriptors(void)
     CHECK(run("procs 1\np0 leak\n", &res) == SFZ_FIND_FD_LEAK);
     CHECK(strstr(res.why, "left fd") != NULL);
 
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE); /* an input that ended clean */
     /* the engine opens descriptors between inputs and keeps them: not the input's leak */
     int engine = open("/dev/null", O_RDONLY);
     CHECK(engine >= 0);
