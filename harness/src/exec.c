@@ -676,8 +676,10 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     sfz_state.area->removal_failed = 0;
     sfz_state.area->injected_deaths = 0;
     sfz_state.area->uncertain_slots = 0;
-    shmfault_disarm();
-    shmfault_reset();
+    if (!here(&r)) { /* in the engine's process the begin does it next, with nothing between */
+        shmfault_disarm();
+        shmfault_reset();
+    }
     for (unsigned w = 0; w < prog->nprocs; w++)
         rules_for(prog, w, sfz_state.area->w[w].rules, sizeof(sfz_state.area->w[w].rules));
     /* In the engine's process the area stays read-only from here to the end of finish: the
