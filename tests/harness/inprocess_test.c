@@ -96,7 +96,7 @@ static struct sfz_opset set;
 /* Run TEXT in the engine's process (this one); returns the verdict. */
 static enum sfz_finding_kind run(const char *text, struct sfz_result *res)
 {
-    struct sfz_program prog;
+    static struct sfz_program prog; /* large; parse fills it */
     unsigned line = 0;
     char err[256];
     if (sfz_program_parse(&set, text, strlen(text), &prog, &line, err, sizeof(err)) != 0) {
