@@ -331,6 +331,7 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
 {
     struct sfz_area *a = sfz_state.area;
     unsigned crashed = 0;
+    int locked = sfz_area_unlock(); /* the engine's process holds it read-only for the input */
     for (unsigned i = 0; i < SFZ_MAX_PROCS; i++)
         crashed += r->crashed[i] != 0;
     memset(a->w, 0, sizeof(a->w));
@@ -354,6 +355,8 @@ static void area_repair(const struct run *r, unsigned w, const struct sfz_cmd *c
              (!(cmd->stages & SFZ_DO_OPS) || (next >= cmd->from && next <= cmd->to));
     sfz_state.live->w[w].next = ok ? next : cmd->to;
     sfz_state.live->w[w].completed = ok ? completed : cmd->stages;
+    if (locked)
+        sfz_area_lock();
 }
 
 /* After worker W's command CMD: a write into the area by the code under test past the
@@ -636,7 +639,8 @@ static void finish(struct run *r)
     shmfault_disarm();
     if (a->local_size)
         memset(sfz_state.local, 0, a->local_size);
-    /* one lock for the three: the sweep only reads the area */
+    /* one lock for the three: the sweep only reads the area (in the engine's process it is
+       still locked from the command) */
     sfz_area_lock();
     if (a->teardown)
         a->teardown(&ctx);
@@ -672,10 +676,18 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     sfz_state.area->removal_failed = 0;
     sfz_state.area->injected_deaths = 0;
     sfz_state.area->uncertain_slots = 0;
-    shmfault_disarm();
-    shmfault_reset();
+    if (!here(&r)) { /* in the engine's process the begin does it next, with nothing between */
+        shmfault_disarm();
+        shmfault_reset();
+    }
     for (unsigned w = 0; w < prog->nprocs; w++)
         rules_for(prog, w, sfz_state.area->w[w].rules, sizeof(sfz_state.area->w[w].rules));
+    /* In the engine's process the area stays read-only from here to the end of finish: the
+       command, teardown, sweep and check are one stretch of adapter code, and the executor
+       writes nothing there in between (a repair unlocks for itself). One mprotect pair per
+       input instead of two: each call that drops the write right flushes the TLB. */
+    if (here(&r))
+        sfz_area_lock();
     begin_others(&r); /* a one-process program is one command for the whole input */
     run_program(&r, SFZ_DO_BEGIN | SFZ_DO_SETUP);
     finish(&r);

@@ -131,8 +131,9 @@ struct sfz_area {
  * after every adapter call all the same. A forked worker keeps it read-only for good (it makes
  * it so when it starts and again at every begin and after a check that found it broken: a
  * library may have made it writable), since everything it writes per command is in the live
- * page; the executor makes it read-only around its own adapter calls (the in-process fast
- * path's command; teardown, sweep and check). sfz_area_unlock returns whether it was locked:
+ * page; the executor makes it read-only around its own adapter calls (in the engine's
+ * process from the command to the end of teardown, sweep and check, one pair per input; with
+ * forked workers around teardown, sweep and check). sfz_area_unlock returns whether it was locked:
  * the harness's own rare writes during an op (sfz_expect_crash, peer.poke, proc.exit) unlock
  * and lock again. One mapping is enough: mprotect acts on the calling process's view only.
  */
@@ -235,7 +236,8 @@ struct sfz_fdset {
     unsigned char open[256];
     unsigned reach; /* a later look needs to go no further (oracle_fds.c); 0: look again */
 };
-void sfz_fds_snapshot(struct sfz_fdset *s);
+/* Look at the descriptors a begin needs, first as far as HINT (a last reach; 0: the default). */
+void sfz_fds_snapshot(struct sfz_fdset *s, unsigned hint);
 /* Look again into NOW, as far as BEFORE's reach; the first fd open now and not in BEFORE, or
    -1. NOW can serve as the next begin's look when its reach is not 0. */
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);

@@ -6,8 +6,8 @@
  * or failed. The area is read-only while adapter code runs: in a forked worker for good (its
  * channel, progress and outcomes are in the live page, so it never makes the area writable per
  * command: a mprotect pair per command was ~20 % of a multi-process input), in the engine's
- * process around the command (one pair: per adapter call they were most of an in-process
- * input's system time). The worker keeps what it found in its own memory while the command
+ * process from the command to the end of teardown, sweep and check (one pair per input: per
+ * adapter call they were most of an in-process input's system time). The worker keeps what it found in its own memory while the command
  * runs and stores it into the live page when the command ends.
  */
 #include <errno.h>
@@ -98,7 +98,7 @@ static void handle_begin(const struct sfz_wctl *ctl, unsigned nprocs)
     if (fds_known && fds_at_done.reach != 0)
         fds_at_begin = fds_at_done;
     else
-        sfz_fds_snapshot(&fds_at_begin);
+        sfz_fds_snapshot(&fds_at_begin, fds_at_done.reach);
     fds_known = 0;
     shmfault_disarm();
     shmfault_reset();
@@ -305,12 +305,11 @@ void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
         got.completed |= SFZ_DO_BEGIN;
     }
     if (cmd->stages & (SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) {
-        int here = sfz_state.self == SFZ_EXECUTOR; /* a forked worker keeps it locked */
-        if (here)
+        /* a forked worker keeps it locked; the engine's process locked it for the whole input
+           (sfz_exec_run) and unlocks it after finish: this only makes sure */
+        if (sfz_state.self == SFZ_EXECUTOR)
             sfz_area_lock();
         run_locked(w, ctl, l, cmd);
-        if (here)
-            sfz_area_unlock();
     }
     store_outcome(l);
 }

@@ -1,0 +1,205 @@
+/*
+ * inprocess_test.c - the in-process fast path (a one-process program run in the engine's own
+ * process, as libFuzzer and AFL++ persistent drivers run it) keeps its guarantees while it
+ * makes one mprotect pair per input:
+ *   - a wild write into the executor's area by an op faults (SIGSEGV in the engine's process,
+ *     which the engine reports as a crash), and so does one from the adapter's teardown: the
+ *     area stays read-only from the command to the end of teardown, sweep and check;
+ *   - the area is writable again after the input (the executor writes the next one's program);
+ *   - a descriptor an op leaves open is an fd-leak finding; descriptors the engine opens
+ *     between inputs are not (the begin looks again in the engine's process), also when they
+ *     push the input's descriptors past the last input's reach.
+ * Each case runs in a forked child (a fault ends it); prints one line per failure.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec_internal.h"
+#include "shmfuzz/program.h"
+
+#define PAGE 4096
+
+static int failures;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+struct model {
+    int later;   /* the teardown is to write into the area */
+    pid_t ran_in; /* the process the last op ran in */
+};
+
+/* The executor's area ends one guard page below the model: its last bytes. */
+static void write_area(void *model)
+{
+    volatile char *p = (char *)model - PAGE - 16;
+    *p = (char)0xff;
+}
+
+static int op_scribble(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)argv;
+    write_area(ctx->shared);
+    return SFZ_OK;
+}
+
+static int op_later(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)argv;
+    ((struct model *)ctx->shared)->later = 1;
+    return SFZ_OK;
+}
+
+static int op_leak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    (void)argv;
+    return dup(2) >= 0 ? SFZ_OK : SFZ_FAILED;
+}
+
+static int op_pid(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)argv;
+    ((struct model *)ctx->shared)->ran_in = getpid();
+    return SFZ_OK;
+}
+
+static void teardown(struct sfz_ctx *ctx)
+{
+    if (((struct model *)ctx->shared)->later)
+        write_area(ctx->shared);
+}
+
+static const struct sfz_op ops[] = {
+    {"scribble", 0, {{0}}, op_scribble, 0},
+    {"later", 0, {{0}}, op_later, 0},
+    {"leak", 0, {{0}}, op_leak, 0},
+    {"pid", 0, {{0}}, op_pid, 0},
+};
+
+static const struct sfz_adapter adapter = {
+    "inprocess-test", "the in-process fast path", ops, 4, 0, sizeof(struct model),
+    NULL, NULL, teardown, NULL};
+
+static struct sfz_opset set;
+
+/* Run TEXT in the engine's process (this one); returns the verdict. */
+static enum sfz_finding_kind run(const char *text, struct sfz_result *res)
+{
+    static struct sfz_program prog; /* large; parse fills it */
+    unsigned line = 0;
+    char err[256];
+    if (sfz_program_parse(&set, text, strlen(text), &prog, &line, err, sizeof(err)) != 0) {
+        printf("FAIL: program line %u: %s\n", line, err);
+        exit(1);
+    }
+    enum sfz_finding_kind kind = sfz_exec_run(&set, &prog, res);
+    if (!res->inprocess) {
+        printf("FAIL: '%s' did not run in the engine's process\n", text);
+        exit(1);
+    }
+    return kind;
+}
+
+static void start(void)
+{
+    char err[256];
+    struct sfz_exec_options opt = {0};
+    if (sfz_exec_init(&adapter, &opt, err, sizeof(err)) != 0) {
+        printf("FAIL: sfz_exec_init: %s\n", err);
+        exit(1);
+    }
+    sfz_opset_init(&set, &adapter);
+}
+
+/* FN in a child; returns its wait status. */
+static int in_child(void (*fn)(void))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        start();
+        fn();
+        fflush(stdout);
+        _exit(failures ? 1 : 0);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return status;
+}
+
+static void scribble_in_op(void)
+{
+    struct sfz_result res;
+    (void)run("procs 1\np0 pid\n", &res); /* an input before: the area is writable between */
+    (void)run("procs 1\np0 scribble\n", &res);
+}
+
+static void scribble_in_teardown(void)
+{
+    struct sfz_result res;
+    (void)run("procs 1\np0 later\n", &res);
+}
+
+static void descriptors(void)
+{
+    struct sfz_result res;
+    struct model *m = sfz_state.shared;
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+    CHECK(m->ran_in == getpid());
+    /* the area is the executor's to write again after the input */
+    sfz_state.area->peer_writes = 0;
+
+    CHECK(run("procs 1\np0 leak\n", &res) == SFZ_FIND_FD_LEAK);
+    CHECK(strstr(res.why, "left fd") != NULL);
+
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE); /* an input that ended clean */
+    /* the engine opens descriptors between inputs and keeps them: not the input's leak */
+    int engine = open("/dev/null", O_RDONLY);
+    CHECK(engine >= 0);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+
+    /* so many that the input's descriptors land past the last input's reach */
+    int many[100], n = 0;
+    for (; n < 100; n++)
+        if ((many[n] = open("/dev/null", O_RDONLY)) < 0)
+            break;
+    CHECK(n == 100);
+    int next = dup(2); /* where the input's own descriptor will land */
+    CHECK(next >= 0);
+    (void)close(next);
+    CHECK(run("procs 1\np0 leak\n", &res) == SFZ_FIND_FD_LEAK);
+    char want[32];
+    snprintf(want, sizeof(want), "left fd %d open", next);
+    CHECK(strstr(res.why, want) != NULL);
+    (void)close(next);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+    for (int i = 0; i < n; i++)
+        (void)close(many[i]);
+    (void)close(engine);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+}
+
+int main(void)
+{
+    int st = in_child(scribble_in_op);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = in_child(scribble_in_teardown);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = in_child(descriptors);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (failures == 0)
+        printf("inprocess: all checks passed\n");
+    return failures ? 1 : 0;
+}
