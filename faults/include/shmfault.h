@@ -53,6 +53,11 @@ struct shmfault_error {
  * Resets call counters and fired counts.
  */
 int shmfault_rules_set(const char *spec, struct shmfault_error *err);
+/* The same, but only this process's counters are reset (its call counts and its rules'
+ * matches); what the process tree shares (fired counts, injections, the tree's counts, the last
+ * injection, the ledger) is left alone: for a process joining a run whose shared counts another
+ * process reset with shmfault_reset. Added within API version 2 (a new function). */
+int shmfault_rules_set_own(const char *spec, struct shmfault_error *err);
 /* Append rules to the active set (same grammar, same all-or-nothing behaviour). */
 int shmfault_rules_add(const char *spec, struct shmfault_error *err);
 /* Parse and validate only; the active set is not touched. */
@@ -79,6 +84,8 @@ int shmfault_armed(void);
  * Rules and the seed stay. Call while disarmed.
  */
 void shmfault_reset(void);
+/* Zero this process's own call counters only (see shmfault_rules_set_own). */
+void shmfault_reset_own(void);
 
 /* Seed of the library's own generator (probability rules); never touches rand()/random(). */
 void shmfault_seed(uint64_t seed);

@@ -561,13 +561,19 @@ int sf_peek_str(char *buf, size_t size, const char *s)
 
 /* ---- public API: rules ------------------------------------------------------------------- */
 
-static void reset_counters(void)
+/* This process's own counts: its calls, its rules' matches, its draws. */
+static void reset_own_counters(void)
 {
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
     calls_total = calls_at_injection = 0;
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
     draws = 0;
+}
+
+static void reset_counters(void)
+{
+    reset_own_counters();
     if (sf_shared == NULL)
         return;
     __atomic_store_n(&sf_shared->injections, 0UL, __ATOMIC_RELAXED);
@@ -579,7 +585,7 @@ static void reset_counters(void)
             __atomic_store_n(&sf_shared->last[i].w[k], 0UL, __ATOMIC_RELAXED);
 }
 
-static int install(const char *spec, struct shmfault_error *err, int append)
+static int install(const char *spec, struct shmfault_error *err, int append, int own)
 {
     sf_init();
     if (append) {
@@ -593,18 +599,26 @@ static int install(const char *spec, struct shmfault_error *err, int append)
     sf_rules_resolve_callers(&scratch);
     sf_depth--;
     sf_rules = scratch;
-    reset_counters();
+    if (own)
+        reset_own_counters();
+    else
+        reset_counters();
     return 0;
 }
 
 int shmfault_rules_set(const char *spec, struct shmfault_error *err)
 {
-    return install(spec, err, 0);
+    return install(spec, err, 0, 0);
+}
+
+int shmfault_rules_set_own(const char *spec, struct shmfault_error *err)
+{
+    return install(spec, err, 0, 1);
 }
 
 int shmfault_rules_add(const char *spec, struct shmfault_error *err)
 {
-    return install(spec, err, 1);
+    return install(spec, err, 1, 0);
 }
 
 int shmfault_rules_check(const char *spec, struct shmfault_error *err)
@@ -653,6 +667,12 @@ void shmfault_reset(void)
     sf_init();
     reset_counters();
     sf_ledger_clear();
+}
+
+void shmfault_reset_own(void)
+{
+    sf_init();
+    reset_own_counters();
 }
 
 void shmfault_seed(uint64_t s)

@@ -3,9 +3,9 @@
  * in the order and in the worker the program names, one worker at a time, the others waiting
  * on their slots, so an interleaving found once replays every time. A run of consecutive ops
  * of one worker is one command (exec_internal.h): the executor steps in only where the
- * schedule switches process. The other workers' begins go out at once (they only reset their
- * own state), then worker 0's begin and the adapter's setup ride along with its first command,
- * and its done with its last ops when the schedule allows. A program with one process and nothing that can crash or block
+ * schedule switches process. Each worker's begin rides with its first command (it resets only
+ * its own state), worker 0's with the adapter's setup, and worker 0's done with its last ops
+ * when the schedule allows. A program with one process and nothing that can crash or block
  * runs in the engine's own process (the fast path); any other runs in forked workers. Then, in
  * this order: each live worker's worker_done and fd check, the adapter's teardown and check
  * here in the executor (faults disarmed), and the namespace sweep, which removes whatever is
@@ -498,34 +498,18 @@ static struct sfz_cmd make_cmd(const struct run *r, uint32_t stages, uint32_t fr
     return c;
 }
 
-/* The begin of every worker but worker 0 at once: each resets only its own state and
-   libshmfault's (to the same zeros), so the order among them does not matter. Worker 0's
-   begin rides with its first command, which starts with it and goes out after these: all
-   begins are still done before the setup and the first op, one round trip fewer. */
-static void begin_others(struct run *r)
-{
-    struct sfz_cmd begin = make_cmd(r, SFZ_DO_BEGIN, 0, 0);
-    for (unsigned w = 1; w < r->prog->nprocs; w++)
-        post(r, w, &begin);
-    for (unsigned w = 1; w < r->prog->nprocs; w++)
-        if (collect(r, w, &begin) == 0 && !(sfz_state.live->w[w].completed & SFZ_DO_BEGIN))
-            harness_broken("a worker did not begin the input");
-}
-
 /* One command of the program's plan: worker W, CMD. */
 struct entry {
     unsigned w;
     struct sfz_cmd cmd;
 };
 
-/* The program's commands in order: the setup (worker 0, before any op), the ops in runs of one
-   worker, then the workers' done in order. Worker 0's pending stages (FIRST: its begin and the
-   setup) go with its first run of ops if the program starts with one, and its done with its
-   last run if that ends the program. Returns how many. */
-static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
+/* The setup (worker 0, before any op) and the ops in runs of one worker: worker 0's pending
+   stages (FIRST: its begin and the setup) go with its first run of ops if the program starts
+   with one, and its done with its last run if that ends the program (DONE[0] set then). */
+static unsigned plan_runs(const struct run *r, uint32_t first, struct entry *e, int *done)
 {
     const struct sfz_program *p = r->prog;
-    int done[SFZ_MAX_PROCS] = {0};
     unsigned i = 0, n = 0;
     if (p->nops == 0 || p->ops[0].proc != 0) {
         uint32_t stages = first | (p->nops == 0 ? SFZ_DO_DONE : 0u);
@@ -547,9 +531,27 @@ static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
         e[n++] = (struct entry){w, make_cmd(r, stages, i, j)};
         i = j;
     }
-    for (unsigned w = 0; w < p->nprocs; w++)
+    return n;
+}
+
+/* The program's commands in order: plan_runs's, then the workers' done in worker order. Every
+   other worker's begin rides with its first command: it resets only that worker's own state
+   (the executor reset what the workers share, libshmfault's ledger and counts, before the
+   input), so it may come after other workers' ops and costs no round trip of its own.
+   Returns how many. */
+static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
+{
+    int done[SFZ_MAX_PROCS] = {0};
+    unsigned n = plan_runs(r, first, e, done);
+    uint32_t begun = 1u; /* worker 0's begin is in FIRST */
+    for (unsigned w = 0; w < r->prog->nprocs; w++)
         if (!done[w])
             e[n++] = (struct entry){w, make_cmd(r, SFZ_DO_DONE, 0, 0)};
+    for (unsigned i = 0; i < n; i++)
+        if (!(begun & 1u << e[i].w)) {
+            e[i].cmd.stages |= SFZ_DO_BEGIN;
+            begun |= 1u << e[i].w;
+        }
     return n;
 }
 
@@ -688,8 +690,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
        input instead of two: each call that drops the write right flushes the TLB. */
     if (here(&r))
         sfz_area_lock();
-    begin_others(&r); /* a one-process program is one command for the whole input */
-    run_program(&r, SFZ_DO_BEGIN | SFZ_DO_SETUP);
+    run_program(&r, SFZ_DO_BEGIN | SFZ_DO_SETUP); /* one process: one command per input */
     finish(&r);
     return res->kind;
 }

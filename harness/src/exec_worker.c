@@ -100,14 +100,22 @@ static void handle_begin(const struct sfz_wctl *ctl, unsigned nprocs)
     else
         sfz_fds_snapshot(&fds_at_begin, fds_at_done.reach);
     fds_known = 0;
+    /* A forked worker's begin may come after other workers' ops of the input (it rides with
+       the worker's first command): it resets only its own counters, the executor reset what
+       the tree shares (the ledger, fired counts, the last injection) before the input. */
+    int own = sfz_state.self != SFZ_EXECUTOR;
     shmfault_disarm();
-    shmfault_reset();
+    if (own)
+        shmfault_reset_own();
+    else
+        shmfault_reset();
     sfz_inside_reset();
     struct shmfault_error err;
     note_removing_rules(ctl->rules);
     if (ctl->rules[0] == '\0') {
         shmfault_rules_clear();
-    } else if (shmfault_rules_set(ctl->rules, &err) != 0) {
+    } else if ((own ? shmfault_rules_set_own(ctl->rules, &err)
+                    : shmfault_rules_set(ctl->rules, &err)) != 0) {
         /* the harness wrote a rule libshmfault refuses: the harness is broken, not the target */
         snprintf(got.why, sizeof(got.why), "libshmfault refused rule '%.60s': %.160s",
                  ctl->rules, err.msg);

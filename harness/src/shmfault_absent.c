@@ -16,11 +16,16 @@ int shmfault_rules_set(const char *spec, struct shmfault_error *err)
     }
     return -1;
 }
+int shmfault_rules_set_own(const char *spec, struct shmfault_error *err)
+{
+    return shmfault_rules_set(spec, err);
+}
 void shmfault_rules_clear(void) {}
 void shmfault_arm(void) {}
 void shmfault_disarm(void) {}
 int shmfault_armed(void) { return 0; }
 void shmfault_reset(void) {}
+void shmfault_reset_own(void) {}
 unsigned long shmfault_injections(void) { return 0; }
 unsigned long shmfault_calls(unsigned function) { (void)function; return 0; }
 unsigned long shmfault_calls_after_injection(void) { return 0; }
