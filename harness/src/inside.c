@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -714,9 +715,81 @@ static const char *kernel_perms(const char *line)
     return p[4] == ' ' ? p : NULL;
 }
 
+/* PROCMAP_QUERY (Linux 6.11, uapi linux/fs.h; older headers lack it): the kernel answers "the
+   first mapping at or after an address", shared ones only if asked, from /proc/self/maps's
+   descriptor without printing it. Printing an engine's ~200 lines twice per armed op was
+   the kernel's largest share of it. The answers are what the lines say: permissions
+   (VM_READ, VM_WRITE, VM_EXEC; shared is VM_MAYSHARE, maps's 's'), the inode, and the same
+   path without maps's escaping and cut at the first space (the tests below look only at the
+   object's prefix, which neither changes). Where the kernel has no such ioctl, the file. */
+#define PROCMAP_QUERY_IOCTL 0xc0686611ul /* _IOWR('f', 17, struct vma_query) */
+enum { Q_READ = 0x1, Q_WRITE = 0x2, Q_EXEC = 0x4, Q_SHARED = 0x8, Q_COVERING_OR_NEXT = 0x10 };
+struct vma_query {
+    uint64_t size, query_flags, query_addr;
+    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+    uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+static int no_query; /* the kernel said it has no PROCMAP_QUERY: the file from then on */
+
+/* The first mapping at or after AT (with Q_SHARED in FLAGS, shared ones only), and its path in
+   NAME if given: 1; 0 when there is none; -1 when the query cannot answer. */
+static int next_vma(int fd, uintptr_t at, uint64_t flags, struct vma_query *q, char *name,
+                    uint32_t size)
+{
+    memset(q, 0, sizeof(*q));
+    q->size = sizeof(*q);
+    q->query_flags = Q_COVERING_OR_NEXT | flags;
+    q->query_addr = at;
+    if (name != NULL) {
+        name[0] = '\0';
+        q->vma_name_size = size;
+        q->vma_name_addr = (uintptr_t)name;
+    }
+    if (ioctl(fd, PROCMAP_QUERY_IOCTL, q) == 0)
+        return 1;
+    if (errno == ENOENT)
+        return 0;
+    if (errno == ENOTTY || errno == EINVAL)
+        no_query = 1;
+    return -1;
+}
+
+static int query_prot(const struct vma_query *q)
+{
+    return (q->vma_flags & Q_READ ? PROT_READ : 0) | (q->vma_flags & Q_WRITE ? PROT_WRITE : 0) |
+           (q->vma_flags & Q_EXEC ? PROT_EXEC : 0);
+}
+
+/* find_ranges by PROCMAP_QUERY: 0, or -1 (nothing decided) when it cannot be used. */
+static int query_ranges(const struct segment *seg, unsigned nseg)
+{
+    if (no_query)
+        return -1;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    static char name[4096]; /* PATH_MAX: a shorter buffer fails the query (ENAMETOOLONG) */
+    struct vma_query q;
+    uintptr_t at = 0;
+    int r = 1;
+    st.nr = 0;
+    while (st.nr < MAX_RANGES && (r = next_vma(fd, at, Q_SHARED, &q, name, sizeof(name))) == 1) {
+        at = (uintptr_t)q.vma_end;
+        int prot = query_prot(&q);
+        if (prot != 0 && is_program_object(name, (unsigned long)q.inode, seg, nseg))
+            st.r[st.nr++] = (struct range){(uintptr_t)q.vma_start, (uintptr_t)q.vma_end,
+                                           (unsigned long)q.inode, prot};
+    }
+    close(fd);
+    return r < 0 ? -1 : 0;
+}
+
 /* The mappings of the program's objects this process holds now. */
 static void find_ranges(const struct segment *seg, unsigned nseg)
 {
+    if (query_ranges(seg, nseg) == 0)
+        return;
     FILE *f = fopen("/proc/self/maps", "re");
     char line[600];
     st.nr = 0;
@@ -919,11 +992,39 @@ static void report_pair(const char *op, const struct access *p)
             op, p[1].size, (unsigned long)(p[1].addr & (PAGE - 1)), a, b);
 }
 
+/* restore_ranges by PROCMAP_QUERY, range by range (the mappings of one range are the lines
+   the file would give for it; ranges do not overlap, so the order of the mprotect calls
+   changes nothing): 0, or -1 when it cannot be used (the file then finishes the job: a page
+   already put back is no longer PROT_NONE, so it is not touched twice). */
+static int query_restore(void)
+{
+    if (no_query)
+        return -1;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct vma_query q;
+    int r = 0;
+    for (unsigned i = 0; i < st.nr && r >= 0; i++) {
+        uintptr_t at = st.r[i].lo;
+        while (at < st.r[i].hi && (r = next_vma(fd, at, 0, &q, NULL, 0)) == 1 &&
+               q.vma_start < st.r[i].hi) {
+            uintptr_t a = q.vma_start > st.r[i].lo ? (uintptr_t)q.vma_start : st.r[i].lo;
+            uintptr_t b = q.vma_end < st.r[i].hi ? (uintptr_t)q.vma_end : st.r[i].hi;
+            if (query_prot(&q) == 0 && q.inode == st.r[i].ino)
+                (void)mprotect((void *)a, b - a, st.r[i].prot);
+            at = (uintptr_t)q.vma_end;
+        }
+    }
+    close(fd);
+    return r < 0 ? -1 : 0;
+}
+
 /* Put every page we protected back, unless the op unmapped it (the address may hold another
    mapping now): only the same object's pages still PROT_NONE. */
 static void restore_ranges(void)
 {
-    if (st.nr == 0) { /* nothing was protected: nothing to look for */
+    if (st.nr == 0 || query_restore() == 0) { /* nothing was protected, or done */
         st.nopen = 0;
         return;
     }
