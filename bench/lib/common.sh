@@ -60,9 +60,9 @@ scratch() { mktemp -d "$BENCH_OUT/tmp/XXXXXX"; }
 
 # The AFL++ environment every afl-fuzz run here uses: no UI, no CPU binding (the machine is
 # shared and binding fails when every core is taken), fixed seed given by the caller.
-afl_env() {
-  env AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 "$@"
-}
+# BENCH_AFL_ENV: the same as env(1) arguments, for commands run under perf (no function there).
+BENCH_AFL_ENV=(AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1)
+afl_env() { env "${BENCH_AFL_ENV[@]}" "$@"; }
 
 # json_field KEY: KEY of the one JSON object on stdin ("null" if absent); python3 is already
 # needed for the report, so no jq.
