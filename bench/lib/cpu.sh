@@ -8,7 +8,7 @@
 #   perf    perf stat -e task-clock,context-switches (counters inherited by every descendant,
 #           reaped or not); with --self a second, non-inherited perf stat inside gives the
 #           command's own process alone (afl-fuzz without its target)
-#   rusage  getrusage(RUSAGE_CHILDREN) after the command (python3): every descendant that was
+#   rusage  the command's rusage from wait4 (python3): itself and every descendant that was
 #           waited for; no --self split (it prints "-")
 # BENCH_CPU=perf|rusage forces one. CPU_TIMEOUT=SECONDS (optional) stops a runaway command.
 
@@ -51,12 +51,20 @@ cpu_run() {
     fi
     tree_ms=$(perf_field "$file.tree" task-clock) tree_cs=$(perf_field "$file.tree" context-switches)
   else
-    "${guard[@]}" python3 -c 'import resource, subprocess, sys
-rc = subprocess.call(sys.argv[2:])
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # wait4 on the command itself: its own usage and that of every descendant it reaped
+    # (RUSAGE_CHILDREN of python3 would also count whatever python3 ran at its start).
+    "${guard[@]}" python3 -c 'import os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, r = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as f:
     f.write(f"{(r.ru_utime + r.ru_stime) * 1000:.3f} {r.ru_nvcsw + r.ru_nivcsw}\n")
-sys.exit(rc)' "$file.tree" "$@" || rc=$?
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)' "$file.tree" "$@" || rc=$?
     read -r tree_ms tree_cs <"$file.tree" 2>/dev/null || true
   fi
   [[ -n ${tree_ms:-} && -n ${tree_cs:-} && -n $self_ms && -n $self_cs ]] || return 125

@@ -284,7 +284,7 @@ tp_notes() {
   if [[ $(cpu_method) == perf ]]; then
     how="perf stat -e task-clock,context-switches around each run (counters inherited by every process it starts)"
   else
-    how="getrusage(RUSAGE_CHILDREN) after each run (every process it started and reaped; perf was not usable here)"
+    how="the rusage wait4 returns for each run (the command and every descendant it reaped; perf was not usable here)"
   fi
   note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
