@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <unistd.h>
 
+/* AFL++'s macros store read()'s ssize_t in an unsigned length (as in harness/drivers). */
+#pragma clang diagnostic ignored "-Wsign-conversion"
+#pragma clang diagnostic ignored "-Wshorten-64-to-32"
+#pragma clang diagnostic ignored "-Wconversion"
+
 __AFL_FUZZ_INIT();
 
 /* One branch on the input, so the map is not empty and afl-fuzz accepts the target. */
