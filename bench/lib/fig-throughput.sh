@@ -19,10 +19,9 @@ declare -A THROUGHPUT_OPS=([lifecycle]=6 [writer-reader]=8 [four-procs]=14)
 THROUGHPUT_FUZZ_ONLY=(ring-pingpong)
 declare -A THROUGHPUT_TARGET=([ring-pingpong]=shmipc-ring [inside-off]=inside-bug
                               [inside-peer]=inside-bug)
-# The hostile peer inside a call (issue 13), replay rows only: the test box without it, with a
-# peer.inside before every take (4 of 9 adapter ops protected), and every op protected
-# (SHMFUZZ_INSIDE=lint on inside-off).
-THROUGHPUT_INSIDE=(inside-off inside-peer)
+# The hostile peer inside a call (issue 13), replay rows only (tp_inside_rows): the test box
+# without it (inside-off), with a peer.inside before every take (inside-peer: 4 of 9 adapter
+# ops protected), and every op protected (SHMFUZZ_INSIDE=lint on inside-off).
 
 tp_target() { printf '%s\n' "${THROUGHPUT_TARGET[$1]:-shmipc-kv}"; }
 
@@ -35,16 +34,24 @@ tp_source() {
   esac
 }
 
-# The binary input every row runs, encoded once by the release replay driver.
-tp_input() { printf '%s\n' "$BENCH_OUT/tmp/inputs/$1"; }
+# tp_input PROG [PRESET]: the binary input of PROG for a row run with PRESET (release by
+# default) of the current builds or --before's (TP_BUILDS), encoded once per run by that
+# build's own replay driver: builds of different commits may read different format versions.
+tp_input() {
+  local prog=$1 preset=${2:-release} set=now f
+  [[ -n ${TP_BUILDS:-} ]] && set=before
+  f=$BENCH_OUT/tmp/inputs/$set/$preset/$prog
+  if [[ ! -f $f ]]; then
+    mkdir -p "${f%/*}"
+    "$(tp_dir "$preset")/bin/sfz-$(tp_target "$prog")-replay" --encode -o "$f" "$(tp_source "$prog")" \
+      >/dev/null || { bench_log "throughput: $prog did not encode with the $set $preset build"; return 1; }
+  fi
+  printf '%s\n' "$f"
+}
 tp_encode_inputs() {
-  local prog dir
-  dir=$(preset_dir release)
-  mkdir -p "$BENCH_OUT/tmp/inputs"
-  for prog in "${THROUGHPUT_PROGRAMS[@]}" "${THROUGHPUT_FUZZ_ONLY[@]}" "${THROUGHPUT_INSIDE[@]}"; do
-    [[ $prog == inside-* && ! -x $dir/bin/sfz-inside-bug-replay ]] && continue # not x86-64
-    "$dir/bin/sfz-$(tp_target "$prog")-replay" --encode -o "$(tp_input "$prog")" \
-      "$(tp_source "$prog")" || return 1
+  local prog
+  for prog in "${THROUGHPUT_PROGRAMS[@]}" "${THROUGHPUT_FUZZ_ONLY[@]}"; do
+    tp_input "$prog" >/dev/null || return 1
   done
 }
 
@@ -113,7 +120,7 @@ tp_libfuzzer_fixed() {
   work=$(scratch)
   for r in "$runs" 1; do
     (cd "$work" && cpu_run "$work/cpu$r" "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -runs="$r" \
-       -artifact_prefix="$work/" "$(tp_input "$prog")" >"$work/log$r" 2>&1) ||
+       -artifact_prefix="$work/" "$(tp_input "$prog" libfuzzer)" >"$work/log$r" 2>&1) ||
       { tail -n 5 "$work/log$r" >&2; return 1; }
   done
   ms=$(sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p' "$work/log$runs")
@@ -129,7 +136,7 @@ tp_libfuzzer_fuzz() {
   dir=$(tp_dir libfuzzer)
   work=$(scratch)
   for r in "$runs" 1; do
-    mkdir "$work/c$r" && cp "$(tp_input "$prog")" "$work/c$r/"
+    mkdir "$work/c$r" && cp "$(tp_input "$prog" libfuzzer)" "$work/c$r/"
     start=$(now)
     if ! (cd "$work" && cpu_run "$work/cpu$r" "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -seed=1 \
             -runs="$r" -print_final_stats=1 -artifact_prefix="$work/" "$work/c$r" >"$work/log$r" 2>&1); then
@@ -157,7 +164,7 @@ tp_afl() {
   dir=$(tp_dir afl)
   [[ $bin == /* ]] || bin=$dir/bin/$bin
   work=$(scratch)
-  mkdir "$work/in" && cp "$(tp_input "$prog")" "$work/in/"
+  mkdir "$work/in" && cp "$(tp_input "$prog" afl)" "$work/in/"
   # env(1) execs afl-fuzz in the process perf's --no-inherit counter follows.
   CPU_TIMEOUT=$((secs + 60)) cpu_run "$work/cpu" --self env "${BENCH_AFL_ENV[@]}" afl-fuzz -V "$secs" \
     -s 1 -i "$work/in" -o "$work/out" -- "$bin" "$@" >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; return 1; }
