@@ -11,6 +11,14 @@
 #   rusage  the command's rusage from wait4 (python3): itself and every descendant that was
 #           waited for; no --self split (it prints "-")
 # BENCH_CPU=perf|rusage forces one. CPU_TIMEOUT=SECONDS (optional) stops a runaway command.
+#
+# Every measured command runs pinned to one CPU (taskset; BENCH_PIN=N picks it, the last one
+# by default; BENCH_PIN=none does not pin). Why: two processes handing work back and forth
+# cost 2.5x the CPU when they sit on different CPUs of this VM (each wake-up is a cross-CPU
+# interrupt and an idle exit) than on one, and which of the two happens depends on the
+# machine's load: bench-ceiling-kv writer-reader measured 24-25 us per round pinned, 24 or
+# 61-74 unpinned depending on the neighbours. Pinned, every row pays the same-CPU hand-off,
+# the bare loops too. Nothing in the harness spins, so one CPU takes nothing from it.
 
 cpu_method() {
   if [[ -z ${BENCH_CPU_METHOD:-} ]]; then
@@ -27,6 +35,19 @@ cpu_method() {
   printf '%s\n' "$BENCH_CPU_METHOD"
 }
 
+# cpu_pin: the CPU measured commands run on ("" when not pinned).
+cpu_pin() {
+  local pin=${BENCH_PIN:-}
+  [[ $pin == none ]] && return 0
+  command -v taskset >/dev/null || return 0
+  if [[ -z $pin ]]; then
+    # The last CPU this shell may run on.
+    pin=$(taskset -cp $$ 2>/dev/null | sed 's/.*: //; s/.*[,-]//')
+  fi
+  [[ $pin =~ ^[0-9]+$ ]] || { bench_log "BENCH_PIN must be a CPU number or none (got '$pin')"; return 2; }
+  printf '%s\n' "$pin"
+}
+
 # perf_field CSV EVENT: the count of EVENT in a perf stat -x, file ("" when not counted).
 perf_field() {
   awk -F, -v e="$2" '$3 == e && $1 ~ /^[0-9.]+$/ { print $1 }' "$1"
@@ -41,6 +62,8 @@ cpu_run() {
   [[ $1 == --self ]] && { self=1; shift; }
   method=$(cpu_method) || return 125
   [[ -n ${CPU_TIMEOUT:-} ]] && guard=(timeout --kill-after=10 "$CPU_TIMEOUT")
+  local pin
+  pin=$(cpu_pin) && [[ -n $pin ]] && guard+=(taskset -c "$pin")
   if [[ $method == perf ]]; then
     if ((self)); then
       "${guard[@]}" perf stat -x, -e task-clock,context-switches -o "$file.tree" -- \

@@ -247,6 +247,7 @@ fig_throughput() {
     TP_SECS=1 reps=1 TP_COPIES=300 TP_RUNS=1000 TP_FUZZ_RUNS=300 TP_AFL_SECS=2
   fi
   cpu_method >/dev/null || { note throughput "BENCH_CPU is neither perf nor rusage: figure skipped"; return 0; }
+  cpu_pin >/dev/null || { note throughput "BENCH_PIN is neither a CPU number nor none: figure skipped"; return 0; }
   ensure_preset release || { note throughput "release preset not built: figure skipped"; return 0; }
   ensure_preset libfuzzer && TP_HAVE_LF=1
   if command -v afl-fuzz >/dev/null && ensure_preset afl; then TP_HAVE_AFL=1; fi
@@ -293,6 +294,10 @@ tp_notes() {
   else
     how="the rusage wait4 returns for each run (the command and every descendant it reaped; perf was not usable here)"
   fi
+  local pin
+  pin=$(cpu_pin) || pin=""
+  how+=${pin:+, every command pinned to CPU $pin (taskset; BENCH_PIN)}
+  [[ -n $pin ]] || how+=", not pinned (BENCH_PIN=none or no taskset)"
   note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
   note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care"
