@@ -1,6 +1,7 @@
 # programs.cmake - the programs bench/run measures besides the fuzz targets (included from
 # bench/CMakeLists.txt; kept apart from bench-fault-cost, which the libshmfault side owns).
 #   bench-ceiling-kv                  every preset: the bare loop of figure 2's programs
+#   bench-afl-floor                   afl preset: an empty persistent target (figure 2, afl-floor)
 #   bench-rawbytes-<id>-libfuzzer     libfuzzer preset: the raw-bytes baseline of figure 4,
 #                                     one per catalogue entry, on that entry's buggy library
 
@@ -19,4 +20,11 @@ if(SHMFUZZ_ENGINE STREQUAL "libfuzzer" AND DEFINED SHMIPC_BUG_IDS)
     target_link_options(${exe} PRIVATE ${SHMFUZZ_ENGINE_LINK})
     set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   endforeach()
+endif()
+
+# bench-afl-floor (afl preset only): an empty persistent target, afl-fuzz's own cap on exec/s
+# (figure 2's afl-floor row).
+if(SHMFUZZ_ENGINE STREQUAL "afl")
+  add_executable(bench-afl-floor ${CMAKE_CURRENT_LIST_DIR}/afl_floor.c)
+  set_target_properties(bench-afl-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endif()

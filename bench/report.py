@@ -10,10 +10,13 @@ OUT_DIR/throughput.gp (the gnuplot script bench/run feeds to gnuplot).
 
 Every result object has the same keys, so scripts can rely on them:
 figure, variant, unit, median, min, max, n, ratio, baseline, found, seeds, note, us_per_input,
-us_per_op, added_us. Values that do not apply are null. The last three are for throughput rows
-(exec/s): microseconds per input (10^6 / median), per op (over the program's "ops" meta, keyed
-by the part of the variant before the first "/"), and what the row adds per input over its
-baseline (us_per_input minus the baseline's). A time-to-find sample of "inf" means "not found within the
+us_per_op, added_us, cs_per_input, exec_per_s. Values that do not apply are null. The last five
+are for throughput rows. Their unit is "us/input" (CPU microseconds per input: lower is
+faster, so the ratio is the baseline's median / the row's, the share of the baseline's speed);
+the older "exec/s" (ratio: row / baseline) is still read. us_per_input, us_per_op (over the
+program's "ops" meta, keyed by the part of the variant before the first "/"), added_us (what
+the row adds per input over its baseline); cs_per_input and exec_per_s are the medians of the
+row's meta values of those names (context switches per input, wall-clock exec/s). A time-to-find sample of "inf" means "not found within the
 budget": it sorts after every finite time, so a median of inf is reported as null with
 found < seeds saying why. The first object (figure "machine") describes the machine.
 """
@@ -34,7 +37,10 @@ FIGURES = OrderedDict([
     ("memcheck", "7. Valgrind in enumerate (fork server under memcheck)"),
 ])
 KEYS = ["figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline",
-        "found", "seeds", "note", "us_per_input", "us_per_op", "added_us"]
+        "found", "seeds", "note", "us_per_input", "us_per_op", "added_us", "cs_per_input",
+        "exec_per_s"]
+# Units where a smaller median is faster: the ratio is inverted so it still reads "% of".
+COST_UNITS = ("us/input",)
 
 
 def read_tsv(path, width):
@@ -92,6 +98,8 @@ def results(samples, meta):
         ratio = None
         if base is not None and (fig, base) in medians:
             b, a = medians[(fig, base)], medians[(fig, variant)]
+            if entry["unit"] in COST_UNITS:
+                a, b = b, a
             if b and not math.isinf(b) and not math.isinf(a):
                 ratio = a / b
         found = seeds = None
@@ -113,19 +121,37 @@ def results(samples, meta):
     return rows
 
 
+def per_input_us(unit, value):
+    """Microseconds per input of a throughput median (us/input as is, exec/s inverted)."""
+    if value is None or not value > 0 or math.isinf(value):
+        return None
+    if unit in COST_UNITS:
+        return value
+    return 1e6 / value if unit == "exec/s" else None
+
+
+def meta_median(m, key):
+    values = [v for v in (number(x) for x in m.get(key, [])) if not math.isnan(v)]
+    return finite_or_none(statistics.median(values)) if values else None
+
+
 def costs(fig, variant, unit, medians, meta, base, ratio):
-    """Microseconds per input and per op of an exec/s row, and what it adds over its baseline."""
-    out = OrderedDict([("us_per_input", None), ("us_per_op", None), ("added_us", None)])
-    rate = medians.get((fig, variant))
-    if unit != "exec/s" or rate is None or not rate > 0 or math.isinf(rate):
+    """Microseconds per input and per op of a throughput row, what it adds over its baseline,
+    its context switches per input and wall-clock exec/s."""
+    m = meta.get((fig, variant), {})
+    out = OrderedDict([("us_per_input", None), ("us_per_op", None), ("added_us", None),
+                       ("cs_per_input", meta_median(m, "cs_per_input")),
+                       ("exec_per_s", meta_median(m, "exec_per_s"))])
+    per_input = per_input_us(unit, medians.get((fig, variant)))
+    if per_input is None:
         return out
-    per_input = 1e6 / rate
     out["us_per_input"] = finite_or_none(per_input)
     ops = number(meta.get((fig, variant.split("/")[0]), {}).get("ops", ["nan"])[0])
     if ops > 0:
         out["us_per_op"] = finite_or_none(per_input / ops)
-    if ratio is not None and medians.get((fig, base)):
-        out["added_us"] = finite_or_none(per_input - 1e6 / medians[(fig, base)])
+    base_us = per_input_us(unit, medians.get((fig, base))) if ratio is not None else None
+    if base_us is not None:
+        out["added_us"] = finite_or_none(per_input - base_us)
     return out
 
 
@@ -202,13 +228,15 @@ def markdown(rows, meta, machine):
                 lines.append(f"| {r['variant']} | {med} | {fmt(r['min'])} | {fmt(r['max'])} | "
                              f"{r['found']}/{r['seeds']} | {r['note'] or ''} |")
         elif fig == "throughput" and mine:
-            lines += ["| variant | unit | median | min | max | n | ratio | us/input | us/op | added us/input |",
-                      "|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+            lines += ["| variant | unit | median | min | max | n | ratio | us/input | us/op | "
+                      "added us/input | cs/input | exec/s |",
+                      "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
             for r in mine:
                 lines.append(f"| {r['variant']} | {r['unit']} | {fmt(r['median'])} | "
                              f"{fmt(r['min'])} | {fmt(r['max'])} | {r['n']} | {ratio_text(r)} | "
                              f"{fmt(r['us_per_input'])} | {fmt(r['us_per_op'])} | "
-                             f"{fmt(r['added_us'])} |")
+                             f"{fmt(r['added_us'])} | {fmt(r['cs_per_input'])} | "
+                             f"{fmt(r['exec_per_s'])} |")
         elif mine:
             lines += ["| variant | unit | median | min | max | n | ratio |",
                       "|---|---|---:|---:|---:|---:|---|"]
@@ -230,12 +258,16 @@ def markdown(rows, meta, machine):
 
 def plot_files(out, rows, machine):
     tp = [r for r in rows if r["figure"] == "throughput" and r["median"] is not None]
+    cost = any(r["unit"] in COST_UNITS for r in tp)
+    what = "CPU us per input, whole process tree" if cost else "exec/s"
     with open(os.path.join(out, "throughput.dat"), "w", encoding="utf-8") as f:
-        f.write("# variant median min max colour (exec/s; grey: the bare-loop ceilings)\n")
+        f.write(f"# variant median min max colour ({what}; grey: the bare-loop ceilings)\n")
         for r in tp:
             colour = 0x999999 if "/ceiling" in r["variant"] else 0x4A7EBB
             f.write(f"\"{r['variant']}\" {r['median']} {r['min']} {r['max']} {colour}\n")
-    title = "shmfuzz harness throughput (exec/s, log scale; grey: bare-loop ceilings): " + machine.get("cpu", "?")
+    title = f"shmfuzz harness throughput ({what}, log scale; grey: bare-loop ceilings): " + machine.get("cpu", "?")
+    ylabel = ("CPU microseconds per input (median; lower is faster; bars: min..max)" if cost
+              else "executions per second (median; bars: min..max)")
     gp = f"""set terminal {os.environ.get('BENCH_GNUPLOT_TERM', 'pngcairo size 1200,700')}
 set output '{os.path.join(out, 'throughput.png')}'
 set title "{title.replace('"', "'")}" noenhanced
@@ -244,7 +276,7 @@ set style fill solid 0.8 border -1
 set boxwidth 0.8
 set logscale y
 set yrange [1:*]
-set ylabel 'executions per second (median; bars: min..max)'
+set ylabel '{ylabel}'
 set xtics rotate by -40 noenhanced font ',9'
 set grid ytics
 set key off

@@ -45,6 +45,15 @@ ensure_preset() {
   [[ -n ${BENCH_PRESET_OK[$name]:-} ]] && return "${BENCH_PRESET_OK[$name]}"
   dir=$(preset_dir "$name")
   log=$BENCH_OUT/logs/build-$name.log
+  # A build of another source tree (--builds of another checkout): used as it is, since
+  # configuring it from this tree would fail (and would not be the build asked for).
+  local home
+  home=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$dir/CMakeCache.txt" 2>/dev/null)
+  if [[ -n $home && $(readlink -f "$home") != "$(readlink -f "$BENCH_ROOT")" ]]; then
+    bench_log "preset $name: $dir is a build of $home, used as it is"
+    BENCH_PRESET_OK[$name]=0
+    return 0
+  fi
   bench_log "building preset $name in $dir (log: $log)"
   if (cd "$BENCH_ROOT" && cmake --preset "$name" -B "$dir" && cmake --build "$dir" -j 2) >"$log" 2>&1; then
     BENCH_PRESET_OK[$name]=0
@@ -60,9 +69,9 @@ scratch() { mktemp -d "$BENCH_OUT/tmp/XXXXXX"; }
 
 # The AFL++ environment every afl-fuzz run here uses: no UI, no CPU binding (the machine is
 # shared and binding fails when every core is taken), fixed seed given by the caller.
-afl_env() {
-  env AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 "$@"
-}
+# BENCH_AFL_ENV: the same as env(1) arguments, for commands run under perf (no function there).
+BENCH_AFL_ENV=(AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1)
+afl_env() { env "${BENCH_AFL_ENV[@]}" "$@"; }
 
 # json_field KEY: KEY of the one JSON object on stdin ("null" if absent); python3 is already
 # needed for the report, so no jq.

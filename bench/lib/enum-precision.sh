@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# enum-precision.sh BUILD_DIR LIST OUT_DIR [ERRNOS]: precision and recall of enumerate's verdicts on the
+# enum-precision.sh BUILD_DIR LIST OUT_DIR [ERRNOS [TIMEOUT]]: precision and recall of enumerate's verdicts on the
 # programs of tests/enum (LIST: tests/enum/programs.tsv; BUILD_DIR: a build with
 # tests/enum/programs, bin/shmfault-enum and lib/libshmfault.so). For each correct program and
 # its buggy twin, the whole matrix (--errnos ERRNOS, realistic by default; and --crash):
@@ -7,10 +7,11 @@
 #           documented process (the planted defect, however many errnos reach it)
 #   false = every other non-ok cell (any in a correct program, any elsewhere in a twin)
 #   precision = real / (real + false); recall = twins whose defect was found / twins
+# TIMEOUT: enumerate's time box per cell in seconds (its default, 5, when not given).
 # Writes OUT_DIR/enum-precision-ERRNOS.tsv (one row a program) and prints "precision recall real
 # false found twins" on stdout. Exit 2 when something is not built.
 set -uo pipefail
-build=$(readlink -f "$1") list=$2 out=$3 errnos=${4:-realistic}
+build=$(readlink -f "$1") list=$2 out=$3 errnos=${4:-realistic} timeout=${5:-}
 table=$out/enum-precision-$errnos.tsv
 enum=$build/bin/shmfault-enum lib=$build/lib/libshmfault.so bin=$build/tests/enum/programs
 [[ -x $enum && -f $lib && -d $bin ]] || { echo "enum-precision: $build lacks shmfault-enum, libshmfault.so or tests/enum" >&2; exit 2; }
@@ -29,7 +30,8 @@ while IFS=$'\t' read -r name _args point kind process; do
     dir=$runs/$name$variant
     [[ -x $bin/e-$name$variant ]] || { echo "enum-precision: $bin/e-$name$variant is not built" >&2; exit 2; }
     rc=0
-    "$enum" --lib "$lib" --runs "$dir" --crash --errnos "$errnos" -- "$bin/e-$name$variant" >/dev/null 2>&1 || rc=$?
+    "$enum" --lib "$lib" --runs "$dir" --crash --errnos "$errnos" ${timeout:+--timeout "$timeout"} \
+      -- "$bin/e-$name$variant" >/dev/null 2>&1 || rc=$?
     [[ $rc -le 1 && -f $dir/cells.tsv ]] || { echo "enum-precision: enumerate of e-$name$variant failed (exit $rc)" >&2; exit 2; }
     cells=$(($(wc -l <"$dir/cells.tsv") - 2))
     bad=$(nonok "$dir" | wc -l)

@@ -1,10 +1,13 @@
-# fig-throughput.sh - figure 2: executions per second of each engine on one-, two- and
-# four-process programs of the shmipc-kv target, next to the bare loop of the same calls
+# fig-throughput.sh - figure 2: CPU time per input (the whole process tree's, bench/lib/cpu.sh)
+# of each engine on one-, two- and four-process programs of the shmipc-kv target, next to the bare loop of the same calls
 # (bench/ceiling_kv.c) built the same way (release, ASan for libFuzzer, afl-clang-fast for AFL++),
 # and while fuzzing the kv and ring targets. With --before DIR every harness row is measured a
 # second time with the preset builds in DIR (say, of the previous commit), interleaved in the
 # same repetitions: "<program>/before/<row>".
 # shellcheck shell=bash
+
+# shellcheck source=bench/lib/cpu.sh
+. "$BENCH_DIR/lib/cpu.sh"
 
 # Programs: the seed it starts from, and the ceiling program that makes the same calls.
 THROUGHPUT_PROGRAMS=(lifecycle writer-reader four-procs)
@@ -16,10 +19,9 @@ declare -A THROUGHPUT_OPS=([lifecycle]=6 [writer-reader]=8 [four-procs]=14)
 THROUGHPUT_FUZZ_ONLY=(ring-pingpong)
 declare -A THROUGHPUT_TARGET=([ring-pingpong]=shmipc-ring [inside-off]=inside-bug
                               [inside-peer]=inside-bug)
-# The hostile peer inside a call (issue 13), replay rows only: the test box without it, with a
-# peer.inside before every take (4 of 9 adapter ops protected), and every op protected
-# (SHMFUZZ_INSIDE=lint on inside-off).
-THROUGHPUT_INSIDE=(inside-off inside-peer)
+# The hostile peer inside a call (issue 13), replay rows only (tp_inside_rows): the test box
+# without it (inside-off), with a peer.inside before every take (inside-peer: 4 of 9 adapter
+# ops protected), and every op protected (SHMFUZZ_INSIDE=lint on inside-off).
 
 tp_target() { printf '%s\n' "${THROUGHPUT_TARGET[$1]:-shmipc-kv}"; }
 
@@ -32,43 +34,68 @@ tp_source() {
   esac
 }
 
-# The binary input every row runs, encoded once by the release replay driver.
-tp_input() { printf '%s\n' "$BENCH_OUT/tmp/inputs/$1"; }
+# tp_input PROG [PRESET]: the binary input of PROG for a row run with PRESET (release by
+# default) of the current builds or --before's (TP_BUILDS), encoded once per run by that
+# build's own replay driver: builds of different commits may read different format versions.
+tp_input() {
+  local prog=$1 preset=${2:-release} set=now f
+  [[ -n ${TP_BUILDS:-} ]] && set=before
+  f=$BENCH_OUT/tmp/inputs/$set/$preset/$prog
+  if [[ ! -f $f ]]; then
+    mkdir -p "${f%/*}"
+    "$(tp_dir "$preset")/bin/sfz-$(tp_target "$prog")-replay" --encode -o "$f" "$(tp_source "$prog")" \
+      >/dev/null || { bench_log "throughput: $prog did not encode with the $set $preset build"; return 1; }
+  fi
+  printf '%s\n' "$f"
+}
 tp_encode_inputs() {
-  local prog dir
-  dir=$(preset_dir release)
-  mkdir -p "$BENCH_OUT/tmp/inputs"
-  for prog in "${THROUGHPUT_PROGRAMS[@]}" "${THROUGHPUT_FUZZ_ONLY[@]}" "${THROUGHPUT_INSIDE[@]}"; do
-    [[ $prog == inside-* && ! -x $dir/bin/sfz-inside-bug-replay ]] && continue # not x86-64
-    "$dir/bin/sfz-$(tp_target "$prog")-replay" --encode -o "$(tp_input "$prog")" \
-      "$(tp_source "$prog")" || return 1
+  local prog
+  for prog in "${THROUGHPUT_PROGRAMS[@]}" "${THROUGHPUT_FUZZ_ONLY[@]}"; do
+    tp_input "$prog" >/dev/null || return 1
   done
 }
 
 # The preset builds a harness row runs: the current ones, or --before's (TP_BUILDS).
 tp_dir() { printf '%s/%s\n' "${TP_BUILDS:-$BENCH_BUILDS}" "$1"; }
 
-# ceiling PRESET PROGRAM SECONDS -> executions/s of the bare loop
-tp_ceiling() {
-  local bin
-  bin=$(preset_dir "$1")/bin/bench-ceiling-kv
-  [[ -x $bin ]] || return 1
-  "$bin" "$2" "$3" | json_field per_sec
+# Every row prints one line "SUFFIX US CS EPS" per variant it measured (SUFFIX "-": the row
+# itself): CPU microseconds of the whole process tree per input, context switches per input
+# (bench/lib/cpu.sh), and the wall-clock executions per second ("-" when not measured), kept
+# as a secondary column only: on a loaded shared machine it measures the neighbours.
+
+# tp_per MS CS UNITS: "US CS" per unit.
+tp_per() {
+  awk -v m="$1" -v c="$2" -v n="$3" 'BEGIN { if (n > 0 && m > 0) printf "%.3f %.4f\n", m * 1000 / n, c / n; else exit 1 }'
 }
 
-# replay rate: the release replay driver given the same encoded input over and over.
+# ceiling PRESET PROGRAM SECONDS: the bare loop for SECONDS (its start is a few ms of those).
+tp_ceiling() {
+  local bin work rounds eps ms cs
+  bin=$(preset_dir "$1")/bin/bench-ceiling-kv
+  [[ -x $bin ]] || return 1
+  work=$(scratch)
+  cpu_run "$work/cpu" "$bin" "$2" "$3" >"$work/json" || return 1
+  rounds=$(json_field rounds <"$work/json") eps=$(json_field per_sec <"$work/json")
+  read -r ms cs _ <"$work/cpu"
+  printf -- '- %s %s\n' "$(tp_per "$ms" "$cs" "$rounds")" "$eps"
+}
+
+# replay: the release replay driver given the encoded input TP_COPIES times in one process,
+# minus the same driver given it once (its start and the namespace set-up are not counted).
 tp_replay() {
-  local dir prog=$2 secs=$3 input start n=0 args=() i
+  local dir prog=$2 input work replay start wall args=() i per
   dir=$(tp_dir "$1")
   input=$(tp_input "$prog")
-  [[ -f $input ]] || return 1
-  for ((i = 0; i < 500; i++)); do args+=("$input"); done
+  replay=$dir/bin/sfz-$(tp_target "$prog")-replay
+  [[ -f $input && -x $replay ]] || return 1
+  work=$(scratch)
+  for ((i = 0; i < TP_COPIES; i++)); do args+=("$input"); done
   start=$(now)
-  while awk -v e="$(elapsed "$start")" -v s="$secs" 'BEGIN { exit !(e < s) }'; do
-    "$dir/bin/sfz-$(tp_target "$prog")-replay" --quiet "${args[@]}" >/dev/null || return 1
-    n=$((n + ${#args[@]}))
-  done
-  div "$n" "$(elapsed "$start")"
+  cpu_run "$work/n" "$replay" --quiet "${args[@]}" >/dev/null || return 1
+  wall=$(elapsed "$start")
+  cpu_run "$work/1" "$replay" --quiet "$input" >/dev/null || return 1
+  per=$(cpu_per "$work/n" "$work/1" $((TP_COPIES - 1))) || return 1
+  printf -- '- %s %s\n' "$per" "$(div "$TP_COPIES" "$wall")"
 }
 
 # The inside rows' replays, without the double-fetch lint lines the test box prints; lint:
@@ -79,102 +106,148 @@ tp_replay_lint() { SHMFUZZ_INSIDE=lint tp_replay "$@" 2>/dev/null; }
 # The inside rows of one repetition (release replay driver, x86-64 builds only).
 tp_inside_rows() {
   [[ -x $(preset_dir release)/bin/sfz-inside-bug-replay ]] || return 0
-  tp_measure inside-off/replay tp_replay_inside release inside-off "$TP_SECS"
-  tp_measure inside-peer/replay tp_replay_inside release inside-peer "$TP_SECS"
-  tp_measure inside-lint/replay tp_replay_lint release inside-off "$TP_SECS"
+  tp_measure inside-off/replay tp_replay_inside release inside-off
+  tp_measure inside-peer/replay tp_replay_inside release inside-peer
+  tp_measure inside-lint/replay tp_replay_lint release inside-off
 }
 
 # libFuzzer on one fixed input (-runs=N FILE runs it N times): the engine's per-input cost
-# without mutation, so the workload is exactly the ceiling's.
+# without mutation, so the workload is exactly the ceiling's; minus -runs=1, so the engine's
+# start is not counted.
 tp_libfuzzer_fixed() {
-  local dir prog=$1 runs=$2 work ms
+  local dir prog=$1 runs=$2 work ms per r
   dir=$(tp_dir libfuzzer)
   work=$(scratch)
-  (cd "$work" && "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -runs="$runs" \
-     -artifact_prefix="$work/" "$(tp_input "$prog")" >"$work/log" 2>&1) ||
-    { tail -n 5 "$work/log" >&2; return 1; }
-  ms=$(sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p' "$work/log")
-  [[ -n $ms ]] || return 1
-  div "$runs" "$(div "$ms" 1000 %.6f)"
+  for r in "$runs" 1; do
+    (cd "$work" && cpu_run "$work/cpu$r" "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -runs="$r" \
+       -artifact_prefix="$work/" "$(tp_input "$prog" libfuzzer)" >"$work/log$r" 2>&1) ||
+      { tail -n 5 "$work/log$r" >&2; return 1; }
+  done
+  ms=$(sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p' "$work/log$runs")
+  per=$(cpu_per "$work/cpu$runs" "$work/cpu1" $((runs - 1))) || return 1
+  printf -- '- %s %s\n' "$per" "$(div "$runs" "$(div "${ms:-0}" 1000 %.6f)")"
 }
 
-# libFuzzer fuzzing from the one seed for SECONDS: mutated programs, so only near the ceiling's
-# workload (mutations change the ops and process counts).
+# libFuzzer fuzzing from the one seed (-seed=1 -runs=N, a fresh corpus directory each time):
+# mutated programs, so only near the ceiling's workload (mutations change the ops and process
+# counts); minus -runs=1, per executed unit (stat::number_of_executed_units).
 tp_libfuzzer_fuzz() {
-  local dir prog=$1 secs=$2 work
+  local dir prog=$1 runs=$2 work r units=() per start wall=0
   dir=$(tp_dir libfuzzer)
   work=$(scratch)
-  mkdir "$work/c" && cp "$(tp_input "$prog")" "$work/c/"
-  if ! (cd "$work" && "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -seed=1 -max_total_time="$secs" \
-          -print_final_stats=1 -artifact_prefix="$work/" "$work/c" >"$work/log" 2>&1); then
-    # libFuzzer stops at the first finding: a finding on the hardened target is worth reporting.
-    local why
-    why=$(grep -m1 -oE 'shmfuzz: FINDING .{0,100}|ERROR: [A-Za-z]+: .{0,60}' "$work/log" || echo "exit status")
-    meta throughput "${TP_BUILDS:+$prog/before/libfuzzer-fuzzing}${TP_BUILDS:-$prog/libfuzzer-fuzzing}" failed "stopped after $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log") executions on a finding in the hardened target: $why"
-    return 1
-  fi
-  sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log"
+  for r in "$runs" 1; do
+    mkdir "$work/c$r" && cp "$(tp_input "$prog" libfuzzer)" "$work/c$r/"
+    start=$(now)
+    if ! (cd "$work" && cpu_run "$work/cpu$r" "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -seed=1 \
+            -runs="$r" -print_final_stats=1 -artifact_prefix="$work/" "$work/c$r" >"$work/log$r" 2>&1); then
+      # libFuzzer stops at the first finding: a finding on the hardened target is worth reporting.
+      local why
+      why=$(grep -m1 -oE 'shmfuzz: FINDING .{0,100}|ERROR: [A-Za-z]+: .{0,60}' "$work/log$r" || echo "exit status")
+      meta throughput "${TP_BUILDS:+$prog/before/libfuzzer-fuzzing}${TP_BUILDS:-$prog/libfuzzer-fuzzing}" failed "stopped after $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r") executions on a finding in the hardened target: $why"
+      return 1
+    fi
+    [[ $r == 1 ]] || wall=$(elapsed "$start")
+    units+=("$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r")")
+  done
+  per=$(cpu_per "$work/cpu$runs" "$work/cpu1" $((units[0] - units[1]))) || return 1
+  # exec/s from the wall clock of the longer run (libFuzzer's own figure is in whole seconds).
+  printf -- '- %s %s\n' "$per" "$(div "${units[0]}" "$wall")"
 }
 
 # AFL++ from the one seed for SECONDS: the afl preset's BINARY (a name under bin/, with the
-# arguments after it) is the command line after "--".
+# arguments after it) is the command line after "--". CPU per execution (execs_done) of the whole tree (afl-fuzz and
+# the target), and with perf, "-target": the tree minus afl-fuzz's own process (the
+# forkserver and the target's processes alone). BINARY may be an absolute path.
 tp_afl() {
-  local prog=$1 secs=$2 bin=$3 work dir rate
+  local dir prog=$1 secs=$2 bin=$3 work execs tree_ms tree_cs self_ms self_cs eps
   shift 3
   dir=$(tp_dir afl)
+  [[ $bin == /* ]] || bin=$dir/bin/$bin
   work=$(scratch)
-  mkdir "$work/in" && cp "$(tp_input "$prog")" "$work/in/"
-  afl_env timeout $((secs + 60)) afl-fuzz -V "$secs" -s 1 -i "$work/in" -o "$work/out" -- \
-    "$dir/bin/$bin" "$@" >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; return 1; }
-  rate=$(afl_stat "$work/out" execs_per_sec)
-  [[ -n $rate ]] && printf '%s\n' "$rate"
+  mkdir "$work/in" && cp "$(tp_input "$prog" afl)" "$work/in/"
+  # env(1) execs afl-fuzz in the process perf's --no-inherit counter follows.
+  CPU_TIMEOUT=$((secs + 60)) cpu_run "$work/cpu" --self env "${BENCH_AFL_ENV[@]}" afl-fuzz -V "$secs" \
+    -s 1 -i "$work/in" -o "$work/out" -- "$bin" "$@" >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; return 1; }
+  execs=$(afl_stat "$work/out" execs_done) eps=$(afl_stat "$work/out" execs_per_sec)
+  read -r tree_ms tree_cs self_ms self_cs <"$work/cpu"
+  printf -- '- %s %s\n' "$(tp_per "$tree_ms" "$tree_cs" "$execs")" "${eps:--}"
+  [[ $self_ms == - ]] && return 0
+  printf -- '-target %s %s\n' "$(tp_per "$(awk -v a="$tree_ms" -v b="$self_ms" 'BEGIN { print a - b }')" \
+    "$(awk -v a="$tree_cs" -v b="$self_cs" 'BEGIN { print a - b }')" "$execs")" "${eps:--}"
 }
 
-# tp_measure VARIANT UNIT COMMAND...: one sample, or a note when the command fails.
+# afl-floor: afl-fuzz on bench-afl-floor, a persistent target that does nothing (the afl
+# preset of the current builds; compiled here with afl-clang-fast -O2 when those builds
+# predate it): what afl-fuzz itself caps a persistent target at.
+tp_afl_floor() {
+  local bin
+  bin=$(preset_dir afl)/bin/bench-afl-floor
+  if [[ ! -x $bin ]]; then
+    bin=$BENCH_OUT/tmp/bench-afl-floor
+    [[ -x $bin ]] || afl-clang-fast -O2 -o "$bin" "$BENCH_ROOT/bench/afl_floor.c" \
+      >>"$BENCH_OUT/logs/afl-floor.log" 2>&1 || return 1
+  fi
+  tp_afl lifecycle "$1" "$bin"
+}
+
+# tp_measure VARIANT COMMAND...: the samples of one run of a row, or a note when it fails.
 tp_measure() {
-  local variant=$1 value
+  local variant=$1 out suffix us cs eps v
   shift
-  if value=$("$@") && [[ -n $value && $value != nan ]]; then
-    sample throughput "$variant" exec/s "$value"
+  if out=$("$@") && [[ -n $out && $out != *nan* ]]; then
+    while read -r suffix us cs eps; do
+      v=$variant
+      [[ $suffix != - ]] && v+=$suffix
+      sample throughput "$v" us/input "$us"
+      meta throughput "$v" cs_per_input "$cs"
+      [[ $eps != - ]] && meta throughput "$v" exec_per_s "$eps"
+    done <<<"$out"
   else
     bench_log "throughput $variant: measurement failed"
     awk -F'\t' -v v="$variant" '$1 == "throughput" && $2 == v && $3 == "failed" { f = 1 } END { exit !f }' \
       "$BENCH_OUT/meta.tsv" ||
       meta throughput "$variant" failed "measurement failed (see bench log)"
   fi
+  return 0
 }
 
-# tp_rows PREFIX PROG: the harness rows of one program, with the builds in TP_BUILDS.
+# tp_rows PREFIX PROG FUZZ_ONLY: the harness rows of one program, with the builds in TP_BUILDS.
 tp_rows() {
-  local pre=$1 prog=$2 fuzz_only=$3
+  local pre=$1 prog=$2 fuzz_only=$3 target
+  target=$(tp_target "$prog")
   if ((!fuzz_only)); then
-    tp_measure "$prog/${pre}replay" tp_replay release "$prog" "$TP_SECS"
+    tp_measure "$prog/${pre}replay" tp_replay release "$prog"
     ((TP_HAVE_LF)) && tp_measure "$prog/${pre}libfuzzer-fixed" tp_libfuzzer_fixed "$prog" "$TP_RUNS"
   fi
-  ((TP_HAVE_LF)) && tp_measure "$prog/${pre}libfuzzer-fuzzing" tp_libfuzzer_fuzz "$prog" "$TP_SECS"
+  ((TP_HAVE_LF)) && tp_measure "$prog/${pre}libfuzzer-fuzzing" tp_libfuzzer_fuzz "$prog" "$TP_FUZZ_RUNS"
   if ((TP_HAVE_AFL)); then
-    tp_measure "$prog/${pre}afl-persistent" tp_afl "$prog" $((TP_SECS + 1)) "sfz-$(tp_target "$prog")-afl"
-    ((fuzz_only)) || tp_measure "$prog/${pre}afl-forkserver" tp_afl "$prog" $((TP_SECS + 1)) \
-      "sfz-$(tp_target "$prog")-replay" --quiet @@
+    tp_measure "$prog/${pre}afl-persistent" tp_afl "$prog" "$TP_AFL_SECS" "sfz-$target-afl"
+    ((fuzz_only)) || tp_measure "$prog/${pre}afl-forkserver" tp_afl "$prog" "$TP_AFL_SECS" \
+      "sfz-$target-replay" --quiet @@
   fi
   return 0
 }
 
 # The ratios of one program's rows (PRE: "" or "before/").
 tp_ratios() {
-  local prog=$1 pre=$2
+  local prog=$1 pre=$2 row
   ratio_to throughput "$prog/${pre}replay" "$prog/ceiling"
   ratio_to throughput "$prog/${pre}libfuzzer-fixed" "$prog/ceiling-asan"
   ratio_to throughput "$prog/${pre}libfuzzer-fuzzing" "$prog/ceiling-asan"
-  ratio_to throughput "$prog/${pre}afl-persistent" "$prog/ceiling-afl"
-  ratio_to throughput "$prog/${pre}afl-forkserver" "$prog/ceiling-afl"
+  for row in afl-persistent afl-persistent-target afl-forkserver afl-forkserver-target; do
+    ratio_to throughput "$prog/$pre$row" "$prog/ceiling-afl"
+  done
 }
 
 fig_throughput() {
-  local rep prog before=${BENCH_BEFORE:-}
-  TP_SECS=3 TP_RUNS=10000 TP_HAVE_LF=0 TP_HAVE_AFL=0
-  local reps=3
-  if ((BENCH_QUICK)); then TP_SECS=1 reps=1 TP_RUNS=2000; fi
+  local rep prog before=${BENCH_BEFORE:-} reps=3
+  # Sizes: the fixed rows' inputs per run, the fuzzing rows' executions, AFL++'s seconds.
+  TP_SECS=3 TP_COPIES=2000 TP_RUNS=10000 TP_FUZZ_RUNS=4000 TP_AFL_SECS=4 TP_HAVE_LF=0 TP_HAVE_AFL=0
+  if ((BENCH_QUICK)); then
+    TP_SECS=1 reps=1 TP_COPIES=300 TP_RUNS=1000 TP_FUZZ_RUNS=300 TP_AFL_SECS=2
+  fi
+  cpu_method >/dev/null || { note throughput "BENCH_CPU is neither perf nor rusage: figure skipped"; return 0; }
+  cpu_pin >/dev/null || { note throughput "BENCH_PIN is neither a CPU number nor none: figure skipped"; return 0; }
   ensure_preset release || { note throughput "release preset not built: figure skipped"; return 0; }
   ensure_preset libfuzzer && TP_HAVE_LF=1
   if command -v afl-fuzz >/dev/null && ensure_preset afl; then TP_HAVE_AFL=1; fi
@@ -199,6 +272,7 @@ fig_throughput() {
       TP_BUILDS="" tp_rows "" "$prog" 1
       [[ -n $before ]] && TP_BUILDS=$before tp_rows before/ "$prog" 1
     done
+    ((TP_HAVE_AFL)) && tp_measure afl-floor tp_afl_floor "$TP_AFL_SECS"
     tp_inside_rows
   done
   ratio_to throughput inside-peer/replay inside-off/replay
@@ -208,12 +282,29 @@ fig_throughput() {
   meta throughput inside-lint ops 9
   ((TP_HAVE_LF)) || note throughput "libfuzzer preset not built: libFuzzer rows missing"
   ((TP_HAVE_AFL)) || note throughput "afl-fuzz or the afl preset missing: AFL++ rows missing"
-  note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast); ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
-  note throughput "libfuzzer-fixed runs the seed unchanged (-runs=N FILE), the ceiling's exact workload; libfuzzer-fuzzing and both AFL++ rows fuzz from that seed, so their programs drift from it: compare them with care"
-  note throughput "afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input)"
+  tp_notes "$before"
+  return 0
+}
+
+# The notes under the table: how each row was measured.
+tp_notes() {
+  local how
+  if [[ $(cpu_method) == perf ]]; then
+    how="perf stat -e task-clock,context-switches around each run (counters inherited by every process it starts)"
+  else
+    how="the rusage wait4 returns for each run (the command and every descendant it reaped; perf was not usable here)"
+  fi
+  local pin
+  pin=$(cpu_pin) || pin=""
+  how+=${pin:+, every command pinned to CPU $pin (taskset; BENCH_PIN)}
+  [[ -n $pin ]] || how+=", not pinned (BENCH_PIN=none or no taskset)"
+  note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
+  note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
+  note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care"
+  note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap"
+  note throughput "ratio: the baseline's CPU per input / the row's (the share of the bare loop's speed); us/op: us/input / the program's ops; added: us/input minus the baseline's (what the harness and engine add per input)"
   note throughput "four-procs: bench/programs/four-procs.txt; ring-pingpong: the shmipc-ring seed pingpong.txt, fuzzing rows only (no bare loop)"
-  note throughput "us/input = 10^6 / median; us/op = us/input / the program's ops; added: us/input minus the bare loop's (what the harness and engine add per input)"
   note throughput "inside-*: the release replay driver on the test box of tests/harness/inside_adapter.c (target inside-bug; x86-64 only): inside-off (bench/programs/inside-off.txt, 9 ops, the hostile peer inside a call off: today's speed), inside-peer (inside-peer.txt: a peer.inside at=32 before each of the 4 takes, which never reaches it: the protected takes' cost), inside-lint (inside-off under SHMFUZZ_INSIDE=lint: every adapter op protected)"
-  [[ -n $before ]] && note throughput "before/: the same rows with the preset builds in $before (bench/run --before), interleaved in the same repetitions"
+  [[ -n $1 ]] && note throughput "before/: the same rows with the preset builds in $1 (bench/run --before), interleaved in the same repetitions"
   return 0
 }

@@ -28,7 +28,7 @@ assert m["figure"] == "machine", "first object is not the machine"
 for key in ("cpu", "kernel", "cores"):
     assert str(m["machine"].get(key, "")), f"machine.{key} missing"
 keys = ("figure", "variant", "unit", "median", "min", "max", "n", "ratio", "baseline", "found",
-        "seeds", "note", "us_per_input", "us_per_op", "added_us")
+        "seeds", "note", "us_per_input", "us_per_op", "added_us", "cs_per_input", "exec_per_s")
 figures = set(FIGURES)
 for r in rows:
     missing = [k for k in keys if k not in r]
