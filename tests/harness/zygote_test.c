@@ -18,17 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "exec_internal.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static pid_t parent_of(pid_t pid)
 {
