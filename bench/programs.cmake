@@ -2,6 +2,7 @@
 # bench/CMakeLists.txt; kept apart from bench-fault-cost, which the libshmfault side owns).
 #   bench-ceiling-kv                  every preset: the bare loop of figure 2's programs
 #   bench-afl-floor                   afl preset: an empty persistent target (figure 2, afl-floor)
+#   bench-libfuzzer-floor             libfuzzer preset: an empty fuzz target (libfuzzer-floor)
 #   bench-rawbytes-<id>-libfuzzer     libfuzzer preset: the raw-bytes baseline of figure 4,
 #                                     one per catalogue entry, on that entry's buggy library
 
@@ -9,6 +10,14 @@ if(TARGET shmipc)
   add_executable(bench-ceiling-kv ${CMAKE_CURRENT_LIST_DIR}/ceiling_kv.c)
   target_link_libraries(bench-ceiling-kv PRIVATE shmipc)
   set_target_properties(bench-ceiling-kv PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+endif()
+
+# bench-libfuzzer-floor (libfuzzer preset only): an empty fuzz target, libFuzzer's own cost per
+# input in -runs=N FILE mode (figure 2's libfuzzer-floor row).
+if(SHMFUZZ_ENGINE STREQUAL "libfuzzer")
+  add_executable(bench-libfuzzer-floor ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_floor.c)
+  target_link_options(bench-libfuzzer-floor PRIVATE ${SHMFUZZ_ENGINE_LINK})
+  set_target_properties(bench-libfuzzer-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endif()
 
 if(SHMFUZZ_ENGINE STREQUAL "libfuzzer" AND DEFINED SHMIPC_BUG_IDS)

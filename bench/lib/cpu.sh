@@ -101,5 +101,6 @@ cpu_per() {
   local a b
   read -r -a a <"$1" && read -r -a b <"$2" || return 1
   awk -v m1="${a[0]}" -v c1="${a[1]}" -v m0="${b[0]}" -v c0="${b[1]}" -v n="$3" \
-    'BEGIN { if (n > 0 && m1 > m0) printf "%.3f %.4f\n", (m1 - m0) * 1000 / n, (c1 - c0) / n; else exit 1 }'
+    'BEGIN { cs = c1 > c0 ? (c1 - c0) / n : 0  # a few switches either way at the start
+             if (n > 0 && m1 > m0) printf "%.3f %.4f\n", (m1 - m0) * 1000 / n, cs; else exit 1 }'
 }

@@ -113,13 +113,14 @@ tp_inside_rows() {
 
 # libFuzzer on one fixed input (-runs=N FILE runs it N times): the engine's per-input cost
 # without mutation, so the workload is exactly the ceiling's; minus -runs=1, so the engine's
-# start is not counted.
+# start is not counted. BINARY (optional): another fuzz target of the libfuzzer preset.
 tp_libfuzzer_fixed() {
-  local dir prog=$1 runs=$2 work ms per r
+  local dir prog=$1 runs=$2 work ms per r bin
   dir=$(tp_dir libfuzzer)
+  bin=${3:-$dir/bin/sfz-$(tp_target "$prog")-libfuzzer}
   work=$(scratch)
   for r in "$runs" 1; do
-    (cd "$work" && cpu_run "$work/cpu$r" "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -runs="$r" \
+    (cd "$work" && cpu_run "$work/cpu$r" "$bin" -runs="$r" \
        -artifact_prefix="$work/" "$(tp_input "$prog" libfuzzer)" >"$work/log$r" 2>&1) ||
       { tail -n 5 "$work/log$r" >&2; return 1; }
   done
@@ -188,6 +189,15 @@ tp_afl_floor() {
       >>"$BENCH_OUT/logs/afl-floor.log" 2>&1 || return 1
   fi
   tp_afl lifecycle "$1" "$bin"
+}
+
+# libfuzzer-floor: bench-libfuzzer-floor (an empty fuzz target of the current libfuzzer preset)
+# on the lifecycle input, as libfuzzer-fixed runs: libFuzzer's own cost per input in that mode.
+tp_libfuzzer_floor() {
+  local bin
+  bin=$(preset_dir libfuzzer)/bin/bench-libfuzzer-floor
+  [[ -x $bin ]] || return 1
+  tp_libfuzzer_fixed lifecycle "$1" "$bin"
 }
 
 # tp_measure VARIANT COMMAND...: the samples of one run of a row, or a note when it fails.
@@ -273,6 +283,7 @@ fig_throughput() {
       [[ -n $before ]] && TP_BUILDS=$before tp_rows before/ "$prog" 1
     done
     ((TP_HAVE_AFL)) && tp_measure afl-floor tp_afl_floor "$TP_AFL_SECS"
+    ((TP_HAVE_LF)) && tp_measure libfuzzer-floor tp_libfuzzer_floor "$TP_RUNS"
     tp_inside_rows
   done
   ratio_to throughput inside-peer/replay inside-off/replay
@@ -300,7 +311,7 @@ tp_notes() {
   [[ -n $pin ]] || how+=", not pinned (BENCH_PIN=none or no taskset)"
   note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
-  note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care"
+  note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care; libfuzzer-floor: bench/libfuzzer_floor.c, a fuzz target that does nothing, run as libfuzzer-fixed on the lifecycle input: libFuzzer's own cost per input in -runs mode (it reads the file again for every run), which libfuzzer-fixed pays on top of the harness"
   note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap"
   note throughput "ratio: the baseline's CPU per input / the row's (the share of the bare loop's speed); us/op: us/input / the program's ops; added: us/input minus the baseline's (what the harness and engine add per input)"
   note throughput "four-procs: bench/programs/four-procs.txt; ring-pingpong: the shmipc-ring seed pingpong.txt, fuzzing rows only (no bare loop)"
