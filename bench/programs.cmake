@@ -3,6 +3,7 @@
 #   bench-ceiling-kv                  every preset: the bare loop of figure 2's programs
 #   bench-afl-floor                   afl preset: an empty persistent target (figure 2, afl-floor)
 #   bench-libfuzzer-floor             libfuzzer preset: an empty fuzz target (libfuzzer-floor)
+#   bench-afl-identity.so             afl preset: a custom mutator that changes nothing (afl-fixed)
 #   bench-rawbytes-<id>-libfuzzer     libfuzzer preset: the raw-bytes baseline of figure 4,
 #                                     one per catalogue entry, on that entry's buggy library
 
@@ -36,4 +37,10 @@ endif()
 if(SHMFUZZ_ENGINE STREQUAL "afl")
   add_executable(bench-afl-floor ${CMAKE_CURRENT_LIST_DIR}/afl_floor.c)
   set_target_properties(bench-afl-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  # bench-afl-identity.so: afl-fuzz with it alone runs the seed unchanged (figure 2's afl-fixed);
+  # compiled by afl-clang-fast like the rest, so it links the harness's inert AFL++ runtime.
+  add_library(bench-afl-identity MODULE ${CMAKE_CURRENT_LIST_DIR}/afl_identity.c
+              ${PROJECT_SOURCE_DIR}/harness/drivers/afl_inert_runtime.S)
+  set_target_properties(bench-afl-identity PROPERTIES PREFIX "" SUFFIX ".so"
+                        LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endif()

@@ -167,7 +167,7 @@ tp_afl() {
   work=$(scratch)
   mkdir "$work/in" && cp "$(tp_input "$prog" afl)" "$work/in/"
   # env(1) execs afl-fuzz in the process perf's --no-inherit counter follows.
-  CPU_TIMEOUT=$((secs + 60)) cpu_run "$work/cpu" --self env "${BENCH_AFL_ENV[@]}" afl-fuzz -V "$secs" \
+  CPU_TIMEOUT=$((secs + 60)) cpu_run "$work/cpu" --self env "${BENCH_AFL_ENV[@]}" "${TP_AFL_ENV[@]}" afl-fuzz -V "$secs" \
     -s 1 -i "$work/in" -o "$work/out" -- "$bin" "$@" >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; return 1; }
   execs=$(afl_stat "$work/out" execs_done) eps=$(afl_stat "$work/out" execs_per_sec)
   read -r tree_ms tree_cs self_ms self_cs <"$work/cpu"
@@ -175,6 +175,20 @@ tp_afl() {
   [[ $self_ms == - ]] && return 0
   printf -- '-target %s %s\n' "$(tp_per "$(awk -v a="$tree_ms" -v b="$self_ms" 'BEGIN { print a - b }')" \
     "$(awk -v a="$tree_cs" -v b="$self_cs" 'BEGIN { print a - b }')" "$execs")" "${eps:--}"
+}
+
+# afl-fixed: afl-fuzz with bench-afl-identity.so as its only mutator (the current afl preset's),
+# so the persistent driver runs the seed unchanged: the ceiling's exact workload plus the engine.
+TP_AFL_ENV=()
+tp_afl_fixed() {
+  local lib
+  lib=$(preset_dir afl)/bin/bench-afl-identity.so
+  [[ -f $lib ]] || return 1
+  TP_AFL_ENV=(AFL_CUSTOM_MUTATOR_LIBRARY="$lib" AFL_CUSTOM_MUTATOR_ONLY=1 AFL_DISABLE_TRIM=1)
+  tp_afl "$1" "$2" "sfz-$(tp_target "$1")-afl"
+  local rc=$?
+  TP_AFL_ENV=()
+  return "$rc"
 }
 
 # afl-floor: afl-fuzz on bench-afl-floor, a persistent target that does nothing (the afl
@@ -232,6 +246,7 @@ tp_rows() {
   ((TP_HAVE_LF)) && tp_measure "$prog/${pre}libfuzzer-fuzzing" tp_libfuzzer_fuzz "$prog" "$TP_FUZZ_RUNS"
   if ((TP_HAVE_AFL)); then
     tp_measure "$prog/${pre}afl-persistent" tp_afl "$prog" "$TP_AFL_SECS" "sfz-$target-afl"
+    ((fuzz_only)) || tp_measure "$prog/${pre}afl-fixed" tp_afl_fixed "$prog" "$TP_AFL_SECS"
     ((fuzz_only)) || tp_measure "$prog/${pre}afl-forkserver" tp_afl "$prog" "$TP_AFL_SECS" \
       "sfz-$target-replay" --quiet @@
   fi
@@ -244,7 +259,8 @@ tp_ratios() {
   ratio_to throughput "$prog/${pre}replay" "$prog/ceiling"
   ratio_to throughput "$prog/${pre}libfuzzer-fixed" "$prog/ceiling-asan"
   ratio_to throughput "$prog/${pre}libfuzzer-fuzzing" "$prog/ceiling-asan"
-  for row in afl-persistent afl-persistent-target afl-forkserver afl-forkserver-target; do
+  for row in afl-persistent afl-persistent-target afl-fixed afl-fixed-target afl-forkserver \
+    afl-forkserver-target; do
     ratio_to throughput "$prog/$pre$row" "$prog/ceiling-afl"
   done
 }
@@ -312,7 +328,7 @@ tp_notes() {
   note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
   note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care; libfuzzer-floor: bench/libfuzzer_floor.c, a fuzz target that does nothing, run as libfuzzer-fixed on the lifecycle input: libFuzzer's own cost per input in -runs mode (it reads the file again for every run), which libfuzzer-fixed pays on top of the harness"
-  note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap"
+  note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-fixed: the same driver with bench/afl_identity.c as the only mutator (AFL_CUSTOM_MUTATOR_ONLY), the seed unchanged: the ceiling's exact workload; afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap"
   note throughput "ratio: the baseline's CPU per input / the row's (the share of the bare loop's speed); us/op: us/input / the program's ops; added: us/input minus the baseline's (what the harness and engine add per input)"
   note throughput "four-procs: bench/programs/four-procs.txt; ring-pingpong: the shmipc-ring seed pingpong.txt, fuzzing rows only (no bare loop)"
   note throughput "inside-*: the release replay driver on the test box of tests/harness/inside_adapter.c (target inside-bug; x86-64 only): inside-off (bench/programs/inside-off.txt, 9 ops, the hostile peer inside a call off: today's speed), inside-peer (inside-peer.txt: a peer.inside at=32 before each of the 4 takes, which never reaches it: the protected takes' cost), inside-lint (inside-off under SHMFUZZ_INSIDE=lint: every adapter op protected)"
