@@ -95,12 +95,19 @@ sys.exit(code if code >= 0 else 128 - code)' "$file.tree" "$@" || rc=$?
   return "$rc"
 }
 
+# cpu_per_unit UNITS MS CS [MS0 CS0]: "US CS" per unit of MS milliseconds and CS context
+# switches, less MS0 and CS0 when given (a run with fewer units, so the start-up is not
+# counted, or a process whose own share is not wanted). Fails when no time is left.
+cpu_per_unit() {
+  awk -v n="$1" -v m="$2" -v c="$3" -v m0="${4:-0}" -v c0="${5:-0}" \
+    'BEGIN { cs = c > c0 ? (c - c0) / n : 0  # a few switches either way at the start
+             if (n > 0 && m > m0) printf "%.3f %.4f\n", (m - m0) * 1000 / n, cs; else exit 1 }'
+}
+
 # cpu_per FILE_N FILE_1 UNITS: "US CS" per unit of the difference of two cpu_run files
 # (N units minus a run of the same command with fewer, so the start-up is not counted).
 cpu_per() {
   local a b
   read -r -a a <"$1" && read -r -a b <"$2" || return 1
-  awk -v m1="${a[0]}" -v c1="${a[1]}" -v m0="${b[0]}" -v c0="${b[1]}" -v n="$3" \
-    'BEGIN { cs = c1 > c0 ? (c1 - c0) / n : 0  # a few switches either way at the start
-             if (n > 0 && m1 > m0) printf "%.3f %.4f\n", (m1 - m0) * 1000 / n, cs; else exit 1 }'
+  cpu_per_unit "$3" "${a[0]}" "${a[1]}" "${b[0]}" "${b[1]}"
 }

@@ -63,11 +63,6 @@ tp_dir() { printf '%s/%s\n' "${TP_BUILDS:-$BENCH_BUILDS}" "$1"; }
 # (bench/lib/cpu.sh), and the wall-clock executions per second ("-" when not measured), kept
 # as a secondary column only: on a loaded shared machine it measures the neighbours.
 
-# tp_per MS CS UNITS: "US CS" per unit.
-tp_per() {
-  awk -v m="$1" -v c="$2" -v n="$3" 'BEGIN { if (n > 0 && m > 0) printf "%.3f %.4f\n", m * 1000 / n, c / n; else exit 1 }'
-}
-
 # ceiling PRESET PROGRAM SECONDS: the bare loop for SECONDS (its start is a few ms of those).
 tp_ceiling() {
   local bin work rounds eps ms cs
@@ -77,7 +72,7 @@ tp_ceiling() {
   cpu_run "$work/cpu" "$bin" "$2" "$3" >"$work/json" || return 1
   rounds=$(json_field rounds <"$work/json") eps=$(json_field per_sec <"$work/json")
   read -r ms cs _ <"$work/cpu"
-  printf -- '- %s %s\n' "$(tp_per "$ms" "$cs" "$rounds")" "$eps"
+  printf -- '- %s %s\n' "$(cpu_per_unit "$rounds" "$ms" "$cs")" "$eps"
 }
 
 # replay: the release replay driver given the encoded input TP_COPIES times in one process,
@@ -171,10 +166,10 @@ tp_afl() {
     -s 1 -i "$work/in" -o "$work/out" -- "$bin" "$@" >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; return 1; }
   execs=$(afl_stat "$work/out" execs_done) eps=$(afl_stat "$work/out" execs_per_sec)
   read -r tree_ms tree_cs self_ms self_cs <"$work/cpu"
-  printf -- '- %s %s\n' "$(tp_per "$tree_ms" "$tree_cs" "$execs")" "${eps:--}"
+  printf -- '- %s %s\n' "$(cpu_per_unit "$execs" "$tree_ms" "$tree_cs")" "${eps:--}"
   [[ $self_ms == - ]] && return 0
-  printf -- '-target %s %s\n' "$(tp_per "$(awk -v a="$tree_ms" -v b="$self_ms" 'BEGIN { print a - b }')" \
-    "$(awk -v a="$tree_cs" -v b="$self_cs" 'BEGIN { print a - b }')" "$execs")" "${eps:--}"
+  printf -- '-target %s %s\n' "$(cpu_per_unit "$execs" "$tree_ms" "$tree_cs" "$self_ms" "$self_cs")" \
+    "${eps:--}"
 }
 
 # afl-fixed: afl-fuzz with bench-afl-identity.so as its only mutator (the current afl preset's),
