@@ -115,7 +115,8 @@ static const char *worker_broken(unsigned w)
     const struct sfz_cmd *c = &sfz_state.area->post[w].cmd;
     if (l->cur_op < -1 || l->cur_op >= SFZ_MAX_OPS || l->next > SFZ_MAX_OPS)
         return "a worker's channel names an op out of range";
-    if ((l->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) ||
+    if ((l->completed & ~(uint32_t)(SFZ_DO_BEGIN | SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE |
+                                    SFZ_DO_TEARDOWN)) ||
         (c->stages & ~(uint32_t)(2 * SFZ_DO_QUIT - 1)) || (s->cmd_seq & SFZ_ACK_CHILD) ||
         c->from > c->to || c->to > SFZ_MAX_OPS || c->link > SFZ_CHAIN_MAX ||
         s->link > SFZ_CHAIN_MAX)
@@ -195,6 +196,7 @@ struct run {
                                      sfz_state.area->injected_deaths counts */
     pid_t pid[SFZ_MAX_PROCS];     /* each worker's process for this command */
     unsigned uncertain;           /* what sfz_state.area->uncertain_slots must hold */
+    int torn_down;                /* a worker ran the teardown with the plan's last done */
 };
 
 static void record(struct run *r, enum sfz_finding_kind kind, int op, const char *why)
@@ -447,6 +449,8 @@ static int judge(struct run *r, unsigned w, const struct sfz_cmd *cmd, enum sfz_
     }
     if ((cmd->stages & SFZ_DO_BEGIN) && got->status < 0)
         harness_broken(got->why);
+    if (got->completed & cmd->stages & SFZ_DO_TEARDOWN)
+        r->torn_down = 1;
     if (got->finding != SFZ_FIND_NONE) {
         describe_op(r, got->finding_op, where, sizeof(where));
         snprintf(why, sizeof(why), "%.190s: %.200s", where, got->why);
@@ -472,6 +476,9 @@ static int collect(struct run *r, unsigned w, const struct sfz_cmd *cmd)
 static struct sfz_cmd rest_of(unsigned w, struct sfz_cmd cmd)
 {
     cmd.stages &= ~sfz_state.live->w[w].completed;
+    /* a teardown the worker did not reach (it stopped at a finding first) is the executor's,
+       as it always is in the engine's process (finish) */
+    cmd.stages &= ~(uint32_t)SFZ_DO_TEARDOWN;
     cmd.from = sfz_state.live->w[w].next;
     if (cmd.from >= cmd.to)
         cmd.stages &= ~(uint32_t)SFZ_DO_OPS;
@@ -537,7 +544,11 @@ static unsigned plan_runs(const struct run *r, uint32_t first, struct entry *e, 
 /* The program's commands in order: plan_runs's, then the workers' done in worker order. Every
    other worker's begin rides with its first command: it resets only that worker's own state
    (the executor reset what the workers share, libshmfault's ledger and counts, before the
-   input), so it may come after other workers' ops and costs no round trip of its own.
+   input), so it may come after other workers' ops and costs no round trip of its own. In
+   forked workers the adapter's teardown rides with the last command (a done: nothing of the
+   program comes after it), in that worker, whose area is read-only for good: the executor
+   then runs no adapter code of its own (unless the adapter has a check) and makes no mprotect
+   pair for it. A worker that stops short of it (a finding, a death) leaves it to finish.
    Returns how many. */
 static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
 {
@@ -552,6 +563,8 @@ static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
             e[i].cmd.stages |= SFZ_DO_BEGIN;
             begun |= 1u << e[i].w;
         }
+    if (!here(r))
+        e[n - 1].cmd.stages |= SFZ_DO_TEARDOWN;
     return n;
 }
 
@@ -631,7 +644,8 @@ static void run_program(struct run *r, uint32_t first)
     }
 }
 
-/* Teardown and check run here, disarmed, with a zeroed local area in every mode. */
+/* Teardown (unless a forked worker ran it with the last done) and check run here, disarmed,
+   with a zeroed local area in every mode. */
 static void finish(struct run *r)
 {
     const struct sfz_adapter *a = sfz_state.adapter;
@@ -642,9 +656,11 @@ static void finish(struct run *r)
     if (a->local_size)
         memset(sfz_state.local, 0, a->local_size);
     /* one lock for the three: the sweep only reads the area (in the engine's process it is
-       still locked from the command) */
-    sfz_area_lock();
-    if (a->teardown)
+       still locked from the command); none when no adapter code runs here */
+    int adapter_here = !r->torn_down || a->check;
+    if (adapter_here)
+        sfz_area_lock();
+    if (a->teardown && !r->torn_down)
         a->teardown(&ctx);
     what[0] = '\0';
     unsigned left = sfz_ns_sweep(what, sizeof(what), r->crashed,
@@ -653,7 +669,8 @@ static void finish(struct run *r)
     memcpy(leak, what, sizeof(leak));
     what[0] = '\0';
     int broken = a->check && a->check(&ctx) == SFZ_FINDING;
-    sfz_area_unlock();
+    if (adapter_here)
+        sfz_area_unlock();
     if (left > 0 && !sfz_state.area->removal_failed) {
         snprintf(why, sizeof(why), "%s%s", leak, left > 1 ? " (and more)" : "");
         record(r, SFZ_FIND_LEAK_IPC, -1, why);
@@ -665,7 +682,7 @@ static void finish(struct run *r)
 enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz_program *prog,
                                    struct sfz_result *res)
 {
-    struct run r = {prog, res, runs_in_process(prog), {0}, {0}, {0}, 0};
+    struct run r = {prog, res, runs_in_process(prog), {0}, {0}, {0}, 0, 0};
     (void)set;
     memset(res, 0, sizeof(*res));
     res->finding_op = -1;

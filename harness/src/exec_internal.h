@@ -28,7 +28,8 @@ enum sfz_do {
     SFZ_DO_SETUP = 2u,  /* the adapter's setup (worker 0) */
     SFZ_DO_OPS = 4u,    /* program ops [from, to), all this worker's */
     SFZ_DO_DONE = 8u,   /* worker_done and the fd check */
-    SFZ_DO_QUIT = 16u
+    SFZ_DO_TEARDOWN = 16u, /* the adapter's teardown (forked: with the plan's last done, exec.c) */
+    SFZ_DO_QUIT = 32u
 };
 struct sfz_cmd {
     uint32_t stages;        /* enum sfz_do bits */

@@ -205,6 +205,21 @@ static void handle_done(unsigned w)
     set_finding(SFZ_FIND_FD_LEAK);
 }
 
+/* The adapter's teardown, as the executor's finish runs it (proc 0, disarmed, a zeroed local
+   area), in the worker that ran the plan's last done: nothing of the program comes after it.
+   What it does to this process's descriptors is not the next input's: that begin looks again
+   (in the executor nothing ever looked at them). */
+static void handle_teardown(void)
+{
+    struct sfz_ctx ctx = ctx_of(0);
+    if (sfz_state.adapter->local_size)
+        memset(sfz_state.local, 0, sfz_state.adapter->local_size);
+    if (sfz_state.adapter->teardown)
+        sfz_state.adapter->teardown(&ctx);
+    adapter_why[0] = '\0'; /* a teardown has no finding to give (finish ignores it too) */
+    fds_known = 0;
+}
+
 static void handle_setup(unsigned w)
 {
     struct sfz_ctx ctx = ctx_of(w);
@@ -276,6 +291,13 @@ static void run_locked(unsigned w, struct sfz_wctl *ctl, struct sfz_wlive *l,
         bump(l);
         handle_done(w);
         got.completed |= SFZ_DO_DONE;
+        if (got.finding != SFZ_FIND_NONE)
+            return;
+    }
+    if (cmd->stages & SFZ_DO_TEARDOWN) {
+        bump(l);
+        handle_teardown();
+        got.completed |= SFZ_DO_TEARDOWN;
     }
 }
 
@@ -312,7 +334,7 @@ void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
         }
         got.completed |= SFZ_DO_BEGIN;
     }
-    if (cmd->stages & (SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE)) {
+    if (cmd->stages & (SFZ_DO_SETUP | SFZ_DO_OPS | SFZ_DO_DONE | SFZ_DO_TEARDOWN)) {
         /* a forked worker keeps it locked; the engine's process locked it for the whole input
            (sfz_exec_run) and unlocks it after finish: this only makes sure */
         if (sfz_state.self == SFZ_EXECUTOR)
