@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,12 +77,17 @@ static void cpu_relax(void)
 }
 
 /* Whether a core is free to spin on: more than one online and, at the last look (every
-   SPIN_CHECK_NS), nothing runnable but the looking process. On a loaded machine a spinning
-   side takes the core the other side needs, and sleeping is faster. The executor looks and
-   leaves the answer in the shared area for the workers. */
+   SPIN_CHECK_NS), this process allowed on more than one (pinned to one CPU, as bench/ runs
+   every measured command, a spinning side only keeps the other from that CPU) and nothing
+   runnable but the looking process. On a loaded machine a spinning side takes the core the
+   other side needs, and sleeping is faster. The executor looks and leaves the answer in the
+   shared area for the workers. */
 #define SPIN_CHECK_NS 20000000u
 static int core_free(void)
 {
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+        return 0;
     char buf[128];
     int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
     ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);

