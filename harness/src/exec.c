@@ -258,15 +258,35 @@ void sfz_prepare(unsigned w, const struct sfz_cmd *cmd)
     l->completed = 0;
 }
 
-/* FNV-1a over 32-bit words: a check against scribbles, not a secret. */
+/* A multiply-xorshift hash in four independent lanes of 64-bit words, then the tail: a check
+   against scribbles, not a secret. Every worker computes it before each hand-over, so it is
+   made for speed (FNV-1a word by word was ~1 % of a two-process input). */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
 static uint64_t hash_words(uint64_t h, const void *p, size_t size)
 {
-    uint32_t word;
-    for (size_t i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
-        memcpy(&word, (const char *)p + i, sizeof(word));
-        h = (h ^ word) * 0x100000001b3ull;
+    const char *c = p;
+    uint64_t lane[4] = {h, h + 1, h + 2, h + 3}, w[4];
+    size_t i = 0;
+    for (; i + sizeof(w) <= size; i += sizeof(w)) {
+        memcpy(w, c + i, sizeof(w));
+        for (unsigned k = 0; k < 4; k++)
+            lane[k] = mix(lane[k], w[k]);
     }
-    return h;
+    for (; i + sizeof(w[0]) <= size; i += sizeof(w[0])) {
+        memcpy(&w[0], c + i, sizeof(w[0]));
+        lane[0] = mix(lane[0], w[0]);
+    }
+    uint32_t word = 0;
+    if (i + sizeof(word) <= size) {
+        memcpy(&word, c + i, sizeof(word));
+        lane[1] = mix(lane[1], word);
+    }
+    return mix(mix(mix(mix(size, lane[0]), lane[1]), lane[2]), lane[3]);
 }
 
 uint64_t sfz_chain_sum(void)
@@ -276,8 +296,7 @@ uint64_t sfz_chain_sum(void)
     uint32_t nlinks = a->chain_len < SFZ_CHAIN_MAX ? a->chain_len : SFZ_CHAIN_MAX;
     _Static_assert(sizeof(struct sfz_step) % 4 == 0 && sizeof(struct sfz_link) % 4 == 0,
                    "hashed by words");
-    uint64_t h = hash_words(0xcbf29ce484222325ull, &a->chain_nsteps, sizeof(a->chain_nsteps));
-    h = hash_words(h, &a->chain_len, sizeof(a->chain_len));
+    uint64_t h = mix(mix(0xcbf29ce484222325ull, a->chain_nsteps), a->chain_len);
     h = hash_words(h, a->steps, nsteps * sizeof(a->steps[0]));
     return hash_words(h, a->chain, nlinks * sizeof(a->chain[0]));
 }
