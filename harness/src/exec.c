@@ -7,9 +7,10 @@
  * its own state), worker 0's with the adapter's setup, and worker 0's done with its last ops
  * when the schedule allows. A program with one process and nothing that can crash or block
  * runs in the engine's own process (the fast path); any other runs in forked workers. Then, in
- * this order: each live worker's worker_done and fd check, the adapter's teardown and check
- * here in the executor (faults disarmed), and the namespace sweep, which removes whatever is
- * left so nothing accumulates across inputs.
+ * this order: each live worker's worker_done and fd check, the adapter's teardown (faults
+ * disarmed; in forked workers by the worker of the last done, with it), the namespace sweep,
+ * which removes whatever is left so nothing accumulates across inputs, and the adapter's check
+ * here in the executor.
  */
 #include <stdio.h>
 #include <stdlib.h>

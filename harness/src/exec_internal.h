@@ -134,7 +134,8 @@ struct sfz_area {
  * library may have made it writable), since everything it writes per command is in the live
  * page; the executor makes it read-only around its own adapter calls (in the engine's
  * process from the command to the end of teardown, sweep and check, one pair per input; with
- * forked workers around teardown, sweep and check). sfz_area_unlock returns whether it was locked:
+ * forked workers around teardown, sweep and check only when adapter code runs there: a check,
+ * or a teardown the last done's worker did not reach). sfz_area_unlock returns whether it was locked:
  * the harness's own rare writes during an op (sfz_expect_crash, peer.poke, proc.exit) unlock
  * and lock again. One mapping is enough: mprotect acts on the calling process's view only.
  */
