@@ -214,8 +214,9 @@ static void handle_teardown(void)
     struct sfz_ctx ctx = ctx_of(0);
     if (sfz_state.adapter->local_size)
         memset(sfz_state.local, 0, sfz_state.adapter->local_size);
-    if (sfz_state.adapter->teardown)
-        sfz_state.adapter->teardown(&ctx);
+    if (sfz_state.adapter->teardown == NULL)
+        return;
+    sfz_state.adapter->teardown(&ctx);
     adapter_why[0] = '\0'; /* a teardown has no finding to give (finish ignores it too) */
     fds_known = 0;
 }
