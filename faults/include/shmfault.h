@@ -106,6 +106,10 @@ unsigned long shmfault_calls(unsigned function);
    injected nothing since the last reset): whether the code asked the kernel anything after a
    failure, not before it. Added within API version 2 (a new function; nothing else changed). */
 unsigned long shmfault_calls_after_injection(void);
+/* Armed calls this process made since the last reset that failed for real: the kernel's own
+   failures, not injected ones (a semop on a set a peer removed). Tells an op's earlier failure
+   from a query's first answer. Added within API version 2 (a new function). */
+unsigned long shmfault_failures(void);
 
 /* What the most recent injection did (in any process of the tree). */
 enum shmfault_action {

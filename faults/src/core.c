@@ -43,6 +43,8 @@ unsigned long sf_fn_calls[SF_NFN];
 /* Armed calls of any function by this process, and their number at its newest injection:
    what shmfault_calls_after_injection answers (did the code ask anything after the failure?) */
 static unsigned long calls_total, calls_at_injection;
+/* Armed calls of this process that failed for real (the kernel's answer, not an injection). */
+static unsigned long failed_total;
 SF_TLS int sf_depth;
 void *sf_real_ptr[SF_NFN];
 
@@ -120,7 +122,7 @@ void sf_after_fork_child(void)
     if (sf_shared != NULL)
         __atomic_store_n(&sf_shared->forked, 1, __ATOMIC_RELAXED);
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
-    calls_total = calls_at_injection = 0;
+    calls_total = calls_at_injection = failed_total = 0;
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
     seed = mix(seed ^ mix((uint64_t)forks + 1));
@@ -291,6 +293,11 @@ int sf_enter_slow(struct sf_call *c, unsigned fn, unsigned long cls, uintptr_t c
         }
     }
     return c->rule >= 0 || c->tracing;
+}
+
+void sf_note_failed(void)
+{
+    (void)__atomic_add_fetch(&failed_total, 1UL, __ATOMIC_RELAXED);
 }
 
 void sf_note_call(unsigned fn)
@@ -565,7 +572,7 @@ int sf_peek_str(char *buf, size_t size, const char *s)
 static void reset_own_counters(void)
 {
     memset(sf_fn_calls, 0, sizeof(sf_fn_calls));
-    calls_total = calls_at_injection = 0;
+    calls_total = calls_at_injection = failed_total = 0;
     for (unsigned i = 0; i < sf_rules.n; i++)
         sf_rules.r[i].seen = 0;
     draws = 0;
@@ -702,6 +709,11 @@ unsigned long shmfault_calls_after_injection(void)
 {
     unsigned long at = __atomic_load_n(&calls_at_injection, __ATOMIC_RELAXED);
     return at == 0 ? 0 : __atomic_load_n(&calls_total, __ATOMIC_RELAXED) - at;
+}
+
+unsigned long shmfault_failures(void)
+{
+    return __atomic_load_n(&failed_total, __ATOMIC_RELAXED);
 }
 
 /* The newest complete record: a slot whose words carry different tags (being written, its

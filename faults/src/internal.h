@@ -218,6 +218,8 @@ static inline int sf_enter(struct sf_call *c, unsigned fn, unsigned long cls, ui
 /* A call of FN that is never a fault point (AFL++'s own objects) was still made: the unfired
  * report must not say FN was never called. */
 void sf_note_call(unsigned fn) SF_HIDDEN;
+/* An armed call of this process failed for real (no injection): shmfault_failures counts it. */
+void sf_note_failed(void) SF_HIDDEN;
 /* Non-zero: the call must not be made; errno is set and the failure value is to be returned. */
 int sf_before(struct sf_call *c) SF_HIDDEN;
 /* After the real call: trace line, crash-after. FAILED: the real call failed (errno is its). */
@@ -252,18 +254,21 @@ enum {
 
 /*
  * The skeleton, from sf_enter on (the caller resolved the real function, handled skip and
- * computed pre). FN: the row; RET: the return type; FAILURE: its failure value; CALL: the real
- * call (an expression); CLS: the class value; TRACE: statements filling c's arguments; POST:
+ * computed pre). FN: the row; RET: the return type; FAILURE: its failure value; REAL_CALL: the
+ * real call (an expression); CLS: the class value; TRACE: statements filling c's arguments; POST:
  * bookkeeping statements after the real call (sf_ret is its result). Returns from the
  * enclosing function.
  */
-#define SF_SKELETON(fn, ret, failure, call, cls, trace, post)                                  \
+#define SF_SKELETON(fn, ret, failure, real_call, cls, trace, post)                            \
     do {                                                                                       \
         struct sf_call c;                                                                      \
         ret sf_ret;                                                                            \
+        c.call = 0;                                                                            \
         if (!sf_enter(&c, (fn), (unsigned long)(cls), SF_CALLER)) {                            \
-            sf_ret = (call);                                                                   \
+            sf_ret = (real_call);                                                              \
             post;                                                                              \
+            if (SF_UNLIKELY(sf_ret == (failure)) && c.call != 0)                               \
+                sf_note_failed();                                                              \
             return sf_ret;                                                                     \
         }                                                                                      \
         if (c.tracing) {                                                                       \
@@ -271,8 +276,10 @@ enum {
         }                                                                                      \
         if (sf_before(&c))                                                                     \
             return (failure);                                                                  \
-        sf_ret = (call);                                                                       \
+        sf_ret = (real_call);                                                                  \
         post;                                                                                  \
+        if (SF_UNLIKELY(sf_ret == (failure)) && c.call != 0)                                   \
+            sf_note_failed();                                                                  \
         SF_DONE(&c, sf_ret, failure);                                                          \
         return sf_ret;                                                                         \
     } while (0)

@@ -248,8 +248,10 @@ int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
 /* Whether it was exactly the crash libshmfault last injected, in that process. */
 int sfz_death_injected(pid_t pid, int wstatus);
 /* Bad-error check after an op that returned SFZ_OK: 1 and WHY set when a fault injected in
-   this process during the op was swallowed. */
-int sfz_error_swallowed(unsigned long injections_before, char *why, size_t size);
+   this process during the op was swallowed. The counts are libshmfault's injections (the
+   tree's) and real failures (this process's) when the op began. */
+int sfz_error_swallowed(unsigned long injections_before, unsigned long failures_before,
+                        char *why, size_t size);
 
 /* Coverage of forked workers reaches libFuzzer's counters (coverage_share.c). */
 void sfz_coverage_share(void);

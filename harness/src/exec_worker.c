@@ -161,6 +161,7 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     const struct sfz_op *op = sfz_opset_op(&sfz_state.set, step->op);
     struct sfz_ctx ctx = ctx_of(w);
     unsigned long before = shmfault_injections(), removals_before = removing_fired();
+    unsigned long failures_before = shmfault_failures();
     /* the hostile peer inside the call, only when asked (peer.inside, SHMFUZZ_INSIDE) */
     int inside = sfz_inside_wanted && step->op < sfz_state.adapter->nops;
     if (inside)
@@ -182,7 +183,7 @@ static void handle_op(unsigned w, struct sfz_wctl *ctl, const struct sfz_step *s
     if (status == SFZ_FINDING)
         set_finding(SFZ_FIND_DATA);
     else if (status == SFZ_OK && got.injected && !(op->flags & SFZ_OP_NO_ERROR) &&
-             sfz_error_swallowed(before, got.why, sizeof(got.why)))
+             sfz_error_swallowed(before, failures_before, got.why, sizeof(got.why)))
         set_finding(SFZ_FIND_BAD_ERROR);
 }
 

@@ -29,6 +29,7 @@ void shmfault_reset_own(void) {}
 unsigned long shmfault_injections(void) { return 0; }
 unsigned long shmfault_calls(unsigned function) { (void)function; return 0; }
 unsigned long shmfault_calls_after_injection(void) { return 0; }
+unsigned long shmfault_failures(void) { return 0; }
 int shmfault_last_injection(struct shmfault_injection *out) { (void)out; return -1; }
 unsigned shmfault_function_count(void) { return 0; }
 const char *shmfault_function_name(unsigned i) { (void)i; return NULL; }

@@ -119,7 +119,14 @@ static void linked_interposers(void **state)
     struct shmid_ds ds;
     assert_int_equal(shmctl(b, IPC_STAT, &ds), 0);
     assert_int_equal(shmfault_calls_after_injection(), 1);
+    /* the kernel's own failures are counted apart from injected ones (an IPC_STAT of no
+       segment: EINVAL); disarmed calls are not counted */
+    assert_int_equal(shmfault_failures(), 0);
+    assert_int_equal(shmctl(-1, IPC_STAT, &ds), -1);
+    assert_int_equal(shmfault_failures(), 1);
     shmfault_disarm();
+    assert_int_equal(shmctl(-1, IPC_STAT, &ds), -1);
+    assert_int_equal(shmfault_failures(), 1);
     assert_true(b >= 0);
     assert_int_equal(c, -1);
     assert_int_equal(e, ENOSPC);
@@ -141,6 +148,7 @@ static void linked_interposers(void **state)
     shmfault_reset();
     assert_int_equal(shmfault_last_injection(&inj), -1);
     assert_int_equal(shmfault_calls_after_injection(), 0);
+    assert_int_equal(shmfault_failures(), 0);
     shmfault_rules_clear();
 }
 

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +126,21 @@ static int op_leave(struct sfz_ctx *ctx, const uint32_t *argv)
                                                                                     : SFZ_FAILED;
 }
 
+/* leave's bad twin: nothing failed before the question, yet a "removed" answer to it is taken
+   for "nothing to do". The set is then removed past the layer (a raw system call, not a layer
+   call after the injection) so that only the bad-error oracle speaks. */
+static int op_presume(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx, (void)argv;
+    struct semid_ds ds;
+    int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    if (id == -1)
+        return SFZ_FAILED;
+    int asked = semctl(id, 0, IPC_STAT, &ds);
+    (void)syscall(SYS_semctl, id, 0, IPC_RMID, 0);
+    return asked == 0 || errno == EIDRM || errno == EINVAL ? SFZ_OK : SFZ_FAILED;
+}
+
 /* bad-error: shmget's failure turned into success, and the honest twin. */
 static int op_swallow(struct sfz_ctx *ctx, const uint32_t *argv)
 {
@@ -200,6 +216,7 @@ static const struct sfz_op selftest_ops[] = {
     {"wait", 0, {{0}}, op_wait, 0},
     {"retry", 0, {{0}}, op_retry, 0},
     {"leave", 0, {{0}}, op_leave, 0},
+    {"presume", 0, {{0}}, op_presume, 0},
 };
 
 static const struct sfz_adapter selftest_adapter = {
