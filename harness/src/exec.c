@@ -670,6 +670,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     memset(res, 0, sizeof(*res));
     res->finding_op = -1;
     res->inprocess = r.inprocess;
+    sfz_fds_input(here(&r));
     if (sfz_state.adapter->shared_size)
         memset(sfz_state.shared, 0, sfz_state.adapter->shared_size);
     memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));

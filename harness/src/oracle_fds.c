@@ -18,7 +18,14 @@
  * waits on its slot), so the begin reuses it (exec_worker.c). In the engine's process the
  * engine runs between inputs, so the begin looks again, first as far as the last reach (the
  * engine usually holds what it held then), and the rest only when that holds too few free
- * numbers: the same reach as a first look of 128.
+ * numbers: the same reach as a first look of 128. Unless the driver declared that its engine
+ * opens and closes no descriptors between inputs (sfz_engine_quiet_fds: AFL++'s __AFL_LOOP)
+ * and the input before also ran in the engine's process: then what ran since the last done's
+ * look is the engine and this input's executor prologue, and before it the last input's
+ * teardown, sweep and check, which leave descriptors as they found them (an adapter whose
+ * teardown kept one would run the engine's process out of descriptors), so the begin takes
+ * that look as a forked worker does. An input in forked workers in between (the pool's
+ * descriptors may have moved) makes the next one look again.
  */
 #include <poll.h>
 #include <string.h>
@@ -34,6 +41,26 @@
 
 static struct pollfd probe[NFDS];
 static int probe_ready;
+
+/* The engine's process: the driver's declaration, whether the last input ran here, and
+   whether the current input's begin may take the last done's look. */
+static int engine_quiet, last_here, done_holds;
+
+void sfz_fds_engine_quiet(void)
+{
+    engine_quiet = 1;
+}
+
+void sfz_fds_input(int here)
+{
+    done_holds = engine_quiet && here && last_here;
+    last_here = here;
+}
+
+int sfz_fds_done_holds(void)
+{
+    return done_holds;
+}
 
 /* Poll descriptors [from, to) into S; 0, or -1 when the kernel refused. */
 static int look(struct sfz_fdset *s, unsigned from, unsigned to)
