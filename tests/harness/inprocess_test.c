@@ -8,7 +8,7 @@
  *   - the area is writable again after the input (the executor writes the next one's program);
  *   - a descriptor an op leaves open is an fd-leak finding; descriptors the engine opens
  *     between inputs are not (the begin looks again in the engine's process), also when they
- *     push the input's descriptors past the last input's reach;
+ *     push the input's descriptors past the last input's reach, or close many of them;
  *   - with the engine declared quiet (sfz_engine_quiet_fds: it opens nothing between inputs), a
  *     begin after an input that ran here takes that input's done look: a leak is still found,
  *     a descriptor opened behind the declaration's back is taken for the input's (that is what
@@ -188,6 +188,28 @@ static void descriptors(void)
     CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
 }
 
+/* The engine holds many descriptors for an input, then closes them: the next input's looks
+   are shorter than the last ones, and what those saw past the new reach (open then, closed now)
+   is not this input's leak, for every place of the reach within a word of eight. */
+static void shrinking(void)
+{
+    struct sfz_result res;
+    for (int k = 0; k < 8; k++) {
+        int many[100], extra[8];
+        for (int i = 0; i < 100; i++)
+            CHECK((many[i] = open("/dev/null", O_RDONLY)) >= 0);
+        CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+        for (int i = 0; i < 100; i++)
+            (void)close(many[i]);
+        for (int i = 0; i < k; i++)
+            CHECK((extra[i] = open("/dev/null", O_RDONLY)) >= 0);
+        CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+        CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+        for (int i = 0; i < k; i++)
+            (void)close(extra[i]);
+    }
+}
+
 static void quiet_engine(void)
 {
     struct sfz_result res;
@@ -224,6 +246,8 @@ int main(void)
     st = in_child(scribble_in_teardown);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
     st = in_child(descriptors);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = in_child(shrinking);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     st = in_child(quiet_engine);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
