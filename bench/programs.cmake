@@ -4,6 +4,9 @@
 #   bench-afl-floor                   afl preset: an empty persistent target (figure 2, afl-floor)
 #   bench-libfuzzer-floor             libfuzzer preset: an empty fuzz target (libfuzzer-floor)
 #   bench-afl-identity.so             afl preset: a custom mutator that changes nothing (afl-fixed)
+#   bench-libfuzzer-loop-kv           libfuzzer preset: the kv driver with a mutator that changes
+#                                     nothing (libfuzzer-loop)
+#   bench-libfuzzer-loop-floor        libfuzzer preset: the empty target with it (libfuzzer-loop-floor)
 #   bench-rawbytes-<id>-libfuzzer     libfuzzer preset: the raw-bytes baseline of figure 4,
 #                                     one per catalogue entry, on that entry's buggy library
 
@@ -19,6 +22,21 @@ if(SHMFUZZ_ENGINE STREQUAL "libfuzzer")
   add_executable(bench-libfuzzer-floor ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_floor.c)
   target_link_options(bench-libfuzzer-floor PRIVATE ${SHMFUZZ_ENGINE_LINK})
   set_target_properties(bench-libfuzzer-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  # libfuzzer-loop rows: libFuzzer's fuzzing loop (-runs=N DIR) on the seed unchanged, through
+  # an identity custom mutator (bench/libfuzzer_identity.c); the kv driver's entry points with
+  # the same adapter objects as sfz-shmipc-kv-libfuzzer, and the empty target as its floor. The
+  # fuzzing drivers keep their program mutator: these two are bench-only.
+  add_executable(bench-libfuzzer-loop-floor ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_floor.c
+                 ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_identity.c)
+  target_link_options(bench-libfuzzer-loop-floor PRIVATE ${SHMFUZZ_ENGINE_LINK})
+  set_target_properties(bench-libfuzzer-loop-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  if(TARGET sfz_shmipc-kv_adapter)
+    add_executable(bench-libfuzzer-loop-kv ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_loop_kv.c
+                   ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_identity.c $<TARGET_OBJECTS:sfz_shmipc-kv_adapter>)
+    target_link_libraries(bench-libfuzzer-loop-kv PRIVATE shmipc shmfuzz_harness)
+    target_link_options(bench-libfuzzer-loop-kv PRIVATE ${SHMFUZZ_ENGINE_LINK})
+    set_target_properties(bench-libfuzzer-loop-kv PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  endif()
 endif()
 
 if(SHMFUZZ_ENGINE STREQUAL "libfuzzer" AND DEFINED SHMIPC_BUG_IDS)

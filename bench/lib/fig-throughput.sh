@@ -124,6 +124,32 @@ tp_libfuzzer_fixed() {
   printf -- '- %s %s\n' "$per" "$(div "$runs" "$(div "${ms:-0}" 1000 %.6f)")"
 }
 
+# libFuzzer's own fuzzing loop on the input unchanged: BINARY (bench-libfuzzer-loop-kv, or the
+# empty target's bench-libfuzzer-loop-floor; the current libfuzzer preset's, or --before's when
+# it has one) with an identity custom mutator, -runs=N from a corpus holding the input minus
+# -runs=1, per executed unit: what a campaign pays per input without -runs=N FILE's read of the
+# file for every run.
+tp_libfuzzer_loop() {
+  local prog=$1 runs=$2 bin=$3 work r units=() per start wall=0
+  [[ -x $bin ]] || return 1
+  work=$(scratch)
+  for r in "$runs" 1; do
+    mkdir "$work/c$r" && cp "$(tp_input "$prog" libfuzzer)" "$work/c$r/"
+    start=$(now)
+    (cd "$work" && cpu_run "$work/cpu$r" "$bin" -runs="$r" -print_final_stats=1 \
+       -artifact_prefix="$work/" "$work/c$r" >"$work/log$r" 2>&1) ||
+      { tail -n 5 "$work/log$r" >&2; return 1; }
+    [[ $r == 1 ]] || wall=$(elapsed "$start")
+    units+=("$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r")")
+  done
+  per=$(cpu_per "$work/cpu$runs" "$work/cpu1" $((units[0] - units[1]))) || return 1
+  printf -- '- %s %s\n' "$per" "$(div "${units[0]}" "$wall")"
+}
+tp_libfuzzer_loop_kv() { tp_libfuzzer_loop "$1" "$2" "$(tp_dir libfuzzer)/bin/bench-libfuzzer-loop-kv"; }
+tp_libfuzzer_loop_floor() {
+  tp_libfuzzer_loop lifecycle "$1" "$(preset_dir libfuzzer)/bin/bench-libfuzzer-loop-floor"
+}
+
 # libFuzzer fuzzing from the one seed (-seed=1 -runs=N, a fresh corpus directory each time):
 # mutated programs, so only near the ceiling's workload (mutations change the ops and process
 # counts); minus -runs=1, per executed unit (stat::number_of_executed_units).
@@ -237,6 +263,8 @@ tp_rows() {
   if ((!fuzz_only)); then
     tp_measure "$prog/${pre}replay" tp_replay release "$prog"
     ((TP_HAVE_LF)) && tp_measure "$prog/${pre}libfuzzer-fixed" tp_libfuzzer_fixed "$prog" "$TP_RUNS"
+    ((TP_HAVE_LF)) && [[ -x $(tp_dir libfuzzer)/bin/bench-libfuzzer-loop-kv ]] &&
+      tp_measure "$prog/${pre}libfuzzer-loop" tp_libfuzzer_loop_kv "$prog" "$TP_RUNS"
   fi
   ((TP_HAVE_LF)) && tp_measure "$prog/${pre}libfuzzer-fuzzing" tp_libfuzzer_fuzz "$prog" "$TP_FUZZ_RUNS"
   if ((TP_HAVE_AFL)); then
@@ -253,6 +281,7 @@ tp_ratios() {
   local prog=$1 pre=$2 row
   ratio_to throughput "$prog/${pre}replay" "$prog/ceiling"
   ratio_to throughput "$prog/${pre}libfuzzer-fixed" "$prog/ceiling-asan"
+  ratio_to throughput "$prog/${pre}libfuzzer-loop" "$prog/ceiling-asan"
   ratio_to throughput "$prog/${pre}libfuzzer-fuzzing" "$prog/ceiling-asan"
   for row in afl-persistent afl-persistent-target afl-fixed afl-fixed-target afl-forkserver \
     afl-forkserver-target; do
@@ -295,6 +324,7 @@ fig_throughput() {
     done
     ((TP_HAVE_AFL)) && tp_measure afl-floor tp_afl_floor "$TP_AFL_SECS"
     ((TP_HAVE_LF)) && tp_measure libfuzzer-floor tp_libfuzzer_floor "$TP_RUNS"
+    ((TP_HAVE_LF)) && tp_measure libfuzzer-loop-floor tp_libfuzzer_loop_floor "$TP_RUNS"
     tp_inside_rows
   done
   ratio_to throughput inside-peer/replay inside-off/replay
@@ -322,7 +352,7 @@ tp_notes() {
   [[ -n $pin ]] || how+=", not pinned (BENCH_PIN=none or no taskset)"
   note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
-  note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care; libfuzzer-floor: bench/libfuzzer_floor.c, a fuzz target that does nothing, run as libfuzzer-fixed on the lifecycle input: libFuzzer's own cost per input in -runs mode (it reads the file again for every run), which libfuzzer-fixed pays on top of the harness"
+  note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care; libfuzzer-floor: bench/libfuzzer_floor.c, a fuzz target that does nothing, run as libfuzzer-fixed on the lifecycle input: libFuzzer's own cost per input in -runs mode (it reads the file again for every run), which libfuzzer-fixed pays on top of the harness; libfuzzer-loop: libFuzzer's fuzzing loop on the seed unchanged (bench-libfuzzer-loop-kv: the kv driver's entry points with bench/libfuzzer_identity.c, a custom mutator that gives the input back), -runs=$TP_RUNS from a corpus of the seed minus -runs=1, per executed unit: what a campaign pays per input, without -runs=N FILE's read of the file; missing for builds without it; libfuzzer-loop-floor: the empty target with the same mutator, libFuzzer's own cost per input in its fuzzing loop"
   note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-fixed: the same driver with bench/afl_identity.c as the only mutator (AFL_CUSTOM_MUTATOR_ONLY), the seed unchanged: the ceiling's exact workload; afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap"
   note throughput "ratio: the baseline's CPU per input / the row's (the share of the bare loop's speed); us/op: us/input / the program's ops; added: us/input minus the baseline's (what the harness and engine add per input)"
   note throughput "four-procs: bench/programs/four-procs.txt; ring-pingpong: the shmipc-ring seed pingpong.txt, fuzzing rows only (no bare loop)"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec_internal.h"
 #include "harness_options.h"
 #include "shmfuzz/driver.h"
 #include "shmfuzz/exec.h"
@@ -29,6 +30,11 @@ static void start(const struct sfz_adapter *adapter)
         exit(2);
     }
     sfz_opset_init(&set, adapter);
+}
+
+void sfz_engine_quiet_fds(void)
+{
+    sfz_fds_engine_quiet();
 }
 
 void sfz_engine_init(const struct sfz_adapter *adapter)

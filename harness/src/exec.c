@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "exec_internal.h"
 #include "fault_names.h"
@@ -87,22 +89,29 @@ int sfz_exec_init(const struct sfz_adapter *adapter, const struct sfz_exec_optio
 
 static int area_locked; /* per process: mprotect is */
 
+/* The system call itself: a sanitizer's mprotect interceptor only adds its own work (the area
+   is the harness's own mapping). */
+static int protect_area(int prot)
+{
+    return (int)syscall(SYS_mprotect, sfz_state.area, sfz_state.area_size, prot);
+}
+
 void sfz_area_lock(void)
 {
-    if (!area_locked && mprotect(sfz_state.area, sfz_state.area_size, PROT_READ) == 0)
+    if (!area_locked && protect_area(PROT_READ) == 0)
         area_locked = 1;
 }
 
 void sfz_area_relock(void)
 {
-    if (mprotect(sfz_state.area, sfz_state.area_size, PROT_READ) == 0)
+    if (protect_area(PROT_READ) == 0)
         area_locked = 1;
 }
 
 int sfz_area_unlock(void)
 {
     int was = area_locked;
-    if (area_locked && mprotect(sfz_state.area, sfz_state.area_size, PROT_READ | PROT_WRITE) == 0)
+    if (area_locked && protect_area(PROT_READ | PROT_WRITE) == 0)
         area_locked = 0;
     return was;
 }
@@ -707,6 +716,7 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     memset(res, 0, sizeof(*res));
     res->finding_op = -1;
     res->inprocess = r.inprocess;
+    sfz_fds_input(here(&r));
     if (sfz_state.adapter->shared_size)
         memset(sfz_state.shared, 0, sfz_state.adapter->shared_size);
     memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));

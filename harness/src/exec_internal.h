@@ -243,6 +243,12 @@ void sfz_fds_snapshot(struct sfz_fdset *s, unsigned hint);
 /* Look again into NOW, as far as BEFORE's reach; the first fd open now and not in BEFORE, or
    -1. NOW can serve as the next begin's look when its reach is not 0. */
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now);
+/* The engine opens and closes no descriptors between inputs (the driver said so). */
+void sfz_fds_engine_quiet(void);
+/* An input starts in the executor; HERE: in the engine's process. */
+void sfz_fds_input(int here);
+/* Whether the engine's process's begin may take the last done's look (oracle_fds.c). */
+int sfz_fds_done_holds(void);
 /* Whether a worker's end (waitpid status) was planned by the fault plan or the op. */
 int sfz_death_planned(const struct sfz_wctl *ctl, pid_t pid, int wstatus);
 /* Whether it was exactly the crash libshmfault last injected, in that process. */

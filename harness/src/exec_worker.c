@@ -95,7 +95,8 @@ static void handle_begin(const struct sfz_wctl *ctl, unsigned nprocs)
         sfz_area_relock(); /* once per input: what an earlier input's library did is undone */
     if (sfz_state.adapter->local_size)
         memset(sfz_state.local, 0, sfz_state.adapter->local_size);
-    if (fds_known && fds_at_done.reach != 0)
+    if ((fds_known || (sfz_state.self == SFZ_EXECUTOR && sfz_fds_done_holds())) &&
+        fds_at_done.reach != 0)
         fds_at_begin = fds_at_done;
     else
         sfz_fds_snapshot(&fds_at_begin, fds_at_done.reach);

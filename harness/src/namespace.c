@@ -5,8 +5,12 @@
  * Without those rights it says so once and falls back to libshmfault's ledger: only objects
  * this run created are judged and removed, never anyone else's; and what the raw op set creates
  * on the host is written to the record (record.c) that `shmfuzz clean` reads.
- * The sweep runs after every input, so the common case (nothing left) costs one shmctl, one
- * semctl and one statfs; /proc and /dev/shm are only read when something is there.
+ * The sweep runs after every input, so the common case (nothing left) costs three system calls:
+ * the IPC namespace's two counters (SHM_INFO, SEM_INFO) and an fstatfs of /dev/shm through a
+ * descriptor opened when the tmpfs was mounted; /proc and /dev/shm are only read when something
+ * is there. The three are made as system calls, not through libc: libshmfault's interposers
+ * (disarmed here) and a sanitizer's interceptors (shmctl, semctl and statfs under ASan) only
+ * added their own work to the kernel's same answer.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec_internal.h"
@@ -28,6 +33,30 @@
 #include "shmfault.h"
 
 static int sysv_private, posix_private;
+
+/* The private /dev/shm, held open far above the descriptors the fd oracle looks at (and the
+   program's own), so the sweep's look is an fstatfs instead of a path walk; its filesystem id,
+   to know the descriptor is still that tmpfs (a program that closed or replaced it sends the
+   sweep back to the path). -1: none. */
+#define SHM_DIR_FD_MIN 640
+static int shm_dir = -1;
+static fsid_t shm_fsid;
+
+static void hold_shm_dir(void)
+{
+    struct statfs fs;
+    int fd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, SHM_DIR_FD_MIN);
+    close(fd);
+    if (high >= 0 && fstatfs(high, &fs) == 0) {
+        shm_dir = high;
+        shm_fsid = fs.f_fsid;
+    } else if (high >= 0) {
+        close(high);
+    }
+}
 
 void sfz_ns_enter(int *private_sysv, int *private_posix)
 {
@@ -41,6 +70,8 @@ void sfz_ns_enter(int *private_sysv, int *private_posix)
                 !sysv_private ? "IPC" : "mount (/dev/shm)");
     if (!sysv_private || !posix_private)
         sfz_record_start(); /* what the raw op set creates on the host is recorded (record.c) */
+    if (posix_private)
+        hold_shm_dir();
     *private_sysv = sysv_private;
     *private_posix = posix_private;
 }
@@ -92,7 +123,7 @@ static unsigned sweep_sysv_shm(char *what, size_t size)
 {
     struct shm_info info;
     unsigned count = 0;
-    if (shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info) < 0 || info.used_ids == 0)
+    if (syscall(SYS_shmctl, 0, SHM_INFO, &info) < 0 || info.used_ids == 0)
         return 0;
     FILE *f = fopen("/proc/sysvipc/shm", "re");
     char line[512];
@@ -120,7 +151,7 @@ static unsigned sweep_sysv_sem(char *what, size_t size)
 {
     struct seminfo info;
     unsigned count = 0;
-    if (semctl(0, 0, SEM_INFO, (struct seminfo *)&info) < 0 || info.semusz == 0)
+    if (syscall(SYS_semctl, 0, 0, SEM_INFO, &info) < 0 || info.semusz == 0)
         return 0;
     FILE *f = fopen("/proc/sysvipc/sem", "re");
     char line[512];
@@ -142,11 +173,20 @@ static unsigned sweep_sysv_sem(char *what, size_t size)
     return count;
 }
 
-static unsigned sweep_dev_shm(char *what, size_t size)
+/* Whether the private /dev/shm holds more than its root directory's inode (1: it may). */
+static int dev_shm_used(void)
 {
     struct statfs fs;
+    if (shm_dir >= 0 && syscall(SYS_fstatfs, shm_dir, &fs) == 0 &&
+        memcmp(&fs.f_fsid, &shm_fsid, sizeof(fs.f_fsid)) == 0)
+        return fs.f_files - fs.f_ffree > 1;
+    return !(syscall(SYS_statfs, "/dev/shm", &fs) == 0 && fs.f_files - fs.f_ffree <= 1);
+}
+
+static unsigned sweep_dev_shm(char *what, size_t size)
+{
     unsigned count = 0;
-    if (statfs("/dev/shm", &fs) == 0 && fs.f_files - fs.f_ffree <= 1)
+    if (!dev_shm_used())
         return 0; /* only the root directory's inode is in use */
     DIR *d = opendir("/dev/shm");
     if (d == NULL)

@@ -8,7 +8,13 @@
  *   - the area is writable again after the input (the executor writes the next one's program);
  *   - a descriptor an op leaves open is an fd-leak finding; descriptors the engine opens
  *     between inputs are not (the begin looks again in the engine's process), also when they
- *     push the input's descriptors past the last input's reach.
+ *     push the input's descriptors past the last input's reach, or close many of them;
+ *   - a POSIX object left in /dev/shm is a leak-ipc even when the descriptor the sweep looks
+ *     at /dev/shm through was replaced by one of another, empty tmpfs;
+ *   - with the engine declared quiet (sfz_engine_quiet_fds: it opens nothing between inputs), a
+ *     begin after an input that ran here takes that input's done look: a leak is still found,
+ *     a descriptor opened behind the declaration's back is taken for the input's (that is what
+ *     the declaration skips), and after an input in forked workers the begin looks again.
  * Each case runs in a forked child (a fault ends it); prints one line per failure.
  */
 #include <fcntl.h>
@@ -16,11 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "exec_internal.h"
+#include "shmfuzz/driver.h"
 #include "shmfuzz/program.h"
 
 #define PAGE 4096
@@ -59,6 +70,18 @@ static int op_leak(struct sfz_ctx *ctx, const uint32_t *argv)
     return dup(2) >= 0 ? SFZ_OK : SFZ_FAILED;
 }
 
+/* a POSIX shared memory object nobody unlinks: a leak-ipc the sweep finds in /dev/shm */
+static int op_pleak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    (void)argv;
+    int fd = shm_open("/sfz-inprocess-leak", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return SFZ_FAILED;
+    (void)close(fd);
+    return SFZ_OK;
+}
+
 static int op_pid(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)argv;
@@ -77,10 +100,11 @@ static const struct sfz_op ops[] = {
     {"later", 0, {{0}}, op_later, 0},
     {"leak", 0, {{0}}, op_leak, 0},
     {"pid", 0, {{0}}, op_pid, 0},
+    {"pleak", 0, {{0}}, op_pleak, 0},
 };
 
 static const struct sfz_adapter adapter = {
-    "inprocess-test", "the in-process fast path", ops, 4, 0, sizeof(struct model),
+    "inprocess-test", "the in-process fast path", ops, 5, 0, sizeof(struct model),
     NULL, NULL, teardown, NULL};
 
 static struct sfz_opset set;
@@ -183,6 +207,88 @@ static void descriptors(void)
     CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
 }
 
+/* The engine holds many descriptors for an input, then closes them: the next input's looks
+   are shorter than the last ones, and what those saw past the new reach (open then, closed now)
+   is not this input's leak, for every place of the reach within a word of eight. */
+static void shrinking(void)
+{
+    struct sfz_result res;
+    for (int k = 0; k < 8; k++) {
+        int many[100], extra[8];
+        for (int i = 0; i < 100; i++)
+            CHECK((many[i] = open("/dev/null", O_RDONLY)) >= 0);
+        CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+        for (int i = 0; i < 100; i++)
+            (void)close(many[i]);
+        for (int i = 0; i < k; i++)
+            CHECK((extra[i] = open("/dev/null", O_RDONLY)) >= 0);
+        CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+        CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+        for (int i = 0; i < k; i++)
+            (void)close(extra[i]);
+    }
+}
+
+/* The sweep looks at /dev/shm through a descriptor it holds (namespace.c); one that now
+   names another, empty tmpfs (here the test's own, put in its place) must not hide a leak. */
+static void swapped_shm_dir(void)
+{
+    struct sfz_result res;
+    struct stat shm;
+    struct statfs fs;
+    if (!sfz_state.private_posix)
+        return; /* no private /dev/shm: no descriptor held */
+    CHECK(stat("/dev/shm", &shm) == 0);
+    int held = -1;
+    for (int fd = 640; fd < 1024 && held < 0; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == shm.st_dev &&
+            st.st_ino == shm.st_ino)
+            held = fd;
+    }
+    CHECK(held >= 0);
+    char dir[] = "/tmp/sfz-inprocess-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(mount("none", dir, "tmpfs", 0, "size=64k") == 0); /* the private mount namespace */
+    int other = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(other >= 0 && fstatfs(other, &fs) == 0 && fs.f_files - fs.f_ffree <= 1);
+    CHECK(dup3(other, held, O_CLOEXEC) == held);
+    (void)close(other);
+    CHECK(run("procs 1\np0 pleak\n", &res) == SFZ_FIND_LEAK_IPC);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE); /* the sweep removed it */
+    (void)umount2(dir, MNT_DETACH);
+    (void)rmdir(dir);
+}
+
+static void quiet_engine(void)
+{
+    struct sfz_result res;
+    sfz_engine_quiet_fds();
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE); /* looks: nothing ran here before */
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+    CHECK(run("procs 1\np0 leak\n", &res) == SFZ_FIND_FD_LEAK); /* on the last done's look */
+    CHECK(strstr(res.why, "left fd") != NULL);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE); /* a leak's done: looked again */
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE); /* the leaked one stays open */
+
+    /* an input in forked workers between: the executor may have opened descriptors (here the
+       test stands for it), and the next input here looks again */
+    static struct sfz_program forked;
+    const char *two = "procs 2\np0 pid\np1 pid\n";
+    unsigned line = 0;
+    char err[256];
+    CHECK(sfz_program_parse(&set, two, strlen(two), &forked, &line, err, sizeof(err)) == 0);
+    CHECK(sfz_exec_run(&set, &forked, &res) == SFZ_FIND_NONE && !res.inprocess);
+    CHECK(open("/dev/null", O_RDONLY) >= 0);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+
+    /* what the declaration promises not to happen: a descriptor opened between two inputs
+       here is not looked for, so the next input's done takes it for the input's own */
+    CHECK(open("/dev/null", O_RDONLY) >= 0);
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_FD_LEAK);
+}
+
 int main(void)
 {
     int st = in_child(scribble_in_op);
@@ -190,6 +296,12 @@ int main(void)
     st = in_child(scribble_in_teardown);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
     st = in_child(descriptors);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = in_child(swapped_shm_dir);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = in_child(shrinking);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = in_child(quiet_engine);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     if (failures == 0)
         printf("inprocess: all checks passed\n");

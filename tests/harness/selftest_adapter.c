@@ -39,6 +39,23 @@ static int op_pleak(struct sfz_ctx *ctx, const uint32_t *argv)
     return SFZ_OK;
 }
 
+/* leak-ipc of objects made past libshmfault's interposers (the system calls themselves, as a
+   target may make them): the sweep must not rely on the ledger having seen a create. HOW: a
+   System V segment, a semaphore set, a file in /dev/shm (what shm_open makes). */
+static int op_rawleak(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    long r;
+    if (argv[0] == 0)
+        r = syscall(SYS_shmget, IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    else if (argv[0] == 1)
+        r = syscall(SYS_semget, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    else if ((r = syscall(SYS_openat, AT_FDCWD, "/dev/shm/sfz-selftest-raw",
+                          O_CREAT | O_RDWR | O_CLOEXEC, 0600)) >= 0)
+        close((int)r);
+    return r < 0 ? SFZ_FAILED : SFZ_OK;
+}
+
 static int op_tidy(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)ctx, (void)argv;
@@ -200,6 +217,7 @@ static int selftest_check(struct sfz_ctx *ctx)
 
 static const char *const crash_kinds[] = {"segv", "exit1"};
 static const char *const fd_kinds[] = {"leak", "close"};
+static const char *const raw_kinds[] = {"shm", "sem", "posix"};
 
 static const struct sfz_op selftest_ops[] = {
     {"leak", 0, {{0}}, op_leak, 0},
@@ -216,6 +234,7 @@ static const struct sfz_op selftest_ops[] = {
     {"wait", 0, {{0}}, op_wait, 0},
     {"retry", 0, {{0}}, op_retry, 0},
     {"leave", 0, {{0}}, op_leave, 0},
+    {"rawleak", 1, {{"what", SFZ_ARG_CHOICE, raw_kinds, 3}}, op_rawleak, 0},
     {"presume", 0, {{0}}, op_presume, 0},
 };
 

@@ -15,6 +15,13 @@
    input does it otherwise. */
 void sfz_engine_init(const struct sfz_adapter *adapter);
 
+/* The driver's word that its engine opens and closes no file descriptors between two
+   sfz_engine_one calls (AFL++'s __AFL_LOOP): a one-process input that follows another in the
+   engine's process then takes the last one's descriptor look as its baseline instead of
+   looking again (docs/harness.md, Fd checks). Declare it only when it holds: a descriptor the
+   engine kept open between inputs would be the next input's fd-leak. */
+void sfz_engine_quiet_fds(void);
+
 /* Run one engine input. A finding prints "shmfuzz: FINDING <kind>: <reason>" on stderr and
    abort()s so the engine saves the input; otherwise returns 0. */
 int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_t size);
