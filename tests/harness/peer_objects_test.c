@@ -2,10 +2,10 @@
  * peer_objects_test.c - the hostile peer's numbering of the program's objects
  * (harness/src/peer_objects.c) is what reading /proc/sysvipc/shm with stdio and sscanf and
  * /dev/shm with readdir gives, in a private IPC and mount namespace of its own:
- *   - 70 segments (keys private, positive, negative as the file prints them; sizes 1 to
- *     ~1 MB; a few removed, leaving gaps): the file is over 4 KB, so lines cross the reader's
- *     buffer; every segment in order with its key, id and size; a shorter MAX keeps the first
- *     ones and still counts all;
+ *   - 12 segments, every third removed (found by index), and 70, a few removed (more than
+ *     the index walk takes: the file, over 4 KB); keys private, positive and negative as the
+ *     file prints them, sizes 1 to ~1 MB: every segment in order with its key, id and size; a
+ *     shorter MAX keeps the first ones and still counts all; none once they are removed;
  *   - 300 files of /dev/shm with long names (several getdents64 buffers), named semaphores and
  *     a dot file among them: the Nth file the peer may write, for every N, and none past them.
  * Exit 77 without the namespaces (not root).
@@ -54,20 +54,22 @@ static unsigned reference_segments(struct sfz_segment *seg, unsigned max)
     return n;
 }
 
-static void check_segments(void)
+/* A few segments with gaps (the kernel's index walk) and many (the file): the reference's. */
+static void check_some(unsigned count, unsigned gap)
 {
     int ids[NSEG];
-    for (unsigned i = 0; i < NSEG; i++) {
+    unsigned removed = 0;
+    for (unsigned i = 0; i < count; i++) {
         key_t key = i % 3 == 0 ? IPC_PRIVATE : (key_t)(i % 3 == 1 ? 0x1000 + i : 0x80000000u + i);
         ids[i] = shmget(key, 1 + i * 15013u, IPC_CREAT | 0600);
         CHECK(ids[i] >= 0);
     }
-    for (unsigned i = 5; i < NSEG; i += 17)
+    for (unsigned i = 5; i < count; i += gap, removed++)
         CHECK(shmctl(ids[i], IPC_RMID, NULL) == 0);
     static struct sfz_segment want[NSEG], got[NSEG];
     unsigned nwant = reference_segments(want, NSEG), total = 0;
     unsigned ngot = sfz_peer_segments(got, NSEG, &total);
-    CHECK(nwant == NSEG - 4);
+    CHECK(nwant == count - removed);
     CHECK(ngot == nwant);
     CHECK(total == nwant);
     for (unsigned i = 0; i < ngot && i < nwant; i++) {
@@ -82,9 +84,15 @@ static void check_segments(void)
     ngot = sfz_peer_segments(got, 3, &total);
     CHECK(ngot == 3 && total == nwant);
     CHECK(got[2].id == want[2].id);
-    for (unsigned i = 0; i < NSEG; i++)
+    for (unsigned i = 0; i < count; i++)
         (void)shmctl(ids[i], IPC_RMID, NULL);
     CHECK(sfz_peer_segments(got, NSEG, &total) == 0 && total == 0);
+}
+
+static void check_segments(void)
+{
+    check_some(12, 3);
+    check_some(NSEG, 17);
 }
 
 static void check_files(void)
