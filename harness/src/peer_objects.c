@@ -101,8 +101,8 @@ static int segments_by_index(struct sfz_segment *seg, unsigned max, unsigned *to
             return -1;
         long id = syscall(SYS_shmctl, i, SHM_STAT_ANY, &ds);
         if (id >= 0)
-            found[n++] = (struct sfz_segment){(long)ds.shm_perm.__key, (int)id,
-                                              (unsigned long)ds.shm_segsz};
+            found[n++] =
+                (struct sfz_segment){(long)ds.shm_perm.__key, (int)id, (unsigned long)ds.shm_segsz};
         else if (errno != EINVAL) /* EINVAL: a free index */
             return -1;
     }
@@ -166,7 +166,8 @@ int sfz_peer_file_nth(unsigned nth, char *name, size_t size)
     int found = -1;
     if (fd < 0)
         return -1;
-    for (long n; found < 0 && seen <= nth && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0;)
+    for (long n;
+         found < 0 && seen <= nth && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0;)
         for (long at = 0; at < n && found < 0 && seen <= nth;) {
             const struct dirent64 *e = (const struct dirent64 *)(void *)(buf + at);
             at += e->reclen;
