@@ -92,11 +92,15 @@ static int segments_by_index(struct sfz_segment *seg, unsigned max, unsigned *to
     struct shm_info info;
     struct sfz_segment found[MAX_PROBES];
     unsigned n = 0;
+    /* zeroed first: a memory checker that does not know SHM_STAT_ANY (Valgrind) sees what
+       the kernel writes as never written */
+    memset(&info, 0, sizeof(info));
     long top = syscall(SYS_shmctl, 0, SHM_INFO, &info);
     if (top < 0) /* with no segment the highest index is 0 and used_ids 0 */
         return -1;
     for (long i = top; i >= 0 && n < (unsigned)info.used_ids; i--) {
         struct shmid_ds ds;
+        memset(&ds, 0, sizeof(ds));
         if (top - i >= MAX_PROBES)
             return -1;
         long id = syscall(SYS_shmctl, i, SHM_STAT_ANY, &ds);
