@@ -35,10 +35,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -114,127 +111,11 @@ static pid_t clone_worker(const struct zygote_fixup *f, const sigset_t *worker_m
     sfz_pool_worker_main(w, executor);
 }
 
-/* ---- a smaller zygote: its present pages that hold only zeros, dropped ----
- *
- * A clone copies the page-table entries of every private mapping that has anonymous pages,
- * one by one. Of the ~1,200 present pages of a libFuzzer (ASan) zygote, ~150 hold nothing but
- * zeros (mostly libFuzzer's tables in .bss, read or cleared, never written since). Dropped
- * with MADV_DONTNEED, an anonymous private page reads as zeros again: the same content, one
- * entry less to copy per worker. Only anonymous private mappings (a file's private page would
- * go back to the file's bytes), not the stack the zygote runs on. Present pages come from
- * PAGEMAP_SCAN (Linux 6.7), which walks the page tables: the sanitizer's terabytes of shadow
- * cost only their present pages. Without it (or under Valgrind) nothing is dropped. */
-struct zy_region {
-    uint64_t start, end, categories;
-};
-struct zy_scan {
-    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted,
-        category_mask, category_anyof_mask, return_mask;
-};
-#define ZY_PAGEMAP_SCAN 0xc0606610ul /* _IOWR('f', 16, struct pm_scan_arg) */
-#define ZY_PAGE_IS_PRESENT (1u << 3)
-#define ZY_PAGE 4096u
-
-/* Not instrumented: the page may be the sanitizer's own shadow, whose shadow is unmapped. */
-__attribute__((no_sanitize_address)) static int page_zero(const unsigned char *p)
-{
-    const uint64_t *w = (const uint64_t *)(const void *)p;
-    for (unsigned i = 0; i < ZY_PAGE / sizeof(*w); i++)
-        if (w[i] != 0)
-            return 0;
-    return 1;
-}
-
-/* The zero pages of [LO, HI), present ones only, dropped in runs. */
-static void drop_zero_range(int pagemap, uint64_t lo, uint64_t hi)
-{
-    struct zy_region vec[64];
-    for (uint64_t at = lo; at < hi;) {
-        struct zy_scan arg = {sizeof(arg), 0, at, hi, 0, (uintptr_t)vec, 64, 0, 0,
-                              ZY_PAGE_IS_PRESENT, 0, ZY_PAGE_IS_PRESENT};
-        _Static_assert(sizeof(vec) / sizeof(vec[0]) == 64, "vec_len below");
-        long n = ioctl(pagemap, ZY_PAGEMAP_SCAN, &arg);
-        if (n <= 0)
-            return;
-        for (long i = 0; i < n; i++) {
-            uint64_t run = 0;
-            for (uint64_t pg = vec[i].start; pg < vec[i].end; pg += ZY_PAGE) {
-                if (page_zero((const unsigned char *)(uintptr_t)pg)) {
-                    if (run == 0)
-                        run = pg;
-                    continue;
-                }
-                if (run != 0)
-                    (void)madvise((void *)(uintptr_t)run, pg - run, MADV_DONTNEED);
-                run = 0;
-            }
-            if (run != 0)
-                (void)madvise((void *)(uintptr_t)run, vec[i].end - run, MADV_DONTNEED);
-        }
-        if (arg.walk_end <= at)
-            return;
-        at = arg.walk_end;
-    }
-}
-
-/* PROCMAP_QUERY (Linux 6.11; inside.c has the same): the first mapping at or after an
-   address, from /proc/self/maps's descriptor: no stdio, no allocation in the zygote (a
-   malloc here would touch more of the sanitizer's allocator, more page tables to copy). */
-struct zy_vma_query {
-    uint64_t size, query_flags, query_addr;
-    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
-    uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
-    uint64_t vma_name_addr, build_id_addr;
-};
-#define ZY_PROCMAP_QUERY 0xc0686611ul
-enum { ZY_Q_READ = 0x1, ZY_Q_WRITE = 0x2, ZY_Q_SHARED = 0x8, ZY_Q_COVERING_OR_NEXT = 0x10 };
-
-/* Under Valgrind (its preload in the environment) the mappings the kernel lists include the
-   tool's own, which the program may not read, and the tool does not know what these ioctls
-   write: nothing is dropped there. */
-static int under_valgrind(void)
-{
-    const char *pre = getenv("LD_PRELOAD");
-    return pre != NULL && strstr(pre, "vgpreload") != NULL;
-}
-
-static void drop_zero_pages(void)
-{
-    if (under_valgrind())
-        return;
-    int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    char name[256];
-    uintptr_t sp = (uintptr_t)&name;
-    struct zy_vma_query q;
-    for (uint64_t at = 0; pagemap >= 0 && maps >= 0; at = q.vma_end) {
-        memset(&q, 0, sizeof(q));
-        q.size = sizeof(q);
-        q.query_flags = ZY_Q_COVERING_OR_NEXT;
-        q.query_addr = at;
-        q.vma_name_size = sizeof(name);
-        q.vma_name_addr = (uintptr_t)name;
-        if (ioctl(maps, ZY_PROCMAP_QUERY, &q) != 0)
-            break; /* the end (ENOENT), or no such ioctl: nothing more */
-        /* private, readable and writable, no file, no name ([stack], [heap], ... kept) */
-        if ((q.vma_flags & (ZY_Q_READ | ZY_Q_WRITE | ZY_Q_SHARED)) != (ZY_Q_READ | ZY_Q_WRITE) ||
-            q.inode != 0 || q.dev_major != 0 || q.vma_name_size != 0 ||
-            (sp >= q.vma_start && sp < q.vma_end))
-            continue;
-        drop_zero_range(pagemap, q.vma_start, q.vma_end);
-    }
-    if (maps >= 0)
-        close(maps);
-    if (pagemap >= 0)
-        close(pagemap);
-}
-
 static void zygote_main(int fd, pid_t executor, const sigset_t *worker_mask)
 {
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != executor)
         _exit(0); /* the executor died before the line above */
-    drop_zero_pages();
     struct zygote_fixup f;
     uint32_t ready = fixup_known(&f) ? 1u : 0u;
     if (send(fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready) || !ready)

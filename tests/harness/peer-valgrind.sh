@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# zygote-valgrind.sh REPLAY PROGRAM...: the executor under Valgrind memcheck reports nothing of
-# its own on multi-process programs and the hostile peer's: the zygote leaves its pages alone
-# there (the kernel lists the tool's own mappings, and the tool does not know what the page
-# scans write), and the peer's look-ups by index give the tool memory it sees written.
+# peer-valgrind.sh REPLAY PROGRAM...: the executor under Valgrind memcheck reports nothing of
+# its own on the hostile peer's programs, forked workers among them: the peer's look-ups by
+# index (SHM_INFO, SHM_STAT_ANY, which memcheck does not know) give it memory it sees written.
 # Exit 77 without valgrind or the namespaces.
 set -uo pipefail
 replay=$1
