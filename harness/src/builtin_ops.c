@@ -11,7 +11,6 @@
  * The peer's own calls run with faults paused: they are not the code under test and must not
  * shift the plan's call numbering. It only touches objects of a private namespace.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "exec_internal.h"
 #include "inside.h"
+#include "peer_objects.h"
 #include "shmfault.h"
 
 static const char *const len_names[] = {"1", "4", "8"};
@@ -38,27 +38,15 @@ int sfz_peer_place(uint64_t size, uint32_t off, uint32_t len, uint64_t *at)
 
 static int poke_sysv(unsigned nth, uint32_t off, uint32_t len, uint8_t byte, unsigned *seen)
 {
-    FILE *f = fopen("/proc/sysvipc/shm", "re");
-    char line[512];
-    int id = -1;
-    unsigned long size = 0;
-    if (f == NULL)
-        return -1;
-    while (id < 0 && fgets(line, sizeof(line), f)) {
-        long key;
-        int sid;
-        unsigned perms;
-        unsigned long sz;
-        if (sscanf(line, "%ld %d %o %lu", &key, &sid, &perms, &sz) == 4 && (*seen)++ == nth) {
-            id = sid;
-            size = sz;
-        }
-    }
-    fclose(f);
+    struct sfz_segment seg[SFZ_SLOTS];
+    _Static_assert(SFZ_SLOTS > 0, "seg is a slot argument: below SFZ_SLOTS");
+    unsigned total = 0, n = sfz_peer_segments(seg, SFZ_SLOTS, &total);
+    /* the segment found is its number, whether or not it can be poked: no file gets it */
+    *seen = nth < n ? nth + 1 : total;
     uint64_t at = 0;
-    if (id < 0 || sfz_peer_place(size, off, len, &at) != 0)
+    if (nth >= n || sfz_peer_place(seg[nth].size, off, len, &at) != 0)
         return -1;
-    unsigned char *p = shmat(id, NULL, 0);
+    unsigned char *p = shmat(seg[nth].id, NULL, 0);
     if (p == (void *)-1)
         return -1;
     memset(p + at, byte, len);
@@ -66,10 +54,12 @@ static int poke_sysv(unsigned nth, uint32_t off, uint32_t len, uint8_t byte, uns
     return 0;
 }
 
-static int poke_file(int dir, const char *name, uint32_t off, uint32_t len, uint8_t byte)
+static int poke_file(const char *name, uint32_t off, uint32_t len, uint8_t byte)
 {
     struct stat st;
-    int fd = openat(dir, name, O_RDWR | O_CLOEXEC);
+    char path[sizeof("/dev/shm/") + 256];
+    snprintf(path, sizeof(path), "/dev/shm/%s", name);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
     uint64_t at = 0;
     int rc = -1;
     if (fd < 0)
@@ -93,17 +83,10 @@ int sfz_peer_file(const char *name)
 
 static int poke_posix(unsigned nth, unsigned seen, uint32_t off, uint32_t len, uint8_t byte)
 {
-    DIR *d = opendir("/dev/shm");
-    int rc = -1;
-    if (d == NULL)
+    char name[256];
+    if (nth < seen || sfz_peer_file_nth(nth - seen, name, sizeof(name)) != 0)
         return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (sfz_peer_file(e->d_name) && seen++ == nth) {
-            rc = poke_file(dirfd(d), e->d_name, off, len, byte);
-            break;
-        }
-    closedir(d);
-    return rc;
+    return poke_file(name, off, len, byte);
 }
 
 static int op_peer_poke(struct sfz_ctx *ctx, const uint32_t *argv)

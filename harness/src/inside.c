@@ -20,7 +20,6 @@
  */
 #include "inside.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +46,7 @@
 #endif
 
 #include "exec_internal.h"
+#include "peer_objects.h"
 #include "shmfault.h"
 
 const char *const sfz_inside_at_names[SFZ_INSIDE_MAX_AT] = {
@@ -670,29 +670,13 @@ static void install_filter(void)
 
 /* ---- before the op: which mappings, the peer's own way in, the handlers ---- */
 
-struct segment {
-    long key;
-    int id;
-    unsigned long size;
-};
-
-static unsigned read_segments(struct segment *seg, unsigned max)
+/* The segments, as peer.poke numbers them (peer_objects.c: no stdio, no allocation). */
+static unsigned read_segments(struct sfz_segment *seg, unsigned max)
 {
-    FILE *f = fopen("/proc/sysvipc/shm", "re");
-    char line[512];
-    unsigned n = 0;
-    if (f == NULL)
-        return 0;
-    while (n < max && fgets(line, sizeof(line), f) != NULL) {
-        unsigned perms;
-        if (sscanf(line, "%ld %d %o %lu", &seg[n].key, &seg[n].id, &perms, &seg[n].size) == 4)
-            n++;
-    }
-    fclose(f);
-    return n;
+    return sfz_peer_segments(seg, max, NULL);
 }
 
-static int is_program_object(const char *path, unsigned long ino, const struct segment *seg,
+static int is_program_object(const char *path, unsigned long ino, const struct sfz_segment *seg,
                              unsigned nseg)
 {
     unsigned key;
@@ -782,7 +766,7 @@ static int query_prot(const struct vma_query *q)
 }
 
 /* find_ranges by PROCMAP_QUERY: 0, or -1 (nothing decided) when it cannot be used. */
-static int query_ranges(const struct segment *seg, unsigned nseg)
+static int query_ranges(const struct sfz_segment *seg, unsigned nseg)
 {
     if (no_query)
         return -1;
@@ -806,7 +790,7 @@ static int query_ranges(const struct segment *seg, unsigned nseg)
 }
 
 /* The mappings of the program's objects this process holds now. */
-static void find_ranges(const struct segment *seg, unsigned nseg)
+static void find_ranges(const struct sfz_segment *seg, unsigned nseg)
 {
     if (query_ranges(seg, nseg) == 0)
         return;
@@ -833,7 +817,7 @@ static void find_ranges(const struct segment *seg, unsigned nseg)
 
 /* The peer's own way to object SEG (peer.poke's numbering): an attachment of the segment, or
    the file open for pwrite. Nothing when it does not exist now. */
-static void open_target(const struct segment *seg, unsigned nseg)
+static void open_target(const struct sfz_segment *seg, unsigned nseg)
 {
     if (plan.seg < nseg) {
         if (sfz_peer_place(seg[plan.seg].size, plan.off, plan.len, &st.where) != 0)
@@ -845,28 +829,23 @@ static void open_target(const struct segment *seg, unsigned nseg)
         }
         return;
     }
-    DIR *d = opendir("/dev/shm");
-    unsigned seen = nseg;
-    if (d == NULL)
+    char name[256], path[sizeof("/dev/shm/") + sizeof(name)];
+    struct stat s;
+    if (sfz_peer_file_nth(plan.seg - nseg, name, sizeof(name)) != 0)
         return;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (sfz_peer_file(e->d_name) && seen++ == plan.seg) {
-            struct stat s;
-            int fd = openat(dirfd(d), e->d_name, O_RDWR | O_CLOEXEC);
-            if (fd >= 0 && fstat(fd, &s) == 0 &&
-                sfz_peer_place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
-                /* far above the op's own descriptors: its fd numbers stay what they were */
-                int high = fcntl(fd, F_DUPFD_CLOEXEC, 768);
-                st.fd = high >= 0 ? high : fd;
-                if (high >= 0)
-                    close(fd);
-                fd = -1;
-            }
-            if (fd >= 0)
-                close(fd);
-            break;
-        }
-    closedir(d);
+    snprintf(path, sizeof(path), "/dev/shm/%s", name);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &s) == 0 &&
+        sfz_peer_place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
+        /* far above the op's own descriptors: its fd numbers stay what they were */
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 768);
+        st.fd = high >= 0 ? high : fd;
+        if (high >= 0)
+            close(fd);
+        fd = -1;
+    }
+    if (fd >= 0)
+        close(fd);
 }
 
 static void install_handlers(void)
@@ -891,7 +870,7 @@ static void install_handlers(void)
 
 void sfz_inside_arm(void)
 {
-    struct segment seg[64];
+    struct sfz_segment seg[64];
     st.accesses = st.reads = st.writes = 0;
     st.nrd = st.npairs = 0;
     st.nopen = 0;
