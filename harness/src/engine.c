@@ -1,6 +1,7 @@
 /*
  * engine.c - one engine input (libFuzzer and AFL++ drivers): decode, run, and on a finding
- * print one line and abort() so the engine saves the input. A non-finding never aborts.
+ * print one line (and append it to SHMFUZZ_FINDINGS_LOG: finding_log.c) and abort() so the
+ * engine saves the input. A non-finding never aborts.
  * The executor is set up by sfz_engine_init, before the engine's first input and before its
  * own tables grow (libFuzzer: LLVMFuzzerInitialize; AFL++: after the fork server has started,
  * so the private namespaces and the workers belong to the fuzzed child), or else at the first
@@ -25,6 +26,7 @@ static void start(const struct sfz_adapter *adapter)
     struct sfz_exec_options opt;
     char err[256];
     if (sfz_options_from_env(&opt, err, sizeof(err)) != 0 ||
+        sfz_finding_log_init(err, sizeof(err)) != 0 ||
         sfz_exec_init(adapter, &opt, err, sizeof(err)) != 0) {
         fprintf(stderr, "shmfuzz: %s\n", err);
         exit(2);
@@ -53,6 +55,7 @@ int sfz_engine_one(const struct sfz_adapter *adapter, const uint8_t *data, size_
         return 0; /* unknown version behind the magic: the empty program, nothing to run */
     if (sfz_exec_run(&set, &prog, &res) != SFZ_FIND_NONE) {
         fprintf(stderr, "shmfuzz: FINDING %s: %s\n", sfz_finding_name(res.kind), res.why);
+        sfz_finding_log(data, size, sfz_finding_name(res.kind), res.why);
         abort();
     }
     return 0;

@@ -20,7 +20,7 @@ extern char **environ;
 
 static const char *const known[] = {"SHMFUZZ_OP_TIMEOUT_MS", "SHMFUZZ_ALWAYS_FORK",
                                     "SHMFUZZ_PRIVATE_IPC", "SHMFUZZ_MUTATOR", "SHMFUZZ_INSIDE",
-                                    "SHMFUZZ_INSIDE_SUPPRESS"};
+                                    "SHMFUZZ_INSIDE_SUPPRESS", "SHMFUZZ_FINDINGS_LOG"};
 
 static int number(const char *name, unsigned long max, unsigned long *out, char *err, size_t size)
 {
@@ -52,7 +52,7 @@ static void warn_unknown(void)
         if (!ok)
             fprintf(stderr, "shmfuzz: warning: %.*s is not a harness variable (known: "
                     "SHMFUZZ_OP_TIMEOUT_MS, SHMFUZZ_ALWAYS_FORK, SHMFUZZ_MUTATOR, SHMFUZZ_INSIDE, "
-                    "SHMFUZZ_INSIDE_SUPPRESS)\n", (int)len, *e);
+                    "SHMFUZZ_INSIDE_SUPPRESS, SHMFUZZ_FINDINGS_LOG)\n", (int)len, *e);
     }
 }
 

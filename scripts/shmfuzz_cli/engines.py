@@ -6,7 +6,8 @@ A campaign is an out dir with a fixed layout, so every other command can read it
   seeds/         the binary seeds the campaign started from
   corpus/        libFuzzer's growing corpus      afl/<instance>/  AFL++'s -o tree
   findings/      every saved finding, engine-independent names (what triage reads)
-  logs/          engine output                   summary.md       the end report
+  logs/          engine output (AFL++: findings.log, the harness's reason of each finding it judged)
+  summary.md     the end report
 The engines write their findings to disk themselves; the summary only replays copies.
 
 Progress comes from the engines' own reports, read so that a half-written line is skipped,
@@ -122,8 +123,11 @@ class Engine:
         args = ["-V", str(secs), "-t", "10000", "-i", f"{out}/seeds", "-o", f"{out}/afl"]
         if dict_file:
             args += ["-x", dict_file]
+        # afl-fuzz discards the target's stderr: the harness appends each finding it judges
+        # to logs/findings.log (SHMFUZZ_FINDINGS_LOG), the reason of a saved crash
         env = proc.env_with(AFL_NO_UI=1, AFL_SKIP_CPUFREQ=1,
-                            AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1)
+                            AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1,
+                            SHMFUZZ_FINDINGS_LOG=os.path.abspath(f"{out}/logs/findings.log"))
         env.update(self._statsd_listen())
         if not keep:  # stops an instance at its first crash; any value (even 0) sets it
             env["AFL_BENCH_UNTIL_CRASH"] = "1"

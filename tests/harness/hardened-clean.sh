@@ -57,7 +57,8 @@ run_afl() {
   # -t above the harness's op timeout (1 s): hangs are judged by the harness (an abort).
   (
     [[ -f $mutator ]] && export AFL_CUSTOM_MUTATOR_LIBRARY=$mutator
-    AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+    SHMFUZZ_FINDINGS_LOG=$d/findings.log \
+      AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
       exec afl-fuzz -V "$secs" -s "$seed" -t 5000 "${dict[@]}" \
       -i "$corpora/$t" -o "$d/out" -- "$bin/sfz-$t-afl" >"$d/log" 2>&1
   )
@@ -67,6 +68,9 @@ run_afl() {
   if [[ -n $saved ]] || grep -q "results in a crash" "$d/log"; then
     echo "FAIL: $t, AFL++ seed $seed: saved findings"
     for f in $saved; do judge "$t" "$f"; done
+    # what the harness judged in the fuzzed process (afl-fuzz discards its stderr): the reason
+    # even when the replay alone does not give the same verdict
+    [[ -s $d/findings.log ]] && sed -n '1,5s/^/  judged: /p' "$d/findings.log"
     grep -m3 "results in a crash" "$d/log"
     return 1
   fi
