@@ -23,16 +23,18 @@ if(SHMFUZZ_ENGINE STREQUAL "libfuzzer")
   target_link_options(bench-libfuzzer-floor PRIVATE ${SHMFUZZ_ENGINE_LINK})
   set_target_properties(bench-libfuzzer-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   # libfuzzer-loop rows: libFuzzer's fuzzing loop (-runs=N DIR) on the seed unchanged, through
-  # an identity custom mutator (bench/libfuzzer_identity.c); the kv driver's entry points with
-  # the same adapter objects as sfz-shmipc-kv-libfuzzer, and the empty target as its floor. The
+  # an identity custom mutator (bench/libfuzzer_identity.c); the kv driver itself (driver_libfuzzer.c
+  # without its program mutator: SFZ_NO_PROGRAM_MUTATOR) with the same adapter objects as
+  # sfz-shmipc-kv-libfuzzer, and the empty target as its floor. The
   # fuzzing drivers keep their program mutator: these two are bench-only.
   add_executable(bench-libfuzzer-loop-floor ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_floor.c
                  ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_identity.c)
   target_link_options(bench-libfuzzer-loop-floor PRIVATE ${SHMFUZZ_ENGINE_LINK})
   set_target_properties(bench-libfuzzer-loop-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   if(TARGET sfz_shmipc-kv_adapter)
-    add_executable(bench-libfuzzer-loop-kv ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_loop_kv.c
+    add_executable(bench-libfuzzer-loop-kv ${PROJECT_SOURCE_DIR}/harness/drivers/driver_libfuzzer.c
                    ${CMAKE_CURRENT_LIST_DIR}/libfuzzer_identity.c $<TARGET_OBJECTS:sfz_shmipc-kv_adapter>)
+    target_compile_definitions(bench-libfuzzer-loop-kv PRIVATE SFZ_NO_PROGRAM_MUTATOR)
     target_link_libraries(bench-libfuzzer-loop-kv PRIVATE shmipc shmfuzz_harness)
     target_link_options(bench-libfuzzer-loop-kv PRIVATE ${SHMFUZZ_ENGINE_LINK})
     set_target_properties(bench-libfuzzer-loop-kv PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)

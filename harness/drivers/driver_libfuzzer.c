@@ -24,9 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return sfz_engine_one(sfz_target_adapter, data, size);
 }
 
+/* bench/'s libfuzzer-loop row builds this file with SFZ_NO_PROGRAM_MUTATOR and its own identity
+   mutator (bench/libfuzzer_identity.c): the same entry points, the seed run unchanged. */
+#ifndef SFZ_NO_PROGRAM_MUTATOR
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
     size_t n = (seed & 1u) ? sfz_engine_mutate(sfz_target_adapter, data, size, max_size, seed >> 1)
                            : 0;
     return n ? n : LLVMFuzzerMutate(data, size, max_size);
 }
+#endif
