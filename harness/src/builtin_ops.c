@@ -54,12 +54,10 @@ static int poke_sysv(unsigned nth, uint32_t off, uint32_t len, uint8_t byte, uns
     return 0;
 }
 
-static int poke_file(const char *name, uint32_t off, uint32_t len, uint8_t byte)
+/* FD: the file, open for reading and writing (closed here); -1: nothing to poke. */
+static int poke_file(int fd, uint32_t off, uint32_t len, uint8_t byte)
 {
     struct stat st;
-    char path[sizeof("/dev/shm/") + 256];
-    snprintf(path, sizeof(path), "/dev/shm/%s", name);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
     uint64_t at = 0;
     int rc = -1;
     if (fd < 0)
@@ -83,10 +81,7 @@ int sfz_peer_file(const char *name)
 
 static int poke_posix(unsigned nth, unsigned seen, uint32_t off, uint32_t len, uint8_t byte)
 {
-    char name[256];
-    if (nth < seen || sfz_peer_file_nth(nth - seen, name, sizeof(name)) != 0)
-        return -1;
-    return poke_file(name, off, len, byte);
+    return nth < seen ? -1 : poke_file(sfz_peer_file_open(nth - seen), off, len, byte);
 }
 
 static int op_peer_poke(struct sfz_ctx *ctx, const uint32_t *argv)

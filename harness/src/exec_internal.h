@@ -256,13 +256,12 @@ int sfz_death_injected(pid_t pid, int wstatus);
 /* Bad-error check after an op that returned SFZ_OK: 1 and WHY set when a fault injected in
    this process during the op was swallowed. The counts are libshmfault's injections (the
    tree's) and real failures (this process's) when the op began. */
+int sfz_error_swallowed(unsigned long injections_before, unsigned long failures_before,
+                        char *why, size_t size);
 /* finding_log.c: SHMFUZZ_FINDINGS_LOG (engine drivers). init: 0, or -1 and ERR (a path that
    cannot be written); log: one line for a judged finding of input DATA (no-op when not set). */
 int sfz_finding_log_init(char *err, size_t size);
 void sfz_finding_log(const uint8_t *data, size_t size, const char *kind, const char *why);
-uint64_t sfz_input_hash(const uint8_t *data, size_t size);
-int sfz_error_swallowed(unsigned long injections_before, unsigned long failures_before,
-                        char *why, size_t size);
 
 /* Coverage of forked workers reaches libFuzzer's counters (coverage_share.c). */
 void sfz_coverage_share(void);

@@ -46,7 +46,7 @@ int sfz_finding_log_init(char *err, size_t size)
     return 0;
 }
 
-uint64_t sfz_input_hash(const uint8_t *data, size_t size)
+static uint64_t input_hash(const uint8_t *data, size_t size)
 {
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < size; i++)
@@ -60,7 +60,7 @@ void sfz_finding_log(const uint8_t *data, size_t size, const char *kind, const c
         return;
     char line[1024];
     int n = snprintf(line, sizeof(line), "shmfuzz-finding input=%016llx size=%zu %s: %.900s\n",
-                     (unsigned long long)sfz_input_hash(data, size), size, kind, why);
+                     (unsigned long long)input_hash(data, size), size, kind, why);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof(line)) {

@@ -670,12 +670,6 @@ static void install_filter(void)
 
 /* ---- before the op: which mappings, the peer's own way in, the handlers ---- */
 
-/* The segments, as peer.poke numbers them (peer_objects.c: no stdio, no allocation). */
-static unsigned read_segments(struct sfz_segment *seg, unsigned max)
-{
-    return sfz_peer_segments(seg, max, NULL);
-}
-
 static int is_program_object(const char *path, unsigned long ino, const struct sfz_segment *seg,
                              unsigned nseg)
 {
@@ -829,12 +823,8 @@ static void open_target(const struct sfz_segment *seg, unsigned nseg)
         }
         return;
     }
-    char name[256], path[sizeof("/dev/shm/") + sizeof(name)];
     struct stat s;
-    if (sfz_peer_file_nth(plan.seg - nseg, name, sizeof(name)) != 0)
-        return;
-    snprintf(path, sizeof(path), "/dev/shm/%s", name);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = sfz_peer_file_open(plan.seg - nseg);
     if (fd >= 0 && fstat(fd, &s) == 0 &&
         sfz_peer_place((uint64_t)s.st_size, plan.off, plan.len, &st.where) == 0) {
         /* far above the op's own descriptors: its fd numbers stay what they were */
@@ -886,7 +876,7 @@ void sfz_inside_arm(void)
         plan.pending = 0;
         return;
     }
-    unsigned nseg = read_segments(seg, 64);
+    unsigned nseg = sfz_peer_segments(seg, 64, NULL); /* as peer.poke numbers them */
     find_ranges(seg, nseg);
     if (plan.pending)
         open_target(seg, nseg);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/shm.h>
@@ -185,4 +186,13 @@ int sfz_peer_file_nth(unsigned nth, char *name, size_t size)
         }
     close(fd);
     return found;
+}
+
+int sfz_peer_file_open(unsigned nth)
+{
+    char name[256], path[sizeof("/dev/shm/") + sizeof(name)];
+    if (sfz_peer_file_nth(nth, name, sizeof(name)) != 0)
+        return -1;
+    snprintf(path, sizeof(path), "/dev/shm/%s", name);
+    return open(path, O_RDWR | O_CLOEXEC);
 }

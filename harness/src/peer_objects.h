@@ -22,4 +22,7 @@ unsigned sfz_peer_segments(struct sfz_segment *seg, unsigned max, unsigned *tota
    NAME and 0, or -1 when there are fewer (or the directory cannot be read). */
 int sfz_peer_file_nth(unsigned nth, char *name, size_t size);
 
+/* That file opened for reading and writing (close-on-exec): a descriptor, or -1. */
+int sfz_peer_file_open(unsigned nth);
+
 #endif /* SFZ_PEER_OBJECTS_H */
