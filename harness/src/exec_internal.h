@@ -177,8 +177,10 @@ extern struct sfz_exec_state sfz_state;
 /* Run command CMD as worker W (in this process): fills W's live words (cur_op, next,
    completed, the command's outcome) and the outcome of every op it ran. */
 void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd);
-/* The forked worker's loop: wait on slot W for commands, acknowledge each, never returns. */
-void sfz_worker_loop(unsigned w) __attribute__((noreturn));
+/* The forked worker's loop: wait on slot W for commands, the first numbered one after SEQ (the
+   executor's own copy, passed at the fork: the live page may be scribbled over before this
+   worker runs), acknowledge each, never returns. */
+void sfz_worker_loop(unsigned w, uint32_t seq) __attribute__((noreturn));
 
 /* Worker processes and their channels (exec_pool.c). */
 int sfz_pool_ensure(unsigned w);       /* fork worker W if it is not running; 0 or -1 */
@@ -210,13 +212,14 @@ void sfz_chan_ack(struct sfz_slot *s, uint32_t seq);
 /* After the area was found corrupted: every live worker's channel words as the executor last
    left them (the idle workers sleep on unchanged words; wake-ups are made unconditionally). */
 void sfz_pool_repair(void);
-/* A forked worker's start (the zygote's clones start here too): PARENT is the executor. */
-void sfz_pool_worker_main(unsigned w, pid_t parent) __attribute__((noreturn));
+/* A forked worker's start (the zygote's clones start here too): PARENT is the executor, SEQ
+   the last sequence number its channel was given. */
+void sfz_pool_worker_main(unsigned w, pid_t parent, uint32_t seq) __attribute__((noreturn));
 
 /* Workers forked by the zygote, a small process forked once from the executor
-   (exec_zygote.c). The new worker W, the executor's child, entering sfz_pool_worker_main; -1
-   when the zygote cannot make one (fork directly then). */
-pid_t sfz_zygote_spawn(unsigned w);
+   (exec_zygote.c). The new worker W, the executor's child, entering sfz_pool_worker_main with
+   SEQ; -1 when the zygote cannot make one (fork directly then). */
+pid_t sfz_zygote_spawn(unsigned w, uint32_t seq);
 /* End the zygote (sfz_pool_stop_all); a later spawn starts a new one. */
 void sfz_zygote_stop(void);
 pid_t sfz_pool_pid(unsigned w);

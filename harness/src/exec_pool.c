@@ -255,14 +255,14 @@ static void worker_signals(void)
         __sanitizer_set_death_callback(no_death_callback);
 }
 
-void sfz_pool_worker_main(unsigned w, pid_t parent)
+void sfz_pool_worker_main(unsigned w, pid_t parent, uint32_t seq)
 {
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(0); /* the executor died before the line above */
     worker_signals();
     sfz_state.self = w;
-    sfz_worker_loop(w);
+    sfz_worker_loop(w, seq);
 }
 
 int sfz_pool_ensure(unsigned w)
@@ -278,14 +278,14 @@ int sfz_pool_ensure(unsigned w)
     __atomic_store_n(&s->worker_sleeps, 0u, __ATOMIC_SEQ_CST);
     __atomic_store_n(&s->exec_sleeps, 0u, __ATOMIC_SEQ_CST);
     /* from the zygote (exec_zygote.c): a fork of a small process, not of this one */
-    pid_t pid = sfz_zygote_spawn(w);
+    pid_t pid = sfz_zygote_spawn(w, pool[w].posted);
     if (pid < 0) {
         pid_t parent = getpid();
         pid = fork();
         if (pid < 0)
             return -1;
         if (pid == 0)
-            sfz_pool_worker_main(w, parent);
+            sfz_pool_worker_main(w, parent, pool[w].posted);
     }
     pool[w].pid = pid;
     pool[w].dead = 0;

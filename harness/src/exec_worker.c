@@ -347,11 +347,10 @@ void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
     store_outcome(l);
 }
 
-void sfz_worker_loop(unsigned w)
+void sfz_worker_loop(unsigned w, uint32_t seq)
 {
     struct sfz_slot *s = &sfz_state.live->slot[w];
-    /* the executor set ack to cmd_seq before the fork and posts nothing before it */
-    uint32_t seen = __atomic_load_n(&s->ack, __ATOMIC_RELAXED) & ~SFZ_ACK_CHILD;
+    uint32_t seen = seq & ~SFZ_ACK_CHILD;
     sfz_area_relock(); /* for good: nothing a worker writes per command is in the area */
     for (;;) {
         struct sfz_cmd cmd;

@@ -64,6 +64,7 @@ static struct {
 
 struct zygote_req {
     uint32_t worker;
+    uint32_t seq; /* its channel's last sequence number (sfz_worker_loop) */
 };
 
 /* What the child of a raw clone needs that fork()'s handlers would have done. */
@@ -95,7 +96,7 @@ static int fixup_known(struct zygote_fixup *f)
 }
 
 static pid_t clone_worker(const struct zygote_fixup *f, const sigset_t *worker_mask, int fd,
-                          unsigned w, pid_t executor)
+                          const struct zygote_req *req, pid_t executor)
 {
     long pid =
         syscall(SYS_clone,
@@ -108,7 +109,7 @@ static pid_t clone_worker(const struct zygote_fixup *f, const sigset_t *worker_m
         sf_after_fork_child();
     close(fd);
     sigprocmask(SIG_SETMASK, worker_mask, NULL);
-    sfz_pool_worker_main(w, executor);
+    sfz_pool_worker_main(req->worker, executor, req->seq);
 }
 
 static void zygote_main(int fd, pid_t executor, const sigset_t *worker_mask)
@@ -127,7 +128,7 @@ static void zygote_main(int fd, pid_t executor, const sigset_t *worker_mask)
             continue;
         if (n != (ssize_t)sizeof(req) || req.worker >= SFZ_MAX_PROCS)
             _exit(0); /* the executor closed its end (or broke): nothing more to do */
-        int32_t pid = clone_worker(&f, worker_mask, fd, req.worker, executor);
+        int32_t pid = clone_worker(&f, worker_mask, fd, &req, executor);
         if (pid < 0)
             pid = -errno;
         if (send(fd, &pid, sizeof(pid), MSG_NOSIGNAL) != (ssize_t)sizeof(pid))
@@ -206,14 +207,14 @@ static int zygote_start(void)
 #endif
 }
 
-pid_t sfz_zygote_spawn(unsigned w)
+pid_t sfz_zygote_spawn(unsigned w, uint32_t seq)
 {
     if (zy.disabled)
         return -1;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (zy.pid == 0 && zygote_start() != 0)
             return -1;
-        struct zygote_req req = {w};
+        struct zygote_req req = {w, seq};
         int32_t pid = -1;
         if (send(zy.fd, &req, sizeof(req), MSG_NOSIGNAL) == (ssize_t)sizeof(req) &&
             recv_word(&pid) == 0) {
