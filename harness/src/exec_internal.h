@@ -127,21 +127,20 @@ struct sfz_area {
 
 /*
  * The area is out of the code under test's reach: guard pages on both sides of it and of the
- * model, and read-only while adapter code runs, so a wild write faults (a crash finding with
- * the op that did it) instead of turning the verdict into garbage; the worker checks the area
- * after every adapter call all the same. A forked worker keeps it read-only for good (it makes
- * it so when it starts and again at every begin and after a check that found it broken: a
- * library may have made it writable), since everything it writes per command is in the live
- * page; the executor makes it read-only around its own adapter calls (in the engine's
- * process from the command to the end of teardown, sweep and check, one pair per input; with
- * forked workers around teardown, sweep and check only when adapter code runs there: a check,
- * or a teardown the last done's worker did not reach). sfz_area_unlock returns whether it was locked:
- * the harness's own rare writes during an op (sfz_expect_crash, peer.poke, proc.exit) unlock
- * and lock again. One mapping is enough: mprotect acts on the calling process's view only.
+ * model, and read-only, so a wild write faults (a crash finding with the op that did it)
+ * instead of turning the verdict into garbage; the worker checks the area after every adapter
+ * call all the same. That view (sfz_state.area_ro, next to the model) is read-only for good in
+ * every process; the harness reads and writes the same pages through a second view at an
+ * unrelated address between guard pages of its own (sfz_state.area, exec.c), so no process
+ * makes a mprotect pair around adapter code or around its own rare writes during an op
+ * (sfz_expect_crash, peer.poke, proc.exit, the inside peer's count). A wild write by the code
+ * under test can land in that second view as in any page of the process; the guard words and
+ * the range checks of sfz_area_intact after every adapter call catch what they catch there as
+ * well (docs/harness.md, Executor).
  */
-void sfz_area_lock(void);
-int sfz_area_unlock(void);
-/* Read-only again whatever this process believes (a library may have made it writable). */
+/* Read-only again whatever this process's library did (it may have made the view next to the
+   model writable): once an input in each process, and after a check that found the area
+   broken. */
 void sfz_area_relock(void);
 /* Whether the area still holds what only the harness writes (magics, finding kinds, the
    channels' and counters' ranges); WHAT names the first thing found broken. Cheap: a worker
@@ -159,8 +158,9 @@ void sfz_prepare(unsigned w, const struct sfz_cmd *cmd);
 struct sfz_exec_state {
     const struct sfz_adapter *adapter;
     struct sfz_opset set;
-    struct sfz_area *area;
-    size_t area_size;      /* bytes of the area (whole pages), what sfz_area_lock protects */
+    struct sfz_area *area; /* the harness's writable view of the area (not next to the model) */
+    void *area_ro;         /* the same pages between the guard pages next to the model: read-only */
+    size_t area_size;      /* bytes of the area (whole pages) */
     struct sfz_live *live; /* the workers' live page, after the model */
     void *shared;          /* adapter model inside area */
     void *local;           /* this process's adapter-local state */
