@@ -590,9 +590,8 @@ static unsigned plan_runs(const struct run *r, uint32_t first, struct entry *e, 
    (the executor reset what the workers share, libshmfault's ledger and counts, before the
    input), so it may come after other workers' ops and costs no round trip of its own. In
    forked workers the adapter's teardown rides with the last command (a done: nothing of the
-   program comes after it), in that worker, whose area is read-only for good: the executor
-   then runs no adapter code of its own (unless the adapter has a check) and makes no mprotect
-   pair for it. A worker that stops short of it (a finding, a death) leaves it to finish.
+   program comes after it), in that worker: the executor then runs no adapter code of its own
+   (unless the adapter has a check). A worker that stops short of it (a finding, a death) leaves it to finish.
    Returns how many. */
 static unsigned plan(const struct run *r, uint32_t first, struct entry *e)
 {

@@ -12,8 +12,8 @@
 #define SFZ_RULES_MAX 768
 
 /* One worker's control block, in the MAP_SHARED area so it survives the worker's death: what
-   the executor sets up for the input and the rare notes a worker makes during an op (it makes
-   the area writable for them). The command's outcome is in the live page (struct sfz_wlive). */
+   the executor sets up for the input and the rare notes a worker makes during an op (through
+   the harness's writable view of the area). The command's outcome is in the live page (struct sfz_wlive). */
 struct sfz_wctl {
     int planned_signal;      /* set by sfz_expect_crash() before an access that may fault */
     int planned_exit;        /* set by proc.exit before it leaves */
@@ -53,7 +53,7 @@ struct sfz_link {
 };
 
 /* The executor <-> worker channel: one per worker, in the live page (struct sfz_live), so a
-   worker never makes the area writable to answer or to hand over. The poster stores which
+   worker writes nothing into the area to answer or to hand over. The poster stores which
    command it posts (LINK) and bumps cmd_seq; the worker does it and stores ack = cmd_seq. The
    command itself is never in the live page: it is the area's post[w] (LINK 0, written by the
    executor) or chain link LINK - 1, and the worker takes it only when that names this worker
@@ -76,9 +76,9 @@ struct sfz_opout {
 };
 
 /* What a worker writes for the executor: its place in the command while it runs, and the
-   command's outcome when it ends. Not in the area, which stays read-only in a forked worker for
-   good (no mprotect per command), but in a page of its own between guard pages (struct
-   sfz_live), never protected: like the worker's own memory, which adapter code can reach as
+   command's outcome when it ends. Not in the area, where the checks expect only what the
+   executor left, but in a page of its own between guard pages (struct sfz_live), never
+   protected: like the worker's own memory, which adapter code can reach as
    well. The outcome is stored after the command's adapter calls (the truth over whatever a
    wild write left there), and the executor range-checks what it reads. */
 struct sfz_wlive {
