@@ -101,10 +101,7 @@ static int op_peer_poke(struct sfz_ctx *ctx, const uint32_t *argv)
         shmfault_arm();
     if (rc != 0)
         return SFZ_SKIPPED;
-    int locked = sfz_area_unlock();
     __atomic_add_fetch(&sfz_state.area->peer_writes, 1u, __ATOMIC_RELAXED);
-    if (locked)
-        sfz_area_lock();
     return SFZ_OK;
 }
 
@@ -127,7 +124,6 @@ unsigned sfz_peer_writes(void)
 static int op_proc_exit(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)argv;
-    (void)sfz_area_unlock(); /* the process ends here */
     sfz_state.area->w[ctx->proc].planned_exit = 1;
     _exit(0);
 }

@@ -12,8 +12,8 @@
 #define SFZ_RULES_MAX 768
 
 /* One worker's control block, in the MAP_SHARED area so it survives the worker's death: what
-   the executor sets up for the input and the rare notes a worker makes during an op (it makes
-   the area writable for them). The command's outcome is in the live page (struct sfz_wlive). */
+   the executor sets up for the input and the rare notes a worker makes during an op (through
+   the harness's writable view of the area). The command's outcome is in the live page (struct sfz_wlive). */
 struct sfz_wctl {
     int planned_signal;      /* set by sfz_expect_crash() before an access that may fault */
     int planned_exit;        /* set by proc.exit before it leaves */
@@ -53,7 +53,7 @@ struct sfz_link {
 };
 
 /* The executor <-> worker channel: one per worker, in the live page (struct sfz_live), so a
-   worker never makes the area writable to answer or to hand over. The poster stores which
+   worker writes nothing into the area to answer or to hand over. The poster stores which
    command it posts (LINK) and bumps cmd_seq; the worker does it and stores ack = cmd_seq. The
    command itself is never in the live page: it is the area's post[w] (LINK 0, written by the
    executor) or chain link LINK - 1, and the worker takes it only when that names this worker
@@ -76,9 +76,9 @@ struct sfz_opout {
 };
 
 /* What a worker writes for the executor: its place in the command while it runs, and the
-   command's outcome when it ends. Not in the area, which stays read-only in a forked worker for
-   good (no mprotect per command), but in a page of its own between guard pages (struct
-   sfz_live), never protected: like the worker's own memory, which adapter code can reach as
+   command's outcome when it ends. Not in the area, where the checks expect only what the
+   executor left, but in a page of its own between guard pages (struct sfz_live), never
+   protected: like the worker's own memory, which adapter code can reach as
    well. The outcome is stored after the command's adapter calls (the truth over whatever a
    wild write left there), and the executor range-checks what it reads. */
 struct sfz_wlive {
@@ -127,21 +127,20 @@ struct sfz_area {
 
 /*
  * The area is out of the code under test's reach: guard pages on both sides of it and of the
- * model, and read-only while adapter code runs, so a wild write faults (a crash finding with
- * the op that did it) instead of turning the verdict into garbage; the worker checks the area
- * after every adapter call all the same. A forked worker keeps it read-only for good (it makes
- * it so when it starts and again at every begin and after a check that found it broken: a
- * library may have made it writable), since everything it writes per command is in the live
- * page; the executor makes it read-only around its own adapter calls (in the engine's
- * process from the command to the end of teardown, sweep and check, one pair per input; with
- * forked workers around teardown, sweep and check only when adapter code runs there: a check,
- * or a teardown the last done's worker did not reach). sfz_area_unlock returns whether it was locked:
- * the harness's own rare writes during an op (sfz_expect_crash, peer.poke, proc.exit) unlock
- * and lock again. One mapping is enough: mprotect acts on the calling process's view only.
+ * model, and read-only, so a wild write faults (a crash finding with the op that did it)
+ * instead of turning the verdict into garbage; the worker checks the area after every adapter
+ * call all the same. That view (sfz_state.area_ro, next to the model) is read-only for good in
+ * every process; the harness reads and writes the same pages through a second view at an
+ * unrelated address between guard pages of its own (sfz_state.area, exec.c), so no process
+ * makes a mprotect pair around adapter code or around its own rare writes during an op
+ * (sfz_expect_crash, peer.poke, proc.exit, the inside peer's count). A wild write by the code
+ * under test can land in that second view as in any page of the process; the guard words and
+ * the range checks of sfz_area_intact after every adapter call catch what they catch there as
+ * well (docs/harness.md, Executor).
  */
-void sfz_area_lock(void);
-int sfz_area_unlock(void);
-/* Read-only again whatever this process believes (a library may have made it writable). */
+/* Read-only again whatever this process's library did (it may have made the view next to the
+   model writable): once an input in each process, and after a check that found the area
+   broken. */
 void sfz_area_relock(void);
 /* Whether the area still holds what only the harness writes (magics, finding kinds, the
    channels' and counters' ranges); WHAT names the first thing found broken. Cheap: a worker
@@ -159,8 +158,9 @@ void sfz_prepare(unsigned w, const struct sfz_cmd *cmd);
 struct sfz_exec_state {
     const struct sfz_adapter *adapter;
     struct sfz_opset set;
-    struct sfz_area *area;
-    size_t area_size;      /* bytes of the area (whole pages), what sfz_area_lock protects */
+    struct sfz_area *area; /* the harness's writable view of the area (not next to the model) */
+    void *area_ro;         /* the same pages between the guard pages next to the model: read-only */
+    size_t area_size;      /* bytes of the area (whole pages) */
     struct sfz_live *live; /* the workers' live page, after the model */
     void *shared;          /* adapter model inside area */
     void *local;           /* this process's adapter-local state */

@@ -373,10 +373,7 @@ static void peer_write(void)
             return;
     }
     st.fired = 1;
-    int locked = sfz_area_unlock();
     __atomic_add_fetch(&sfz_state.area->peer_writes, 1u, __ATOMIC_RELAXED);
-    if (locked)
-        sfz_area_lock();
 }
 
 /* A pair of sites in either order: a loop that reads A, B, then A again is one double fetch. */

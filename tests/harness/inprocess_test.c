@@ -1,11 +1,14 @@
 /*
  * inprocess_test.c - the in-process fast path (a one-process program run in the engine's own
  * process, as libFuzzer and AFL++ persistent drivers run it) keeps its guarantees while it
- * makes one mprotect pair per input:
+ * makes no mprotect pair per input:
  *   - a wild write into the executor's area by an op faults (SIGSEGV in the engine's process,
- *     which the engine reports as a crash), and so does one from the adapter's teardown: the
- *     area stays read-only from the command to the end of teardown, sweep and check;
- *   - the area is writable again after the input (the executor writes the next one's program);
+ *     which the engine reports as a crash), and so does one from the adapter's teardown, or one
+ *     between inputs: the area's view next to the model is read-only for good, and an op that
+ *     made it writable (without writing) leaves it read-only again for the next input;
+ *   - the executor writes through its own view of the same pages (sfz_state.area): both views
+ *     see each other's writes, in forked processes too, the writable one lies between guard
+ *     pages away from the model, and no descriptor is left for it;
  *   - a descriptor an op leaves open is an fd-leak finding; descriptors the engine opens
  *     between inputs are not (the begin looks again in the engine's process), also when they
  *     push the input's descriptors past the last input's reach, or close many of them;
@@ -82,6 +85,16 @@ static int op_pleak(struct sfz_ctx *ctx, const uint32_t *argv)
     return SFZ_OK;
 }
 
+/* a library that makes the area's read-only view writable, and writes nothing */
+static int op_unprotect(struct sfz_ctx *ctx, const uint32_t *argv)
+{
+    (void)ctx;
+    (void)argv;
+    return mprotect(sfz_state.area_ro, sfz_state.area_size, PROT_READ | PROT_WRITE) == 0
+               ? SFZ_OK
+               : SFZ_FAILED;
+}
+
 static int op_pid(struct sfz_ctx *ctx, const uint32_t *argv)
 {
     (void)argv;
@@ -101,10 +114,11 @@ static const struct sfz_op ops[] = {
     {"leak", 0, {{0}}, op_leak, 0},
     {"pid", 0, {{0}}, op_pid, 0},
     {"pleak", 0, {{0}}, op_pleak, 0},
+    {"unprotect", 0, {{0}}, op_unprotect, 0},
 };
 
 static const struct sfz_adapter adapter = {
-    "inprocess-test", "the in-process fast path", ops, 5, 0, sizeof(struct model),
+    "inprocess-test", "the in-process fast path", ops, 6, 0, sizeof(struct model),
     NULL, NULL, teardown, NULL};
 
 static struct sfz_opset set;
@@ -144,6 +158,7 @@ static int in_child(void (*fn)(void))
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
+        failures = 0; /* this case's own */
         start();
         fn();
         fflush(stdout);
@@ -166,6 +181,76 @@ static void scribble_in_teardown(void)
 {
     struct sfz_result res;
     (void)run("procs 1\np0 later\n", &res);
+}
+
+static void scribble_between(void)
+{
+    struct sfz_result res;
+    (void)run("procs 1\np0 pid\n", &res);
+    write_area(sfz_state.shared); /* the engine, say, between two inputs */
+}
+
+static void scribble_after_unprotect(void)
+{
+    struct sfz_result res;
+    CHECK(run("procs 1\np0 unprotect\n", &res) == SFZ_FIND_NONE);
+    (void)run("procs 1\np0 scribble\n", &res);
+    fflush(stdout);
+    _exit(0); /* the scribble was not stopped */
+}
+
+/* The harness's view of the area: the read-only one's pages, not next to the model. */
+static void two_views(void)
+{
+    volatile char *rw = (char *)sfz_state.area, *ro = sfz_state.area_ro;
+    struct sfz_result res;
+    CHECK(ro == (char *)sfz_state.shared - PAGE - sfz_state.area_size);
+    CHECK((char *)rw + sfz_state.area_size + PAGE <= (char *)ro ||
+          (char *)ro + sfz_state.area_size + PAGE <= (char *)rw);
+    char last = rw[sfz_state.area_size - 1]; /* the views cover the whole area */
+    rw[sfz_state.area_size - 1] = 0x5a;
+    CHECK(ro[sfz_state.area_size - 1] == 0x5a);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) { /* a forked worker's views are the same pages */
+        sfz_state.area->peer_writes = 0x33; /* as peer.poke counts */
+        _exit(ro[sfz_state.area_size - 1] == 0x5a ? 0 : 1);
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(((const struct sfz_area *)sfz_state.area_ro)->peer_writes == 0x33);
+    rw[sfz_state.area_size - 1] = last;
+    CHECK(run("procs 1\np0 pid\n", &res) == SFZ_FIND_NONE);
+    /* which way the views were made: mremap, or a memfd where that is refused (Valgrind) */
+    char line[512];
+    const char *how = "mremap";
+    FILE *maps = fopen("/proc/self/maps", "r");
+    CHECK(maps != NULL);
+    while (maps != NULL && fgets(line, sizeof(line), maps) != NULL)
+        if (strtoull(line, NULL, 16) == (uintptr_t)rw && strstr(line, "shmfuzz-area") != NULL)
+            how = "memfd";
+    if (maps != NULL)
+        (void)fclose(maps);
+    printf("inprocess: views by %s\n", how);
+    /* no descriptor holds the area (a memfd's is closed once it is mapped) */
+    char path[64], target[128];
+    for (int fd = 0; fd < 1024; fd++) {
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        CHECK(strstr(target, "shmfuzz-area") == NULL);
+    }
+}
+
+/* Just below and just above the writable view: guard pages. */
+static void below_view(void)
+{
+    *((volatile char *)sfz_state.area - 1) = 1;
+}
+
+static void above_view(void)
+{
+    *((volatile char *)sfz_state.area + sfz_state.area_size) = 1;
 }
 
 static void descriptors(void)
@@ -294,6 +379,16 @@ int main(void)
     int st = in_child(scribble_in_op);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
     st = in_child(scribble_in_teardown);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = in_child(scribble_between);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = in_child(scribble_after_unprotect);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = in_child(two_views);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = in_child(below_view);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = in_child(above_view);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
     st = in_child(descriptors);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
