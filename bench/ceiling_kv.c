@@ -15,6 +15,10 @@
  * Prints one JSON line {"program","rounds","seconds","per_sec"}. Runs in its own IPC
  * namespace, like the harness, so fixed keys never meet another process's objects.
  * Exit: 0 measured, 1 a call failed (the ceiling would be wrong), 2 usage, 77 no namespace.
+ *
+ * Built with BENCH_CEILING_AFL (afl preset: bench-afl-ceiling-kv PROGRAM, under afl-fuzz) the
+ * same rounds run one per input of AFL++'s persistent loop, as the AFL++ driver runs its inputs
+ * (figure 2's ceiling-afl-loop; the main at the end of this file).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -2,6 +2,9 @@
  * driver_afl.c - AFL++ entry point: persistent mode with shared-memory test cases and a deferred
  * fork server (compiled by afl-clang-fast, which defines the __AFL_* macros).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* SCHED_BATCH */
+#endif
 #include <sched.h>
 #include <unistd.h>
 
