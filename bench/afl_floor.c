@@ -7,8 +7,13 @@
  * usage: afl-fuzz ... -- bench-afl-floor   (built by the afl preset only, afl-clang-fast)
  * Outside afl-fuzz it reads stdin once and exits 0.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* SCHED_BATCH (afl_relay.h) */
+#endif
 #include <stddef.h>
 #include <unistd.h>
+
+#include "afl_relay.h"
 
 /* AFL++'s macros store read()'s ssize_t in an unsigned length (as in harness/drivers). */
 #pragma clang diagnostic ignored "-Wsign-conversion"
@@ -22,7 +27,9 @@ static volatile unsigned char sink;
 
 int main(void)
 {
+    int batch = bench_afl_relay_batch(); /* as the AFL++ driver does */
     __AFL_INIT();
+    bench_afl_child_normal(batch);
     unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
     while (__AFL_LOOP(100000)) {
         size_t len = (size_t)__AFL_FUZZ_TESTCASE_LEN;

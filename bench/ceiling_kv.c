@@ -15,6 +15,10 @@
  * Prints one JSON line {"program","rounds","seconds","per_sec"}. Runs in its own IPC
  * namespace, like the harness, so fixed keys never meet another process's objects.
  * Exit: 0 measured, 1 a call failed (the ceiling would be wrong), 2 usage, 77 no namespace.
+ *
+ * Built with BENCH_CEILING_AFL (afl preset: bench-afl-ceiling-kv PROGRAM, under afl-fuzz) the
+ * same rounds run one per input of AFL++'s persistent loop, as the AFL++ driver runs its inputs
+ * (figure 2's ceiling-afl-loop; the main at the end of this file).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,18 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afl_relay.h" /* bench-afl-ceiling-kv's fork server */
 #include "shmipc.h"
 
 #define KEY 0x53460201
 
 static const char text64[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void fail(const char *what)
 {
@@ -177,40 +175,64 @@ static void writer_turns(const struct reader *r, int n)
 }
 
 enum program { LIFECYCLE, WRITER_READER, WRITER_READER_FORK, FOUR_PROCS };
+static const char *const names[] = {"lifecycle", "writer-reader", "writer-reader-fork",
+                                    "four-procs"};
+
+/* The program's readers, and whether they are kept alive across rounds (else forked per round). */
+static int readers_of(enum program p)
+{
+    return p == FOUR_PROCS ? READERS : p == LIFECYCLE ? 0 : 1;
+}
+
+static int readers_kept(enum program p)
+{
+    return p == WRITER_READER || p == FOUR_PROCS;
+}
+
+/* One round of program P; N: its readers. */
+static void one_round(enum program p, struct reader *readers, int n)
+{
+    if (p == LIFECYCLE) {
+        round_lifecycle();
+    } else if (p == WRITER_READER_FORK) {
+        start_readers(readers, n, 1);
+        writer_turns(readers, n);
+        stop_readers(readers, n);
+    } else {
+        writer_turns(readers, n);
+    }
+}
+
+#ifndef BENCH_CEILING_AFL
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static long run(enum program p, double seconds, double *elapsed)
 {
     struct reader readers[READERS];
-    int n = p == FOUR_PROCS ? READERS : p == LIFECYCLE ? 0 : 1;
-    if (p == WRITER_READER || p == FOUR_PROCS)
+    int n = readers_of(p);
+    if (readers_kept(p))
         start_readers(readers, n, -1);
     long rounds = 0;
     double start = now_s(), t = start;
     /* Check the clock every 16 rounds: a clock read per round would be part of the ceiling. */
     while (t - start < seconds) {
-        for (int i = 0; i < 16; i++, rounds++) {
-            if (p == LIFECYCLE) {
-                round_lifecycle();
-            } else if (p == WRITER_READER_FORK) {
-                start_readers(readers, n, 1);
-                writer_turns(readers, n);
-                stop_readers(readers, n);
-            } else {
-                writer_turns(readers, n);
-            }
-        }
+        for (int i = 0; i < 16; i++, rounds++)
+            one_round(p, readers, n);
         t = now_s();
     }
     *elapsed = t - start;
-    if (p == WRITER_READER || p == FOUR_PROCS)
+    if (readers_kept(p))
         stop_readers(readers, n);
     return rounds;
 }
 
 int main(int argc, char **argv)
 {
-    static const char *const names[] = {"lifecycle", "writer-reader", "writer-reader-fork",
-                                        "four-procs"};
     if (argc != 3) {
         fprintf(stderr, "usage: bench-ceiling-kv lifecycle|writer-reader|writer-reader-fork|"
                         "four-procs SECONDS\n");
@@ -237,3 +259,58 @@ int main(int argc, char **argv)
            rounds, elapsed, (double)rounds / elapsed);
     return 0;
 }
+
+#else /* BENCH_CEILING_AFL */
+
+/* bench-afl-ceiling-kv PROGRAM (afl preset only): the same rounds as afl-fuzz's persistent target,
+   one round per input, with the AFL++ driver's loop (harness/drivers/driver_afl.c: shared-memory
+   test cases, the same loop count), so afl-fuzz's own cost per input (its forkserver's stop and
+   continue, the pipes, the map) is in the bare loop as it is in the afl-fixed rows: figure 2's
+   ceiling-afl-loop. The input is not read (afl-fixed runs the seed unchanged, whose work this
+   round is); its length is, so afl-fuzz sees a target that takes its test cases in memory. */
+
+/* AFL++'s macros store read()'s ssize_t in an unsigned length (as in harness/drivers). */
+#pragma clang diagnostic ignored "-Wsign-conversion"
+#pragma clang diagnostic ignored "-Wshorten-64-to-32"
+#pragma clang diagnostic ignored "-Wconversion"
+
+__AFL_FUZZ_INIT();
+
+static volatile size_t sink;
+
+int main(int argc, char **argv)
+{
+    int p = -1;
+    for (int i = 0; argc == 2 && i < 4; i++)
+        if (strcmp(argv[1], names[i]) == 0)
+            p = i;
+    if (p < 0) {
+        fprintf(stderr, "usage: bench-afl-ceiling-kv lifecycle|writer-reader|writer-reader-fork|"
+                        "four-procs (under afl-fuzz)\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    /* The namespace in the fuzzed process, after the forkserver has attached afl-fuzz's System V
+       segments (the map and the test case live in the host's namespace), as the harness does. */
+    int batch = bench_afl_relay_batch(); /* as the AFL++ driver does */
+    __AFL_INIT();
+    bench_afl_child_normal(batch);
+    if (unshare(CLONE_NEWIPC) != 0) {
+        fprintf(stderr, "bench-afl-ceiling-kv: unshare(CLONE_NEWIPC): %s (needs root)\n",
+                strerror(errno));
+        return 77;
+    }
+    /* The readers belong to the fuzzed process, as the harness's workers do. */
+    struct reader readers[READERS];
+    int n = readers_of((enum program)p);
+    if (readers_kept((enum program)p))
+        start_readers(readers, n, -1);
+    while (__AFL_LOOP(10000)) {
+        sink = (size_t)__AFL_FUZZ_TESTCASE_LEN;
+        one_round((enum program)p, readers, n);
+    }
+    if (readers_kept((enum program)p))
+        stop_readers(readers, n);
+    return 0;
+}
+#endif /* BENCH_CEILING_AFL */

@@ -2,6 +2,7 @@
 # bench/CMakeLists.txt; kept apart from bench-fault-cost, which the libshmfault side owns).
 #   bench-ceiling-kv                  every preset: the bare loop of figure 2's programs
 #   bench-afl-floor                   afl preset: an empty persistent target (figure 2, afl-floor)
+#   bench-afl-ceiling-kv              afl preset: the bare loop as a persistent target (ceiling-afl-loop)
 #   bench-libfuzzer-floor             libfuzzer preset: an empty fuzz target (libfuzzer-floor)
 #   bench-afl-identity.so             afl preset: a custom mutator that changes nothing (afl-fixed)
 #   bench-libfuzzer-loop-kv           libfuzzer preset: the kv driver with a mutator that changes
@@ -57,6 +58,14 @@ endif()
 if(SHMFUZZ_ENGINE STREQUAL "afl")
   add_executable(bench-afl-floor ${CMAKE_CURRENT_LIST_DIR}/afl_floor.c)
   set_target_properties(bench-afl-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  # bench-afl-ceiling-kv: the bare loop as a persistent target, one round per input (figure 2's
+  # ceiling-afl-loop: afl-fuzz's cost per input in the bare loop as in the afl-fixed rows).
+  if(TARGET shmipc)
+    add_executable(bench-afl-ceiling-kv ${CMAKE_CURRENT_LIST_DIR}/ceiling_kv.c)
+    target_compile_definitions(bench-afl-ceiling-kv PRIVATE BENCH_CEILING_AFL)
+    target_link_libraries(bench-afl-ceiling-kv PRIVATE shmipc)
+    set_target_properties(bench-afl-ceiling-kv PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  endif()
   # bench-afl-identity.so: afl-fuzz with it alone runs the seed unchanged (figure 2's afl-fixed);
   # compiled by afl-clang-fast like the rest, so it links the harness's inert AFL++ runtime.
   add_library(bench-afl-identity MODULE ${CMAKE_CURRENT_LIST_DIR}/afl_identity.c

@@ -198,18 +198,31 @@ tp_afl() {
     "${eps:--}"
 }
 
-# afl-fixed: afl-fuzz with bench-afl-identity.so as its only mutator (the current afl preset's),
-# so the persistent driver runs the seed unchanged: the ceiling's exact workload plus the engine.
+# tp_afl_identity PROG SECONDS BINARY [ARGS]: tp_afl with bench-afl-identity.so as afl-fuzz's only
+# mutator (the current afl preset's), so the target runs the seed unchanged.
 TP_AFL_ENV=()
-tp_afl_fixed() {
+tp_afl_identity() {
   local lib
   lib=$(preset_dir afl)/bin/bench-afl-identity.so
   [[ -f $lib ]] || return 1
   TP_AFL_ENV=(AFL_CUSTOM_MUTATOR_LIBRARY="$lib" AFL_CUSTOM_MUTATOR_ONLY=1 AFL_DISABLE_TRIM=1)
-  tp_afl "$1" "$2" "sfz-$(tp_target "$1")-afl"
+  tp_afl "$@"
   local rc=$?
   TP_AFL_ENV=()
   return "$rc"
+}
+
+# afl-fixed: the persistent driver on the seed unchanged: the ceiling's exact workload plus the engine.
+tp_afl_fixed() { tp_afl_identity "$1" "$2" "sfz-$(tp_target "$1")-afl"; }
+
+# ceiling-afl-loop: the bare loop as a persistent target (bench-afl-ceiling-kv PROGRAM, the current
+# afl preset's), one round per input, run as afl-fixed is: afl-fuzz's cost per input on the
+# ceiling's own workload, so afl-fixed can also be read against a bare loop in the same engine.
+tp_afl_ceiling() {
+  local bin
+  bin=$(preset_dir afl)/bin/bench-afl-ceiling-kv
+  [[ -x $bin ]] || return 1
+  tp_afl_identity "$1" "$2" "$bin" "$1"
 }
 
 # afl-floor: afl-fuzz on bench-afl-floor, a persistent target that does nothing (the afl
@@ -306,6 +319,8 @@ fig_throughput() {
     tp_ratios "$prog" ""
     [[ -n $before ]] && tp_ratios "$prog" before/
     ratio_to throughput "$prog/ceiling-fork" "$prog/ceiling"
+    ratio_to throughput "$prog/ceiling-afl-loop" "$prog/ceiling-afl"
+    ratio_to throughput "$prog/ceiling-afl-loop-target" "$prog/ceiling-afl"
     meta throughput "$prog/ceiling" program "kv $prog (${THROUGHPUT_KIND[$prog]})"
     meta throughput "$prog" ops "${THROUGHPUT_OPS[$prog]}"
   done
@@ -315,6 +330,8 @@ fig_throughput() {
       [[ $prog == writer-reader ]] && tp_measure "$prog/ceiling-fork" tp_ceiling release writer-reader-fork "$TP_SECS"
       ((TP_HAVE_LF)) && tp_measure "$prog/ceiling-asan" tp_ceiling libfuzzer "$prog" "$TP_SECS"
       ((TP_HAVE_AFL)) && tp_measure "$prog/ceiling-afl" tp_ceiling afl "$prog" "$TP_SECS"
+      ((TP_HAVE_AFL)) && [[ -x $(preset_dir afl)/bin/bench-afl-ceiling-kv ]] &&
+        tp_measure "$prog/ceiling-afl-loop" tp_afl_ceiling "$prog" "$TP_AFL_SECS"
       TP_BUILDS="" tp_rows "" "$prog" 0
       [[ -n $before ]] && TP_BUILDS=$before tp_rows before/ "$prog" 0
     done
@@ -353,7 +370,7 @@ tp_notes() {
   note throughput "median: CPU time (user + system) of the whole process tree per input, in us, by $how; cs/input: context switches per input; exec/s: wall clock, secondary (it measures the machine's load too)"
   note throughput "ceiling: bench/ceiling_kv.c, the same libshmipc calls in a bare loop for ${TP_SECS} s, built by the same preset as the engine it is compared with (ceiling: release gcc -O2; ceiling-asan: libfuzzer preset, clang ASan+UBSan; ceiling-afl: afl preset, afl-clang-fast), CPU over its rounds; ceiling-fork forks the second process every round; the other processes are kept alive and driven over pipes"
   note throughput "replay: the release replay driver given the input $TP_COPIES times minus given it once; libfuzzer-fixed: -runs=$TP_RUNS FILE minus -runs=1 (the seed unchanged: the ceiling's exact workload, the engine's start not counted); libfuzzer-fuzzing: -seed=1 -runs=$TP_FUZZ_RUNS from the seed minus -runs=1, per executed unit; their programs drift from the seed: compare with care; libfuzzer-floor: bench/libfuzzer_floor.c, a fuzz target that does nothing, run as libfuzzer-fixed on the lifecycle input: libFuzzer's own cost per input in -runs mode (it reads the file again for every run), which libfuzzer-fixed pays on top of the harness; libfuzzer-loop: libFuzzer's fuzzing loop on the seed unchanged (bench-libfuzzer-loop-kv: the kv driver's entry points with bench/libfuzzer_identity.c, a custom mutator that gives the input back), -runs=$TP_RUNS from a corpus of the seed minus -runs=1, per executed unit: what a campaign pays per input, without -runs=N FILE's read of the file; missing for builds without it; libfuzzer-loop-floor: the empty target with the same mutator, libFuzzer's own cost per input in its fuzzing loop"
-  note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-fixed: the same driver with bench/afl_identity.c as the only mutator (AFL_CUSTOM_MUTATOR_ONLY), the seed unchanged: the ceiling's exact workload; afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap"
+  note throughput "afl-*: afl-fuzz -V $TP_AFL_SECS -s 1 from the seed, CPU per execs_done; the row is the whole tree (afl-fuzz and the target), -target the tree minus afl-fuzz's own process (perf only: a second, non-inherited perf stat on afl-fuzz); afl-persistent: sfz-<target>-afl (__AFL_LOOP, shared-memory test cases, byte mutations); afl-fixed: the same driver with bench/afl_identity.c as the only mutator (AFL_CUSTOM_MUTATOR_ONLY), the seed unchanged: the ceiling's exact workload; afl-forkserver: the afl preset's replay driver with @@ (one fork and one file per input); afl-floor: bench/afl_floor.c, a persistent target that does nothing: afl-fuzz's own cap; ceiling-afl-loop: the bare loop as a persistent target (bench-afl-ceiling-kv, ceiling_kv.c with the AFL++ driver's loop, one round per input) run as afl-fixed: its ratio to ceiling-afl is what afl-fuzz's loop leaves of the bare loop, and afl-fixed's ratio divided by it is afl-fixed against the bare loop in the same engine"
   note throughput "ratio: the baseline's CPU per input / the row's (the share of the bare loop's speed); us/op: us/input / the program's ops; added: us/input minus the baseline's (what the harness and engine add per input)"
   note throughput "four-procs: bench/programs/four-procs.txt; ring-pingpong: the shmipc-ring seed pingpong.txt, fuzzing rows only (no bare loop)"
   note throughput "inside-*: the release replay driver on the test box of tests/harness/inside_adapter.c (target inside-bug; x86-64 only): inside-off (bench/programs/inside-off.txt, 9 ops, the hostile peer inside a call off: today's speed), inside-peer (inside-peer.txt: a peer.inside at=32 before each of the 4 takes, which never reaches it: the protected takes' cost), inside-lint (inside-off under SHMFUZZ_INSIDE=lint: every adapter op protected)"
