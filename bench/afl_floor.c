@@ -27,9 +27,9 @@ static volatile unsigned char sink;
 
 int main(void)
 {
-    int batch = bench_afl_relay_batch(); /* as the AFL++ driver does */
+    int batch = sfz_afl_relay_batch(); /* as the AFL++ driver does */
     __AFL_INIT();
-    bench_afl_child_normal(batch);
+    sfz_afl_child_normal(batch);
     unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
     while (__AFL_LOOP(100000)) {
         size_t len = (size_t)__AFL_FUZZ_TESTCASE_LEN;

@@ -33,8 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "afl_relay.h" /* bench-afl-ceiling-kv's fork server */
 #include "shmipc.h"
+#ifdef BENCH_CEILING_AFL
+#include "afl_relay.h" /* its fork server, as the AFL++ driver's (harness/drivers) */
+#endif
 
 #define KEY 0x53460201
 
@@ -292,9 +294,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* The namespace in the fuzzed process, after the forkserver has attached afl-fuzz's System V
        segments (the map and the test case live in the host's namespace), as the harness does. */
-    int batch = bench_afl_relay_batch(); /* as the AFL++ driver does */
+    int batch = sfz_afl_relay_batch(); /* as the AFL++ driver does */
     __AFL_INIT();
-    bench_afl_child_normal(batch);
+    sfz_afl_child_normal(batch);
     if (unshare(CLONE_NEWIPC) != 0) {
         fprintf(stderr, "bench-afl-ceiling-kv: unshare(CLONE_NEWIPC): %s (needs root)\n",
                 strerror(errno));

@@ -56,13 +56,16 @@ endif()
 # bench-afl-floor (afl preset only): an empty persistent target, afl-fuzz's own cap on exec/s
 # (figure 2's afl-floor row).
 if(SHMFUZZ_ENGINE STREQUAL "afl")
+  # both schedule the fork server as the AFL++ driver does (harness/drivers/afl_relay.h)
   add_executable(bench-afl-floor ${CMAKE_CURRENT_LIST_DIR}/afl_floor.c)
+  target_include_directories(bench-afl-floor PRIVATE ${PROJECT_SOURCE_DIR}/harness/drivers)
   set_target_properties(bench-afl-floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   # bench-afl-ceiling-kv: the bare loop as a persistent target, one round per input (figure 2's
   # ceiling-afl-loop: afl-fuzz's cost per input in the bare loop as in the afl-fixed rows).
   if(TARGET shmipc)
     add_executable(bench-afl-ceiling-kv ${CMAKE_CURRENT_LIST_DIR}/ceiling_kv.c)
     target_compile_definitions(bench-afl-ceiling-kv PRIVATE BENCH_CEILING_AFL)
+    target_include_directories(bench-afl-ceiling-kv PRIVATE ${PROJECT_SOURCE_DIR}/harness/drivers)
     target_link_libraries(bench-afl-ceiling-kv PRIVATE shmipc)
     set_target_properties(bench-afl-ceiling-kv PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   endif()
