@@ -124,56 +124,51 @@ tp_libfuzzer_fixed() {
   printf -- '- %s %s\n' "$per" "$(div "$runs" "$(div "${ms:-0}" 1000 %.6f)")"
 }
 
-# libFuzzer's own fuzzing loop on the input unchanged: BINARY (bench-libfuzzer-loop-kv, or the
-# empty target's bench-libfuzzer-loop-floor; the current libfuzzer preset's, or --before's when
-# it has one) with an identity custom mutator, -runs=N from a corpus holding the input minus
-# -runs=1, per executed unit: what a campaign pays per input without -runs=N FILE's read of the
-# file for every run.
-tp_libfuzzer_loop() {
-  local prog=$1 runs=$2 bin=$3 work r units=() per start wall=0
+# tp_libfuzzer_corpus ROW PROG RUNS BINARY [ARGS]: BINARY fuzzing from a corpus holding PROG's
+# input, -runs=RUNS minus -runs=1, per executed unit (stat::number_of_executed_units); exec/s
+# from the wall clock of the longer run (libFuzzer's own figure is in whole seconds). A run that
+# stops early (libFuzzer stops at the first finding, which on a hardened target is worth
+# reporting) is noted on ROW.
+tp_libfuzzer_corpus() {
+  local row=$1 prog=$2 runs=$3 bin=$4 work r units=() per start wall=0 why
+  shift 4
   [[ -x $bin ]] || return 1
   work=$(scratch)
   for r in "$runs" 1; do
     mkdir "$work/c$r" && cp "$(tp_input "$prog" libfuzzer)" "$work/c$r/"
     start=$(now)
-    (cd "$work" && cpu_run "$work/cpu$r" "$bin" -runs="$r" -print_final_stats=1 \
-       -artifact_prefix="$work/" "$work/c$r" >"$work/log$r" 2>&1) ||
-      { tail -n 5 "$work/log$r" >&2; return 1; }
-    [[ $r == 1 ]] || wall=$(elapsed "$start")
-    units+=("$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r")")
-  done
-  per=$(cpu_per "$work/cpu$runs" "$work/cpu1" $((units[0] - units[1]))) || return 1
-  printf -- '- %s %s\n' "$per" "$(div "${units[0]}" "$wall")"
-}
-tp_libfuzzer_loop_kv() { tp_libfuzzer_loop "$1" "$2" "$(tp_dir libfuzzer)/bin/bench-libfuzzer-loop-kv"; }
-tp_libfuzzer_loop_floor() {
-  tp_libfuzzer_loop lifecycle "$1" "$(preset_dir libfuzzer)/bin/bench-libfuzzer-loop-floor"
-}
-
-# libFuzzer fuzzing from the one seed (-seed=1 -runs=N, a fresh corpus directory each time):
-# mutated programs, so only near the ceiling's workload (mutations change the ops and process
-# counts); minus -runs=1, per executed unit (stat::number_of_executed_units).
-tp_libfuzzer_fuzz() {
-  local dir prog=$1 runs=$2 work r units=() per start wall=0
-  dir=$(tp_dir libfuzzer)
-  work=$(scratch)
-  for r in "$runs" 1; do
-    mkdir "$work/c$r" && cp "$(tp_input "$prog" libfuzzer)" "$work/c$r/"
-    start=$(now)
-    if ! (cd "$work" && cpu_run "$work/cpu$r" "$dir/bin/sfz-$(tp_target "$prog")-libfuzzer" -seed=1 \
-            -runs="$r" -print_final_stats=1 -artifact_prefix="$work/" "$work/c$r" >"$work/log$r" 2>&1); then
-      # libFuzzer stops at the first finding: a finding on the hardened target is worth reporting.
-      local why
+    if ! (cd "$work" && cpu_run "$work/cpu$r" "$bin" "$@" -runs="$r" -print_final_stats=1 \
+            -artifact_prefix="$work/" "$work/c$r" >"$work/log$r" 2>&1); then
       why=$(grep -m1 -oE 'shmfuzz: FINDING .{0,100}|ERROR: [A-Za-z]+: .{0,60}' "$work/log$r" || echo "exit status")
-      meta throughput "${TP_BUILDS:+$prog/before/libfuzzer-fuzzing}${TP_BUILDS:-$prog/libfuzzer-fuzzing}" failed "stopped after $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r") executions on a finding in the hardened target: $why"
+      meta throughput "$row" failed "stopped after $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r") executions on a finding in the hardened target: $why"
       return 1
     fi
     [[ $r == 1 ]] || wall=$(elapsed "$start")
     units+=("$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log$r")")
   done
   per=$(cpu_per "$work/cpu$runs" "$work/cpu1" $((units[0] - units[1]))) || return 1
-  # exec/s from the wall clock of the longer run (libFuzzer's own figure is in whole seconds).
   printf -- '- %s %s\n' "$per" "$(div "${units[0]}" "$wall")"
+}
+
+# libFuzzer's own fuzzing loop on the input unchanged: bench-libfuzzer-loop-kv (the current
+# libfuzzer preset's, or --before's when it has one) or the empty target's
+# bench-libfuzzer-loop-floor, with an identity custom mutator: what a campaign pays per input
+# without -runs=N FILE's read of the file for every run.
+tp_libfuzzer_loop_kv() {
+  tp_libfuzzer_corpus "$1/${TP_BUILDS:+before/}libfuzzer-loop" "$1" "$2" \
+    "$(tp_dir libfuzzer)/bin/bench-libfuzzer-loop-kv"
+}
+tp_libfuzzer_loop_floor() {
+  tp_libfuzzer_corpus libfuzzer-loop-floor lifecycle "$1" \
+    "$(preset_dir libfuzzer)/bin/bench-libfuzzer-loop-floor"
+}
+
+# libFuzzer fuzzing from the one seed (-seed=1 -runs=N, a fresh corpus directory each time):
+# mutated programs, so only near the ceiling's workload (mutations change the ops and process
+# counts); their programs drift from the seed.
+tp_libfuzzer_fuzz() {
+  tp_libfuzzer_corpus "$1/${TP_BUILDS:+before/}libfuzzer-fuzzing" "$1" "$2" \
+    "$(tp_dir libfuzzer)/bin/sfz-$(tp_target "$1")-libfuzzer" -seed=1
 }
 
 # AFL++ from the one seed for SECONDS: the afl preset's BINARY (a name under bin/, with the
