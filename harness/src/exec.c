@@ -136,7 +136,7 @@ void sfz_area_relock(void)
 
 /* Worker W's words: its place and outcome and channel in the live page, the executor's last
    command to it in the area. */
-static const char *worker_broken(unsigned w)
+SFZ_OWN_SCAN static const char *worker_broken(unsigned w)
 {
     const struct sfz_wlive *l = &sfz_state.live->w[w];
     const struct sfz_slot *s = &sfz_state.live->slot[w];
@@ -155,7 +155,7 @@ static const char *worker_broken(unsigned w)
     return NULL;
 }
 
-int sfz_area_intact(const char **what)
+SFZ_OWN_SCAN int sfz_area_intact(const char **what)
 {
     const struct sfz_area *a = sfz_state.area;
     *what = NULL;
@@ -728,7 +728,11 @@ enum sfz_finding_kind sfz_exec_run(const struct sfz_opset *set, const struct sfz
     sfz_fds_input(here(&r));
     if (sfz_state.adapter->shared_size)
         memset(sfz_state.shared, 0, sfz_state.adapter->shared_size);
-    memset(sfz_state.area->w, 0, sizeof(sfz_state.area->w));
+    for (unsigned w = 0; w < SFZ_MAX_PROCS; w++) { /* not all of the rules' 3 KB: rules_for */
+        struct sfz_wctl *ctl = &sfz_state.area->w[w];
+        ctl->planned_signal = ctl->planned_exit = 0;
+        ctl->rules[0] = '\0';
+    }
     memcpy(sfz_state.area->steps, prog->ops, prog->nops * sizeof(prog->ops[0]));
     sfz_state.area->peer_writes = 0;
     sfz_state.area->removal_failed = 0;

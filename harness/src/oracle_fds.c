@@ -84,7 +84,7 @@ static int look(unsigned from, unsigned to)
 
 /* The look's answer for [from, to) into S; returns where the first HELD + 1 free numbers
    counted from 0 end (*NFREE: those below FROM), or 0 if they do not by TO. */
-static unsigned take(struct sfz_fdset *s, unsigned from, unsigned to, unsigned *nfree)
+SFZ_OWN_SCAN static unsigned take(struct sfz_fdset *s, unsigned from, unsigned to, unsigned *nfree)
 {
     unsigned reach = 0;
     for (unsigned i = from; i < to; i++) {
@@ -111,6 +111,27 @@ void sfz_fds_snapshot(struct sfz_fdset *s, unsigned hint)
     s->reach = NFDS;
 }
 
+/* The first number below REACH open in NOW and not in BEFORE, or -1; eight at a time (each byte
+   0 or 1). */
+SFZ_OWN_SCAN static int first_fresh(const struct sfz_fdset *before, const struct sfz_fdset *now,
+                                    unsigned reach)
+{
+    for (unsigned i = 0; i < reach; i += 8) {
+        uint64_t was, is;
+        memcpy(&was, before->open + i, sizeof(was));
+        memcpy(&is, now->open + i, sizeof(is));
+        uint64_t fresh = is & ~was;
+        if (reach - i < 8)
+            fresh &= (1ull << (8 * (reach - i))) - 1; /* bytes past the reach: not looked at */
+        if (fresh != 0) {
+            while (!(now->open[i] && !before->open[i])) /* which byte: any byte order */
+                i++;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 /* NOW is read only below its reach (the next begin's look, when it is reused, as far as that),
    which is never past BEFORE's: nothing above it is copied. */
 int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now)
@@ -122,20 +143,10 @@ int sfz_fds_new(const struct sfz_fdset *before, struct sfz_fdset *now)
         return -1;
     }
     unsigned next = take(now, 0, reach, &nfree);
-    /* the first number open now and not before, eight at a time (each byte 0 or 1) */
-    for (unsigned i = 0; i < reach; i += 8) {
-        uint64_t was, is;
-        memcpy(&was, before->open + i, sizeof(was));
-        memcpy(&is, now->open + i, sizeof(is));
-        uint64_t fresh = is & ~was;
-        if (reach - i < 8)
-            fresh &= (1ull << (8 * (reach - i))) - 1; /* bytes past the reach: not looked at */
-        if (fresh != 0) {
-            now->reach = 0;
-            while (!(now->open[i] && !before->open[i])) /* which byte: any byte order */
-                i++;
-            return (int)i;
-        }
+    int fd = first_fresh(before, now, reach);
+    if (fd >= 0) {
+        now->reach = 0;
+        return fd;
     }
     now->reach = next;
     return -1;
