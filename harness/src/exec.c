@@ -295,7 +295,7 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 29);
 }
 
-static uint64_t hash_words(uint64_t h, const void *p, size_t size)
+SFZ_OWN_SCAN static uint64_t hash_words(uint64_t h, const void *p, size_t size)
 {
     const char *c = p;
     uint64_t lane[4] = {h, h + 1, h + 2, h + 3}, w[4];

@@ -305,7 +305,11 @@ static void store_outcome(struct sfz_wlive *l)
     l->injected = got.injected;
     l->finding = got.finding;
     l->finding_op = got.finding_op;
-    memcpy(l->why, got.why, sizeof(l->why));
+    /* the reason is read as a string: its bytes up to the end, not the whole buffer (a copy
+       of 256 bytes per command went through ASan's range checks) */
+    size_t n = strnlen(got.why, sizeof(l->why) - 1);
+    memcpy(l->why, got.why, n);
+    l->why[n] = '\0';
     l->completed = got.completed;
 }
 
@@ -315,10 +319,11 @@ void sfz_worker_handle(unsigned w, const struct sfz_cmd *cmd)
     struct sfz_wlive *l = &sfz_state.live->w[w];
     if (cmd->stages & SFZ_DO_QUIT)
         _exit(0);
-    memset(&got, 0, sizeof(got));
+    got.status = got.err = got.injected = 0;
+    got.completed = 0;
     got.finding = SFZ_FIND_NONE;
     got.finding_op = -1;
-    got.why[0] = '\0'; /* as the executor left the live page's why */
+    got.why[0] = '\0'; /* as the executor left the live page's why; read only as a string */
     if (cmd->stages & SFZ_DO_BEGIN) {
         bump(l);
         sfz_state.crash_allowed = (int)cmd->crash_allowed;
